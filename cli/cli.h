@@ -1,0 +1,58 @@
+/*
+ * cli.h — what the `newsfold` verbs share: input options, the read loop with its error policy
+ * (report each rejected record as file:line: what, at most --max-errors lines, then a count; end
+ * with "read R, accepted A, rejected J"), progress on a terminal, JSON output helpers.
+ * The CLI is built only on <newsfold.h>.
+ */
+#ifndef NF_CLI_H
+#define NF_CLI_H
+#include "newsfold.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses (documented in --help and README). */
+enum { EXIT_ALL_OK = 0, EXIT_SOME_REJECTED = 1, EXIT_USAGE = 2 };
+
+typedef struct cli_input {
+    nf_read_opts ropts;
+    const char **paths;
+    size_t npaths;
+    long max_errors;        /* diagnostics printed before only counting; default 20 */
+    bool quiet;             /* no summary line */
+    bool progress;          /* stderr is a terminal */
+    /* filled by cli_read_all */
+    uint64_t read, accepted, rejected, bytes;
+    double seconds;
+} cli_input;
+
+/* Handle one input option at argv[*i] (--text-field F, --max-errors N, ...). Returns 1 when it
+ * consumed the option (advancing *i), 0 when argv[*i] is not an input option, -1 on a usage
+ * error (already reported). Plain arguments are collected as paths. */
+int cli_input_arg(cli_input *in, int argc, char **argv, int *i);
+void cli_input_init(cli_input *in);
+void cli_input_free(cli_input *in);
+const char *cli_input_help(void);
+
+/* Read every input; call fn for each accepted article (fn may keep it by moving it out and
+ * zeroing *a). Returns NF_OK, or NF_EIO when an input could not be opened at all. Prints the
+ * diagnostics and, unless quiet, the summary line. */
+typedef int (*cli_article_fn)(nf_article *a, void *ctx);
+nf_rc cli_read_all(cli_input *in, cli_article_fn fn, void *ctx);
+int cli_exit_status(const cli_input *in, nf_rc rc);
+
+/* JSON: the article's fields as an object (text as given). */
+json_t *cli_article_json(const nf_article *a);
+/* Write one JSON value as a line to f. */
+int cli_write_jsonl(FILE *f, json_t *v);
+/* "2023-03-20" or "2023-03-20T10:00:00Z" (time-of-day dropped when it is midnight) */
+void cli_format_time(int64_t t, char *out, size_t cap);
+
+/* progress: a rewritten line on stderr when it is a terminal, at most a few times a second */
+void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes);
+void cli_progress_end(cli_input *in);
+double cli_now(void);
+
+/* verbs */
+int cmd_read(int argc, char **argv);
+#endif
