@@ -12,6 +12,7 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
+    {"extract", cmd_extract, "extract the article (text, title, date, outlet) from HTML pages"},
 };
 
 static void usage(FILE *f)

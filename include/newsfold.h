@@ -217,6 +217,57 @@ const char *nf_residue_name(uint32_t why);
  * HTML extraction (src/html.c).
  * ========================================================================================== */
 
+/* Where the publication date came from, in the order they are tried. */
+typedef enum nf_date_source {
+    NF_DATE_NONE = 0, NF_DATE_JSONLD = 1, NF_DATE_META = 2, NF_DATE_TIME = 3, NF_DATE_URL = 4
+} nf_date_source;
+const char *nf_date_source_name(nf_date_source s);   /* "json-ld", "meta", "time", "url", "none" */
+
+/* Heuristics of the extractor, each of which can be switched off (for the ablation bench). */
+enum {
+    NF_EX_NO_TAGS = 1 << 0,      /* skip nav, footer, aside, header, figure, form controls */
+    NF_EX_NO_HINTS = 1 << 1,     /* class/id hints (comment, related, share ... vs article) */
+    NF_EX_NO_LINKS = 1 << 2,     /* link density of blocks */
+    NF_EX_NO_ARTICLE = 1 << 3,   /* prefer <article>, <main>, itemprop=articleBody */
+    NF_EX_NO_JSONLD = 1 << 4,    /* JSON-LD articleBody as a check and a fallback */
+    NF_EX_NO_BOILER = 1 << 5,    /* boilerplate line patterns ("Advertisement", "Read more") */
+    NF_EX_NO_TRIM = 1 << 6,      /* drop short blocks before the first / after the last good one */
+    NF_EX_NO_HIDDEN = 1 << 7,    /* hidden elements (hidden, aria-hidden, display:none) */
+    NF_EX_NO_PUNCT = 1 << 8,     /* punctuation as evidence of prose */
+    NF_EX_NO_RETRY = 1 << 9      /* second pass without hints when the first finds too little */
+};
+
+typedef struct nf_extract_opts {
+    unsigned off;          /* NF_EX_* heuristics switched off; 0 = all on */
+    size_t max_bytes;      /* ceiling on the decoded page (0: 64 MiB); larger pages: NF_ETOOBIG */
+} nf_extract_opts;
+
+/* What nf_extract_html found. Strings are heap-owned UTF-8 or NULL; text is "" when no article
+ * body was found, and then reason says why. Paragraphs in text are separated by "\n\n". */
+typedef struct nf_extracted {
+    char *text;
+    size_t text_len;
+    char *title;
+    char *date;            /* the date string as found (trimmed) */
+    int64_t time;          /* parsed publication time or NF_NO_TIME */
+    nf_date_source date_source;
+    char *outlet;          /* og:site_name / JSON-LD publisher, else URL host without www. */
+    char *url;             /* canonical (link rel=canonical, og:url), else url_hint */
+    const char *reason;    /* static English text when text is empty, else NULL */
+    char charset[32];      /* declared charset the page was decoded from */
+    uint32_t paragraphs;   /* number of paragraphs in text */
+} nf_extracted;
+
+void nf_extracted_init(nf_extracted *x);
+void nf_extracted_reset(nf_extracted *x);   /* frees the strings, back to the init state */
+/* Extract the article from one HTML page (raw bytes in any declared charset, or gzip data).
+ * url_hint (may be NULL) is where the page came from. Returns NF_OK with a body or with an
+ * empty text and a reason; NF_EBINARY for data that is not HTML, NF_ETOOBIG over the ceiling,
+ * NF_ETRUNC for a truncated gzip stream, NF_ENOMEM. */
+nf_rc nf_extract_html(const char *html, size_t n, const char *url_hint, nf_extracted *out);
+nf_rc nf_extract_html_opts(const char *html, size_t n, const char *url_hint,
+                           const nf_extract_opts *opts, nf_extracted *out);
+
 /* ============================================================================================
  * Copies: exact and near-duplicate detection (src/sketch.c, src/lsh.c, src/dedup.c).
  * ========================================================================================== */

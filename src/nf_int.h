@@ -22,6 +22,43 @@ nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* ---- html ---- */
 
+#define NF_HTML_MAX ((size_t)64 << 20)   /* default ceiling on one decoded page */
+
+/* html_pre.c: gzip, charset, pre-scan (see the file comment). */
+nf_rc nf_html_gunzip(const char *in, size_t n, size_t max, nf_buf *out);
+nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap);
+nf_rc nf_html_utf8_repair(const char *s, size_t n, nf_buf *out, uint32_t *repaired);
+int   nf_html_u8len(const unsigned char *p, size_t n);   /* valid sequence length or -1 */
+/* Copy s to out without comments and script/style/svg/... elements; JSON-LD script bodies are
+ * appended to jsonld, each followed by a NUL. */
+nf_rc nf_html_prescan(const char *s, size_t n, nf_buf *out, nf_buf *jsonld);
+
+/* html_meta.c: metadata candidates gathered while walking the page, decided at the end. */
+typedef struct nf_html_meta {
+    char *og_title, *title_tag, *h1, *ld_headline;
+    char *site_name, *ld_publisher;
+    char *canonical, *og_url;
+    char *ld_date, *meta_date, *time_date;
+    char *ld_body;             /* JSON-LD articleBody (longest) */
+} nf_html_meta;
+void  nf_html_meta_reset(nf_html_meta *m);
+/* A <meta> tag: key is its property / name / itemprop (any case), content its value. */
+void  nf_html_meta_tag(nf_html_meta *m, const char *key, const char *content);
+/* JSON-LD script texts (NUL-separated as nf_html_prescan leaves them). */
+void  nf_html_meta_jsonld(nf_html_meta *m, const char *s, size_t n);
+/* Decide title, date, outlet, url into out (text untouched). */
+nf_rc nf_html_meta_finish(nf_html_meta *m, const char *url_hint, unsigned off, nf_extracted *out);
+/* Helpers: a date (ISO 8601 and common variants) to epoch seconds; a URL's host sans "www.". */
+bool  nf_html_parse_date(const char *s, int64_t *t);
+bool  nf_html_url_date(const char *url, int64_t *t);
+void  nf_html_url_host(const char *url, char *out, size_t cap);
+/* Set *dst to a trimmed, whitespace-collapsed copy of s (unless *dst is already set). */
+void  nf_html_set(char **dst, const char *s, size_t n);
+
+/* html_file.c: an .html / .htm / .html.gz file's bytes as an article (for the readers).
+ * Returns NF_OK, or a code with d filled (d->file = path). */
+nf_rc nf_html_article(const char *bytes, size_t n, const char *path, nf_article *a, nf_diag *d);
+
 /* ---- copies ---- */
 
 /* ---- stories ---- */
