@@ -55,6 +55,7 @@ enum { B_GOOD = 1, B_BAD = 2, B_SHORT = 3 };
 typedef struct hblock {
     uint32_t off, len;         /* bytes in hx.txt */
     uint32_t chars, link, punct, commas;
+    uint32_t lead;             /* characters of link text before any plain text */
     int32_t elem;              /* innermost element holding the block */
     uint16_t flags;            /* element flags of elem (inherited) */
     uint8_t cls;
@@ -66,7 +67,7 @@ typedef struct hx {
     hblock *b; size_t nb, capb;
     hnode *e; size_t ne, cape;
     size_t cur;                /* start of the open block in txt */
-    uint32_t chars, link, punct, commas;
+    uint32_t chars, link, punct, commas, lead;
     bool space;                /* the open block ends with a space (or is empty) */
     nf_html_meta *m;
     nf_rc rc;
@@ -156,7 +157,7 @@ static const char *const NEG_WORDS[] = {
     "more-stories", "also-read", "tags", "tag-list", "pagination", "pager", "rss",
     "skip-link", "print-only", "screen-reader", "sr-only", "visually-hidden", "hidden",
     "dateline", "timestamp", "meta-data", "post-meta", "article-meta", "entry-meta",
-    "paywall", "inline-ad", "ad-container", "ad-slot", "adslot", "advertising", "dfp",
+    "inline-ad", "ad-container", "ad-slot", "adslot", "advertising", "dfp",
     "newsletter", "follow", "login", "registration", "jump", "teaser", "headline",
     "subscribe", "byline", "contributor", "disclaimer", "copyright", "legal"};
 static const char *const POS_WORDS[] = {
@@ -276,6 +277,7 @@ static void flush(hx *x, int32_t elem)
             b->link = x->link;
             b->punct = x->punct;
             b->commas = x->commas;
+            b->lead = x->lead;
             b->elem = elem;
             b->flags = elem >= 0 ? x->e[elem].flags : 0;
         }
@@ -285,7 +287,7 @@ static void flush(hx *x, int32_t elem)
             x->txt.p[x->txt.n] = 0;
     }
     x->cur = x->txt.n;
-    x->chars = x->link = x->punct = x->commas = 0;
+    x->chars = x->link = x->punct = x->commas = x->lead = 0;
     x->space = true;
 }
 
@@ -341,11 +343,14 @@ static void add_text(hx *x, const char *s, bool in_link)
     x->txt.n = (size_t)(o - x->txt.p);
     x->txt.p[x->txt.n] = 0;
     x->space = space;
-    x->chars += chars;
     x->punct += punct;
     x->commas += commas;
-    if (in_link)
+    if (in_link) {
+        if (x->lead == x->chars)
+            x->lead += chars;
         x->link += chars;
+    }
+    x->chars += chars;
 }
 
 static void meta_from(hx *x, const GumboElement *el, GumboTag t)
@@ -575,24 +580,54 @@ static void mark_bad(hx *x, unsigned mask)
     }
 }
 
+/* A teaser card: a small element of several blocks, one of them a link (a headline linking
+ * elsewhere) — the shape of "related", "more from" and river lists, whatever their classes. */
+static void mark_cards(hx *x)
+{
+    for (size_t i = 0; i < x->ne; i++) {
+        const hnode *h = &x->e[i];
+        if (h->b1 - h->b0 < 2 || h->b1 - h->b0 > 6 ||
+            (h->flags & (F_ARTICLE | F_MAIN)) || h->tag == GUMBO_TAG_BODY)
+            continue;
+        uint32_t chars = 0, link = 0, linkblocks = 0;
+        for (uint32_t k = h->b0; k < h->b1; k++) {
+            chars += x->b[k].chars;
+            link += x->b[k].link;
+            if (x->b[k].link * 10 >= x->b[k].chars * 7 && x->b[k].chars >= 15)
+                linkblocks++;
+        }
+        if (chars < 600 && linkblocks >= 1 && link * 5 >= chars)
+            for (uint32_t k = h->b0; k < h->b1; k++)
+                x->b[k].cls = B_BAD;
+    }
+}
+
 static void classify(hx *x)
 {
     for (size_t i = 0; i < x->nb; i++) {
         hblock *b = &x->b[i];
         unsigned ef = b->elem >= 0 ? x->e[b->elem].flags : 0;
         double ld = b->chars ? (double)b->link / b->chars : 0;
+        const char *t = x->txt.p + b->off;
         if (ef & F_BADTAG)
             b->cls = B_BAD;
         else if (!(x->off & NF_EX_NO_LINKS) && (ld > 0.5 || (ld > 0.3 && b->chars < 150)))
             b->cls = B_BAD;
-        else if (!(x->off & NF_EX_NO_BOILER) && boiler_line(x->txt.p + b->off, b->len, b->chars))
+        else if (!(x->off & NF_EX_NO_BOILER) && boiler_line(t, b->len, b->chars))
             b->cls = B_BAD;
-        else if (b->chars >= 80 && !(ef & F_HEAD) &&
+        else if (!(x->off & NF_EX_NO_LINKS) && b->lead >= 25 && b->lead * 100 >= b->chars * 15)
+            b->cls = B_BAD; /* a headline linking elsewhere, then its summary: a teaser */
+        else if (t[0] == '<' && memchr(t, '=', NF_MIN(b->len, 200u)))
+            b->cls = B_BAD; /* markup shown as text (escaped or from a broken noscript) */
+        else if ((b->chars >= 80 || (b->len >= 2 * b->chars && b->chars >= 30)) &&
+                 !(ef & F_HEAD) &&
                  ((x->off & NF_EX_NO_PUNCT) || b->punct + b->commas > 0 || b->chars >= 200))
             b->cls = B_GOOD;
         else
             b->cls = B_SHORT;
     }
+    if (!(x->off & NF_EX_NO_LINKS))
+        mark_cards(x);
 }
 
 /* Sum good and bad characters bottom-up (children come after parents in e[]). */
@@ -662,6 +697,18 @@ static int32_t pick(hx *x)
 
 /* ---- output ---- */
 
+/* A short block that reads as a sentence: ends in . ! ? or a closing quote after one. */
+static bool sentence(const hblock *b, const hx *x)
+{
+    const char *t = x->txt.p + b->off;
+    if (b->chars < 30 || (b->flags & F_HEAD) || b->link * 2 > b->chars)
+        return false;
+    const char *e = t + b->len;
+    while (e > t && ((unsigned char)e[-1] >= 0x80 || e[-1] == '"' || e[-1] == '\'' || e[-1] == ')'))
+        e--;
+    return e > t && (e[-1] == '.' || e[-1] == '!' || e[-1] == '?');
+}
+
 static nf_rc emit(hx *x, int32_t c, nf_buf *out, uint32_t *paras)
 {
     const hnode *h = &x->e[c];
@@ -677,6 +724,13 @@ static nf_rc emit(hx *x, int32_t c, nf_buf *out, uint32_t *paras)
     if (x->off & NF_EX_NO_TRIM) {
         first = h->b0;
         last = h->b1 - 1;
+    } else {
+        /* the article may end in a list or table of short lines: keep them up to the first
+         * bad block; at the head, keep short sentences (a lead-in), not bylines or titles */
+        while (last + 1 < h->b1 && x->b[last + 1].cls == B_SHORT)
+            last++;
+        while (first > h->b0 && x->b[first - 1].cls == B_SHORT && sentence(&x->b[first - 1], x))
+            first--;
     }
     nf_rc rc = NF_OK;
     for (uint32_t i = first; i <= last && rc == NF_OK; i++) {
