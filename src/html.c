@@ -615,8 +615,6 @@ static void classify(hx *x)
             b->cls = B_BAD;
         else if (!(x->off & NF_EX_NO_BOILER) && boiler_line(t, b->len, b->chars))
             b->cls = B_BAD;
-        else if (!(x->off & NF_EX_NO_LINKS) && b->lead >= 25 && b->lead * 100 >= b->chars * 15)
-            b->cls = B_BAD; /* a headline linking elsewhere, then its summary: a teaser */
         else if (t[0] == '<' && memchr(t, '=', NF_MIN(b->len, 200u)))
             b->cls = B_BAD; /* markup shown as text (escaped or from a broken noscript) */
         else if ((b->chars >= 80 || (b->len >= 2 * b->chars && b->chars >= 30)) &&
