@@ -1021,12 +1021,7 @@ static char *file_id(const char *path)
  * the id (file name when a->id is NULL) and checks duplicates. */
 static nf_rc html_record(nf_reader *r, const char *page, size_t n, nf_article *a, nf_diag *d)
 {
-    (void)r;
-    (void)page;
-    (void)n;
-    (void)a;
-    snprintf(d->msg, sizeof d->msg, "HTML input not yet supported");
-    return NF_EFORMAT;
+    return nf_html_article(page, n, r->in[r->cur].path, a, d);
 }
 
 /* Plain text (seeds format) or HTML: the whole input is one record. */
