@@ -484,7 +484,7 @@ nf_rc nf_html_meta_finish(nf_html_meta *m, const char *url_hint, unsigned off, n
     if (out->date_source == NF_DATE_NONE) {
         const char *u = out->url ? out->url : url_hint;
         if (nf_html_url_date(u, &v) || nf_html_url_date(url_hint, &v)) {
-            char buf[16];
+            char buf[48];
             int64_t days = v / 86400;
             /* civil_from_days for the string */
             int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
