@@ -62,6 +62,10 @@ static char *gunzip_file(const char *path, size_t *n)
     return b;
 }
 
+/* snprintf into path, failing loudly when it does not fit */
+#define PATHF(buf, ...) do { if (snprintf(buf, sizeof buf, __VA_ARGS__) >= (int)sizeof buf) { \
+    fprintf(stderr, "bench_extract: path too long\n"); exit(2); } } while (0)
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -78,7 +82,7 @@ static em_sum score_ours(page *pg, size_t np, unsigned off, em_page *per, const 
         per[i] = em_match(pg[i].truth, x.text ? x.text : "");
         if (dump) {
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s.txt", dump, pg[i].id);
+            PATHF(path, "%s/%s.txt", dump, pg[i].id);
             FILE *f = fopen(path, "w");
             if (f) {
                 fprintf(f, "%s", x.text ? x.text : "");
@@ -122,11 +126,11 @@ int main(int argc, char **argv)
     char base[4096];
     if (!dir) {
         const char *sh = getenv("SHARED");
-        snprintf(base, sizeof base, "%s/data/extraction", sh && *sh ? sh : "../shared");
+        PATHF(base, "%s/data/extraction", sh && *sh ? sh : "../shared");
         dir = base;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/ground-truth.json", dir);
+    PATHF(path, "%s/ground-truth.json", dir);
     json_error_t err;
     json_t *gt = json_load_file(path, 0, &err);
     if (!gt) {
@@ -143,7 +147,7 @@ int main(int argc, char **argv)
         pg[k].id = key;
         pg[k].truth = json_string_value(json_object_get(v, "articleBody"));
         pg[k].url = json_string_value(json_object_get(v, "url"));
-        snprintf(path, sizeof path, "%s/html/%s.html.gz", dir, key);
+        PATHF(path, "%s/html/%s.html.gz", dir, key);
         pg[k].html = gunzip_file(path, &pg[k].n);
         if (!pg[k].html) {
             fprintf(stderr, "bench_extract: cannot read %s\n", path);
@@ -156,7 +160,7 @@ int main(int argc, char **argv)
     printf("%-22s %9s %7s %7s\n", "extractor", "precision", "recall", "F1");
 
     /* reference outputs */
-    snprintf(path, sizeof path, "%s/reference-outputs", dir);
+    PATHF(path, "%s/reference-outputs", dir);
     DIR *d = opendir(path);
     struct dirent *e;
     char *names[64];
@@ -174,7 +178,7 @@ int main(int argc, char **argv)
                 names[j] = t;
             }
     for (size_t r = 0; r < nn; r++) {
-        snprintf(path, sizeof path, "%s/reference-outputs/%s", dir, names[r]);
+        PATHF(path, "%s/reference-outputs/%s", dir, names[r]);
         json_t *ref = json_load_file(path, 0, &err);
         json_t *o = ref ? json_object_get(ref, "output") : NULL;
         if (!o)

@@ -21,6 +21,7 @@
 #include "nf_int.h"
 #include <ctype.h>
 #include <gumbo.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define NF_HTML_DEPTH 400
@@ -626,6 +627,15 @@ static void classify(hx *x)
     }
     if (!(x->off & NF_EX_NO_LINKS))
         mark_cards(x);
+    /* a page of short paragraphs only: sentences of 40+ characters are its prose */
+    size_t good = 0;
+    for (size_t i = 0; i < x->nb; i++)
+        good += x->b[i].cls == B_GOOD;
+    for (size_t i = 0; i < x->nb && !good; i++) {
+        hblock *b = &x->b[i];
+        if (b->cls == B_SHORT && b->chars >= 40 && b->punct + b->commas > 0 && !(b->flags & F_HEAD))
+            b->cls = B_GOOD;
+    }
 }
 
 /* Sum good and bad characters bottom-up (children come after parents in e[]). */
@@ -815,6 +825,11 @@ static const char *run_dom(hx *x, unsigned off, nf_buf *out, uint32_t *paras)
     classify(x);
     sum_up(x);
     int32_t c = pick(x);
+    if (getenv("NF_HTML_DEBUG"))
+        for (size_t i = 0; i < x->nb; i++)
+            fprintf(stderr, "block %zu elem %d tag %s cls %d chars %u link %u punct %u flags %x: %.60s\n", i,
+                    x->b[i].elem, x->b[i].elem >= 0 ? gumbo_normalized_tagname((GumboTag)x->e[x->b[i].elem].tag) : "-",
+                    x->b[i].cls, x->b[i].chars, x->b[i].link, x->b[i].punct, x->b[i].flags, x->txt.p + x->b[i].off);
     out->n = 0;
     *paras = 0;
     if (c < 0)

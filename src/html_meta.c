@@ -407,7 +407,7 @@ static void clean_title(char *t, const char *site, const char *host)
             size_t hl = (size_t)(last - t);
             bool strong = k == 0 || k == 4 || k == 5 || k == 6;
             if (names_site(tail, tl, site, host) ||
-                (strong && words(tail, tl) <= 4 && words(t, hl) >= words(tail, tl) + 2)) {
+                (strong && words(tail, tl) <= 4 && hl > tl)) {
                 t[hl] = 0;
                 changed = true;
                 break;
