@@ -569,15 +569,24 @@ static unsigned bad_mask(unsigned off)
  * a hinted element stays eligible and the body or an <article> is never discarded whole. */
 static void mark_bad(hx *x, unsigned mask)
 {
+    /* which elements hold marked content (article, main, positive hint) below them */
+    enum { HOLDS = 1 << 15 };
+    for (size_t i = 0; i < x->ne; i++)
+        x->e[i].flags &= (uint16_t)~(F_BADTAG | HOLDS);
+    for (size_t i = x->ne; i-- > 0;) {
+        hnode *h = &x->e[i];
+        if (h->parent >= 0 && ((h->flags & HOLDS) || (h->own & (F_ARTICLE | F_MAIN | F_POS))))
+            x->e[h->parent].flags |= HOLDS;
+    }
     for (size_t i = 0; i < x->ne; i++) {
         hnode *h = &x->e[i];
         bool pbad = h->parent >= 0 && (x->e[h->parent].flags & F_BADTAG);
-        bool self = (h->own & mask) && h->tag != GUMBO_TAG_BODY && h->tag != GUMBO_TAG_HTML &&
-                    h->tag != GUMBO_TAG_ARTICLE && h->tag != GUMBO_TAG_MAIN;
+        /* a wrapper whose class says "sidebar" but which holds the article is not boilerplate */
+        bool self = (h->own & mask) && !(h->flags & HOLDS) && h->tag != GUMBO_TAG_BODY &&
+                    h->tag != GUMBO_TAG_HTML && h->tag != GUMBO_TAG_ARTICLE &&
+                    h->tag != GUMBO_TAG_MAIN;
         if (pbad || self)
             h->flags |= F_BADTAG;
-        else
-            h->flags &= (uint16_t)~F_BADTAG;
     }
 }
 
