@@ -621,13 +621,13 @@ static void classify(hx *x)
         const char *t = x->txt.p + b->off;
         if (ef & F_BADTAG)
             b->cls = B_BAD;
-        else if (!(x->off & NF_EX_NO_LINKS) && (ld > 0.5 || (ld > 0.3 && b->chars < 150)))
+        else if (!(x->off & NF_EX_NO_LINKS) && (ld > 0.5 || (ld > 0.4 && b->chars < 150)))
             b->cls = B_BAD;
         else if (!(x->off & NF_EX_NO_BOILER) && boiler_line(t, b->len, b->chars))
             b->cls = B_BAD;
         else if (t[0] == '<' && memchr(t, '=', NF_MIN(b->len, 200u)))
             b->cls = B_BAD; /* markup shown as text (escaped or from a broken noscript) */
-        else if ((b->chars >= 80 || (b->len >= 2 * b->chars && b->chars >= 30)) &&
+        else if ((b->chars >= 60 || (b->len >= 2 * b->chars && b->chars >= 30)) &&
                  !(ef & F_HEAD) &&
                  ((x->off & NF_EX_NO_PUNCT) || b->punct + b->commas > 0 || b->chars >= 200))
             b->cls = B_GOOD;
@@ -674,7 +674,7 @@ static void sum_up(hx *x)
 }
 
 /* The element maximising good - LAMBDA * bad; then <article>/<main> preference. */
-#define LAMBDA 0.5
+#define LAMBDA 0.8
 static int32_t pick(hx *x)
 {
     int32_t best = -1;
