@@ -221,17 +221,19 @@ int nf_html_u8len(const unsigned char *p, size_t n)
 nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap)
 {
     char name[48] = "utf-8";
+    bool bom16 = false;
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
         s += 3;
         n -= 3;
     } else if (n >= 2 && (!memcmp(s, "\xFF\xFE", 2) || !memcmp(s, "\xFE\xFF", 2))) {
         snprintf(name, sizeof name, "%s", s[0] == '\xFF' ? "utf-16le" : "utf-16be");
+        bom16 = true;
         s += 2;
         n -= 2;
     } else if (!sniff_charset(s, n, name, sizeof name)) {
         snprintf(name, sizeof name, "utf-8");
     }
-    if (!strncmp(name, "utf-16", 6) && s[-1] != '\xFF' && s[-1] != '\xFE')
+    if ((!strncmp(name, "utf-16", 6) || !strncmp(name, "utf-32", 6)) && !bom16)
         snprintf(name, sizeof name, "utf-8"); /* a page that says utf-16 in ASCII is not */
     if (cs)
         snprintf(cs, cscap, "%s", name);
@@ -297,6 +299,80 @@ static const char *close_tag(const char *p, const char *e, const char *name, siz
     return NULL;
 }
 
+/* Attributes the extractor reads; the parser never sees the others (src, srcset, href, data-*,
+ * onclick ...), which are most of the bytes of a modern page's markup. */
+static bool kept_attr(const char *a, size_t n)
+{
+    static const char *const KEEP[] = {"class", "id", "style", "hidden", "aria-hidden", "role",
+                                       "itemprop", "property", "name", "content", "rel",
+                                       "datetime", "charset", "http-equiv", "type"};
+    for (size_t i = 0; i < NF_ARRAY_LEN(KEEP); i++)
+        if (strlen(KEEP[i]) == n && !strncasecmp(a, KEEP[i], n))
+            return true;
+    return false;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Copy the tag [p, te) without the attributes the extractor does not read; <img>, <source>
+ * and <picture> carry no text and go whole. <link> keeps its href (rel=canonical). */
+static nf_rc copy_tag(const char *p, const char *te, nf_buf *out)
+{
+    const char *q = p + 1;
+    if (*q == '/' || *q == '!')
+        return nf_buf_append(out, p, (size_t)(te - p));
+    while (q < te && !is_space(*q) && *q != '>' && *q != '/')
+        q++;
+    size_t nl = (size_t)(q - p - 1);
+    if ((nl == 3 && !strncasecmp(p + 1, "img", 3)) || (nl == 6 && !strncasecmp(p + 1, "source", 6)) ||
+        (nl == 7 && !strncasecmp(p + 1, "picture", 7)))
+        return NF_OK;
+    bool link = nl == 4 && !strncasecmp(p + 1, "link", 4);
+    nf_rc rc = nf_buf_append(out, p, (size_t)(q - p));
+    while (rc == NF_OK && q < te) {
+        while (q < te && (is_space(*q) || *q == '/'))
+            q++;
+        if (q >= te || *q == '>')
+            break;
+        const char *an = q;
+        while (q < te && !is_space(*q) && *q != '=' && *q != '>' && (*q != '/' || q == an))
+            q++;
+        size_t al = (size_t)(q - an);
+        const char *ve = q;
+        const char *w = q;
+        while (w < te && is_space(*w))
+            w++;
+        if (w < te && *w == '=') {
+            w++;
+            while (w < te && is_space(*w))
+                w++;
+            if (w < te && (*w == '"' || *w == '\'')) {
+                const char *cl = memchr(w + 1, *w, (size_t)(te - w - 1));
+                w = cl ? cl + 1 : te - 1;
+            } else {
+                while (w < te && !is_space(*w) && *w != '>')
+                    w++;
+            }
+            ve = w;
+        }
+        q = ve > q ? ve : q;
+        if (al == 0) {
+            q++;
+            continue;
+        }
+        if (kept_attr(an, al) || (link && al == 4 && !strncasecmp(an, "href", 4))) {
+            if ((rc = nf_buf_putc(out, ' ')) == NF_OK)
+                rc = nf_buf_append(out, an, (size_t)(ve - an));
+        }
+    }
+    if (rc == NF_OK)
+        rc = nf_buf_putc(out, '>');
+    return rc;
+}
+
 nf_rc nf_html_prescan(const char *s, size_t n, nf_buf *out, nf_buf *jsonld)
 {
     const char *p = s, *e = s + n;
@@ -347,7 +423,7 @@ nf_rc nf_html_prescan(const char *s, size_t n, nf_buf *out, nf_buf *jsonld)
             }
         }
         if (drop == NF_ARRAY_LEN(RAW_DROP) || te[-2] == '/') {
-            if (drop == NF_ARRAY_LEN(RAW_DROP) && (rc = nf_buf_append(out, p, (size_t)(te - p))) != NF_OK)
+            if (drop == NF_ARRAY_LEN(RAW_DROP) && (rc = copy_tag(p, te, out)) != NF_OK)
                 return rc;
             p = te;
             continue;
