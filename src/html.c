@@ -140,7 +140,8 @@ static size_t class_id(const GumboElement *el, char *out, size_t cap)
             continue;
         for (const char *p = v[i]; *p && k + 2 < cap; p++)
             out[k++] = (char)tolower((unsigned char)*p);
-        out[k++] = ' ';
+        if (k + 1 < cap)
+            out[k++] = ' ';
     }
     out[k] = 0;
     return k;
