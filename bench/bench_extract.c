@@ -249,8 +249,8 @@ speed:
     qsort(mbs, (size_t)runs, sizeof *mbs, cmp_d);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("  median %.1f MB/s (min %.1f, max %.1f); text checksum %zu; peak RSS %.1f MB\n",
-           mbs[runs / 2], mbs[0], mbs[runs - 1], chk, ru.ru_maxrss / 1024.0);
+    printf("  median %.1f MB/s (min %.1f, max %.1f); text bytes per run %zu; peak RSS %.1f MB\n",
+           mbs[runs / 2], mbs[0], mbs[runs - 1], chk / (size_t)runs, ru.ru_maxrss / 1024.0);
     for (size_t i = 0; i < np; i++)
         free(pg[i].html);
     free(pg);
