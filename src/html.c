@@ -21,7 +21,6 @@
 #include "nf_int.h"
 #include <ctype.h>
 #include <gumbo.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #define NF_HTML_DEPTH 400
@@ -835,11 +834,6 @@ static const char *run_dom(hx *x, unsigned off, nf_buf *out, uint32_t *paras)
     classify(x);
     sum_up(x);
     int32_t c = pick(x);
-    if (getenv("NF_HTML_DEBUG"))
-        for (size_t i = 0; i < x->nb; i++)
-            fprintf(stderr, "block %zu elem %d tag %s cls %d chars %u link %u punct %u flags %x: %.60s\n", i,
-                    x->b[i].elem, x->b[i].elem >= 0 ? gumbo_normalized_tagname((GumboTag)x->e[x->b[i].elem].tag) : "-",
-                    x->b[i].cls, x->b[i].chars, x->b[i].link, x->b[i].punct, x->b[i].flags, x->txt.p + x->b[i].off);
     out->n = 0;
     *paras = 0;
     if (c < 0)
