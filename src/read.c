@@ -1047,6 +1047,17 @@ static nf_rc html_record(nf_reader *r, const char *page, size_t n, nf_article *a
 static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
 {
     const nf_input *in = &r->in[r->cur];
+    /* the binary probe first, so that a device or a huge binary file is not read through */
+    while (r->end - r->pos < BINARY_PROBE && buf_fill(r))
+        ;
+    const char *nul = r->end > r->pos ? memchr(r->buf + r->pos, 0,
+                                               NF_MIN(r->end - r->pos, (size_t)BINARY_PROBE))
+                                      : NULL;
+    if (nul) {
+        reject(r, d, NF_EBINARY, 0, 0, "binary file (NUL byte at offset %zu)",
+               (size_t)(nul - (r->buf + r->pos)));
+        return reject_input(r, d, NF_EBINARY);
+    }
     while (r->end - r->pos <= r->o.max_record && buf_fill(r))
         ;
     if (r->src.err) {
@@ -1061,11 +1072,6 @@ static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
     }
     const char *s = r->buf + r->pos;
     size_t n = r->end - r->pos;
-    const char *nul = memchr(s, 0, NF_MIN(n, (size_t)BINARY_PROBE));
-    if (nul) {
-        reject(r, d, NF_EBINARY, 0, 0, "binary file (NUL byte at offset %zu)", (size_t)(nul - s));
-        return reject_input(r, d, NF_EBINARY);
-    }
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
         s += 3;
         n -= 3;
