@@ -546,6 +546,8 @@ static bool boiler_line(const char *s, uint32_t len, uint32_t chars)
         s++;
         len--;
     }
+    if (chars <= 16 && len >= 6 && !strncasecmp(s, "advert", 6))
+        return true; /* "Advert", "ADVERTISING" as a label, not a sentence about adverts */
     for (size_t i = 0; i < NF_ARRAY_LEN(BOILER); i++) {
         size_t l = strlen(BOILER[i]);
         if (l <= len && !strncasecmp(s, BOILER[i], l))
@@ -575,7 +577,7 @@ static void mark_bad(hx *x, unsigned mask)
         x->e[i].flags &= (uint16_t)~(F_BADTAG | HOLDS);
     for (size_t i = x->ne; i-- > 0;) {
         hnode *h = &x->e[i];
-        if (h->parent >= 0 && ((h->flags & HOLDS) || (h->own & (F_ARTICLE | F_MAIN | F_POS))))
+        if (h->parent >= 0 && ((h->flags & HOLDS) || (h->own & (F_MAIN | F_POS))))
             x->e[h->parent].flags |= HOLDS;
     }
     for (size_t i = 0; i < x->ne; i++) {

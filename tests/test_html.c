@@ -36,11 +36,11 @@ static void test_boilerplate(void)
         "<article><h1>Council approves budget</h1><p class=byline>By Jane Roe</p>"
         P1 "<figure><img src=x.jpg><figcaption>The council chamber, photographed on Tuesday by "
         "a staff photographer for this newspaper.</figcaption></figure>" P2
-        "<div class=ad>Advertisement</div>" P3 "</article>"
+        "<div class=ad>Advertisement</div><p>Advert</p>" P3 "</article>"
         "<aside class=related><h3>Related</h3><p>Another story about the council and its long "
         "meetings, with many details that are not part of this article at all.</p></aside>"
-        "<section id=comments><p>Great article, I completely agree with the council on this, it "
-        "is about time they spent money on the parks, says a reader.</p></section>"
+        "<section id=comments><article class=comment-body><p>Great article, I completely agree with the council on this, it "
+        "is about time they spent money on the parks, says a reader.</p></article></section>"
         "<footer><p>Copyright 2024 Daily Bugle, all rights reserved, no reproduction.</p></footer>"
         "<script>var x = '<p>not text</p>';</script></body></html>";
     nf_extracted x;
