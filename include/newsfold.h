@@ -233,6 +233,99 @@ const char *nf_residue_name(uint32_t why);
  * Store: SQLite database (src/store.c).
  * ========================================================================================== */
 
+/* The story store: articles, copies, story members, stories and each story's comparison in one
+ * SQLite file (schema in docs/store.md, versioned by PRAGMA user_version, marked by PRAGMA
+ * application_id). WAL mode; writes are grouped in explicit transactions (one per batch) and a
+ * commit always leaves stories consistent with their members. */
+#define NF_STORE_SCHEMA 1
+#define NF_STORE_APP_ID 0x4e464c44    /* "NFLD" */
+
+typedef struct nf_store nf_store;
+
+enum {
+    NF_STORE_READONLY = 1,   /* open an existing database read-only (server GETs) */
+    NF_STORE_CREATE = 2      /* create the file and schema when missing */
+};
+
+/* Open path. On failure *out is NULL and err (if given) holds a readable reason: NF_EIO (cannot
+ * open), NF_EFORMAT (not a newsfold database, or a newer schema), NF_EDB (SQLite error). */
+nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size_t errcap);
+void  nf_store_close(nf_store *s);
+const char *nf_store_errmsg(const nf_store *s);   /* last SQLite message, never NULL */
+
+/* Transactions: begin, then commit (refreshes the rows of every story whose members changed
+ * inside the transaction before COMMIT) or rollback. */
+nf_rc nf_store_begin(nf_store *s);
+nf_rc nf_store_commit(nf_store *s);
+nf_rc nf_store_rollback(nf_store *s);
+
+typedef enum nf_put_status {
+    NF_PUT_NEW = 0,          /* a new id: stored */
+    NF_PUT_SAME = 1,         /* id and text already stored: nothing written */
+    NF_PUT_UPDATED = 2       /* id stored with different text or metadata: updated in place */
+} nf_put_status;
+
+/* Store one article (upsert by id). *seq (optional) receives its insertion number, which with
+ * the publication time defines arrival order. */
+nf_rc nf_store_put_article(nf_store *s, const nf_article *a, nf_put_status *status, int64_t *seq);
+/* Read one article by id into *a (empty on entry); NF_ENOTFOUND when absent. */
+nf_rc nf_store_get_article(nf_store *s, const char *id, nf_article *a);
+
+/* Membership and copies. story < 0 removes the article from its story. copy_of NULL: not a copy. */
+nf_rc nf_store_set_story(nf_store *s, const char *article_id, int64_t story);
+nf_rc nf_store_set_copy(nf_store *s, const char *article_id, const char *copy_of,
+                        double similarity);
+/* Next unused story id (max + 1). */
+nf_rc nf_store_next_story_id(nf_store *s, int64_t *id);
+/* The comparison of a story as JSON text (format owned by coverage; stored verbatim). */
+nf_rc nf_store_set_comparison(nf_store *s, int64_t story, const char *json, size_t n);
+/* *json is malloc'ed (caller frees); NF_ENOTFOUND when the story has none. */
+nf_rc nf_store_get_comparison(nf_store *s, int64_t story, char **json);
+
+/* One stored article with its story facts, as iterators hand it out (valid during the call). */
+typedef struct nf_stored {
+    const nf_article *a;
+    int64_t seq;
+    int64_t story;           /* -1 when not yet folded */
+    const char *copy_of;     /* NULL when not a copy */
+    double similarity;
+    uint32_t revisions;      /* times the text under this id changed */
+} nf_stored;
+
+typedef int (*nf_stored_fn)(const nf_stored *st, void *ctx);   /* non-zero stops */
+
+/* Every article in arrival order: publication time (undated last), then insertion order. */
+nf_rc nf_store_each_article(nf_store *s, nf_stored_fn fn, void *ctx);
+/* The members of one story in arrival order; NF_ENOTFOUND when the story does not exist. */
+nf_rc nf_store_story_members(nf_store *s, int64_t story, nf_stored_fn fn, void *ctx);
+/* One article with its story facts. */
+nf_rc nf_store_article_info(nf_store *s, const char *id, nf_stored_fn fn, void *ctx);
+
+/* A story row. */
+typedef struct nf_story_info {
+    int64_t id;
+    int64_t size;            /* members */
+    int64_t outlets;         /* independent outlets: distinct outlets of members that are not copies */
+    int64_t first_time, last_time;   /* NF_NO_TIME when no member is dated */
+    const char *headline;    /* title of the earliest independent member (may be NULL) */
+} nf_story_info;
+
+typedef int (*nf_story_fn)(const nf_story_info *st, void *ctx);
+
+/* Stories, most independent outlets first, then size, then id. query: words that must all occur
+ * in some member's title or text head (NULL/empty: all); since: only stories whose last article is
+ * at or after this time (NF_NO_TIME: all). *total (optional) gets the number matching. */
+nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t limit,
+                       int64_t offset, nf_story_fn fn, void *ctx, int64_t *total);
+nf_rc nf_store_story(nf_store *s, int64_t id, nf_story_info *out, nf_buf *headline);
+
+/* Counts for summaries and checks. */
+typedef struct nf_store_counts {
+    int64_t articles, stories, members, copies, comparisons, unfolded;
+    int64_t inconsistent;    /* stories whose size differs from their member count (must be 0) */
+} nf_store_counts;
+nf_rc nf_store_count(nf_store *s, nf_store_counts *c);
+
 #ifdef __cplusplus
 }
 #endif
