@@ -53,6 +53,12 @@ void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes
 void cli_progress_end(cli_input *in);
 double cli_now(void);
 
+/* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
+ * returns the exit status. */
+int cli_fold_store(const char *db, cli_input *in);
+
 /* verbs */
 int cmd_read(int argc, char **argv);
+int cmd_stories(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 #endif

@@ -12,6 +12,8 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
+    {"stories", cmd_stories, "list the stories of a database (fold --db)"},
+    {"serve", cmd_serve, "serve a database over HTTP: JSON API and the story page"},
 };
 
 static void usage(FILE *f)

@@ -326,6 +326,51 @@ typedef struct nf_store_counts {
 } nf_store_counts;
 nf_rc nf_store_count(nf_store *s, nf_store_counts *c);
 
+/* Refold (src/ingest.c): feed every stored article, in arrival order, to a fresh folder and write
+ * the story and copy assignments that changed, batch articles per transaction (0: default 2000).
+ * The stories are then exactly those of one run over all stored articles. */
+typedef struct nf_refold_stats {
+    size_t folded;           /* articles fed to the folder */
+    size_t changed;          /* assignments written */
+    size_t stories;          /* stories the folder made */
+} nf_refold_stats;
+nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats);
+
+/* Online ingest (server POST): one folder fed once with the stored articles, then each new one. */
+typedef struct nf_ingest nf_ingest;
+typedef struct nf_ingest_result {
+    nf_put_status status;
+    int64_t story;
+    char *copy_of;           /* heap; NULL when not a copy (nf_ingest_result_reset frees) */
+} nf_ingest_result;
+nf_rc nf_ingest_open(nf_ingest **out, nf_store *s);
+/* Store, fold and assign n articles in one transaction; res has n entries. */
+nf_rc nf_ingest_add(nf_ingest *g, const nf_article *arts, size_t n, nf_ingest_result *res);
+void  nf_ingest_result_reset(nf_ingest_result *res, size_t n);
+void  nf_ingest_close(nf_ingest *g);
+
+/* HTTP server (src/serve.c): JSON API over the store and the page, on libmicrohttpd. Listens on
+ * loopback unless told otherwise; beyond loopback it refuses to start without a token, and POST
+ * always needs the token when one is set. Zero fields mean the defaults. */
+typedef struct nf_serve_opts {
+    const char *db_path;
+    const char *listen;      /* "127.0.0.1:8080" (default); port 0 picks a free port */
+    const char *token;       /* bearer token for writing, or NULL */
+    const char *page;        /* the HTML page served at / */
+    size_t page_len;
+    unsigned threads;        /* polling threads (default 2) */
+    size_t max_body;         /* bytes (default 16 MiB): larger bodies get 413 */
+    size_t max_header;       /* per-connection memory for headers (default 32 KiB) */
+    unsigned max_conns;      /* default 1000 */
+    unsigned timeout_s;      /* idle seconds before a connection is closed (default 15) */
+} nf_serve_opts;
+
+typedef struct nf_server nf_server;
+/* Start serving in background threads; err gets a readable reason on failure. */
+nf_rc nf_server_start(nf_server **out, const nf_serve_opts *opts, char *err, size_t errcap);
+uint16_t nf_server_port(const nf_server *s);   /* the bound port */
+void  nf_server_stop(nf_server *s);
+
 #ifdef __cplusplus
 }
 #endif
