@@ -10,6 +10,8 @@
  *   - articles.id is unique; a second put of the same id with the same text is a no-op, with a
  *     different text an in-place update (seq kept, revisions + 1).
  *   - stories.size = count(members of the story); a story with no members has no row.
+ *   - The headline is the title of the earliest independent titled member, else the first line
+ *     (at most 120 characters) of the earliest independent member's text.
  *   - Arrival order is (time, undated last; then seq), seq being the insertion number.
  *   - Schema version is PRAGMA user_version (NF_STORE_SCHEMA), the file is marked by PRAGMA
  *     application_id (NF_STORE_APP_ID); anything else is refused with a readable reason.
@@ -64,10 +66,12 @@ static const char *const SQL[Q_COUNT] = {
         "min(a.time), max(a.time), "
         "strftime('%Y-%m-%dT%H:%M:%SZ', min(a.time), 'unixepoch'), "
         "strftime('%Y-%m-%dT%H:%M:%SZ', max(a.time), 'unixepoch'), "
-        "(SELECT a2.title FROM members m2 JOIN articles a2 ON a2.id = m2.article "
-        " LEFT JOIN copies c2 ON c2.article = a2.id "
-        " WHERE m2.story = ?1 AND coalesce(a2.title, '') <> '' "
-        " ORDER BY c2.article IS NOT NULL, a2.time IS NULL, a2.time, a2.seq LIMIT 1) "
+        "(SELECT CASE WHEN coalesce(a2.title, '') <> '' THEN a2.title ELSE "
+        " trim(substr(substr(a2.text, 1, instr(a2.text || char(10), char(10)) - 1), 1, 120)) END "
+        " FROM members m2 JOIN articles a2 ON a2.id = m2.article "
+        " LEFT JOIN copies c2 ON c2.article = a2.id WHERE m2.story = ?1 "
+        " ORDER BY coalesce(a2.title, '') = '', c2.article IS NOT NULL, a2.time IS NULL, a2.time, "
+        " a2.seq LIMIT 1) "
         "FROM members m JOIN articles a ON a.id = m.article "
         "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1 HAVING count(*) > 0",
     [Q_SET_CMP] = "INSERT INTO comparisons(story, json, updated_at) VALUES (?1, ?2, ?3) "
