@@ -808,9 +808,11 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
                                   "a.seq = search.rowid JOIN members m ON m.article = a.id "
                                   "WHERE search MATCH ?1)" : "1";
     const char *where_t = since != NF_NO_TIME ? "last_time >= ?2" : "1";
-    snprintf(sql, sizeof sql, "SELECT id, size, outlets, first_time, last_time, headline, "
-             "%s FROM stories WHERE %s AND %s ORDER BY outlets DESC, size DESC, id "
-             "LIMIT ?3 OFFSET ?4", total ? "count(*) OVER ()" : "0", where_q, where_t);
+    /* The page comes from the rank index; the total is a separate count (a window count over
+     * the page query would sort every matching story). */
+    snprintf(sql, sizeof sql, "SELECT id, size, outlets, first_time, last_time, headline "
+             "FROM stories WHERE %s AND %s ORDER BY outlets DESC, size DESC, id "
+             "LIMIT ?3 OFFSET ?4", where_q, where_t);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc) {
@@ -823,15 +825,24 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
         sqlite3_bind_int64(st, 2, since);
     sqlite3_bind_int64(st, 3, limit < 0 ? -1 : limit);
     sqlite3_bind_int64(st, 4, offset < 0 ? 0 : offset);
-    if (total)
-        *total = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         nf_story_info si;
         story_row(st, &si);
-        if (total)
-            *total = sqlite3_column_int64(st, 6);
         if (fn && fn(&si, ctx))
             break;
+    }
+    if (total && (rc == SQLITE_ROW || rc == SQLITE_DONE)) {
+        sqlite3_finalize(st);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM stories WHERE %s AND %s", where_q, where_t);
+        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (!rc) {
+            if (has_q)
+                sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_STATIC);
+            if (since != NF_NO_TIME)
+                sqlite3_bind_int64(st, 2, since);
+            rc = sqlite3_step(st);
+            *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        }
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         r = db_fail(s, rc);
