@@ -108,73 +108,197 @@ static nf_store *reader(nf_server *s)
 
 /* ---- JSON of store rows ---- */
 
-static json_t *time_json(int64_t t)
+/* ---- JSON of store rows, written straight into a buffer (the GET hot path) ----
+ * Strings are escaped here; bytes that are not valid UTF-8 become U+FFFD, so the answer is
+ * always valid JSON whatever the database holds. */
+
+static void jw(nf_buf *b, const char *s, size_t n)
 {
-    if (t == NF_NO_TIME)
-        return json_null();
-    char b[40];
+    nf_buf_append(b, s, n);
+}
+
+#define JW_LIT(b, lit) jw((b), (lit), sizeof(lit) - 1)
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (c >= 0xF5 || len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
+        (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+static void jw_str(nf_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    if (nf_buf_reserve(b, n + 2))
+        return;
+    nf_buf_putc(b, '"');
+    size_t run = 0;    /* start of the pending run of bytes copied as they are */
+    for (size_t i = 0; i < n;) {
+        /* eight plain bytes at a time: no control byte, quote, backslash or non-ASCII */
+        while (i + 8 <= n) {
+            uint64_t w, ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+            memcpy(&w, p + i, 8);
+            uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+            uint64_t bad = (w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs))
+                           & high;
+            if (bad)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t l = utf8_len(p + i, n - i);
+            if (l) {
+                i += l;
+                continue;
+            }
+        }
+        jw(b, s + run, i - run);
+        if (c == '"')
+            JW_LIT(b, "\\\"");
+        else if (c == '\\')
+            JW_LIT(b, "\\\\");
+        else if (c == '\n')
+            JW_LIT(b, "\\n");
+        else if (c == '\t')
+            JW_LIT(b, "\\t");
+        else if (c == '\r')
+            JW_LIT(b, "\\r");
+        else if (c < 0x20) {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            jw(b, e, 6);
+        } else
+            JW_LIT(b, "\\ufffd");
+        i++;
+        run = i;
+    }
+    jw(b, s + run, n - run);
+    nf_buf_putc(b, '"');
+}
+
+static void jw_cstr(nf_buf *b, const char *s)
+{
+    if (s)
+        jw_str(b, s, strlen(s));
+    else
+        JW_LIT(b, "null");
+}
+
+static void jw_int(nf_buf *b, int64_t v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lld", (long long)v);
+    jw(b, t, (size_t)n);
+}
+
+static void jw_time(nf_buf *b, int64_t t)
+{
+    char d[40];
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        return json_null();
-    return json_string(b);
+    if (t == NF_NO_TIME || !gmtime_r(&tt, &tm) || !strftime(d, sizeof d, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm))
+        JW_LIT(b, "null");
+    else
+        jw(b, d, strlen(d));
 }
 
-static json_t *str_or_null(const char *s)
+static void story_fields(nf_buf *b, const nf_story_info *si)
 {
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
+    JW_LIT(b, "\"id\":");
+    jw_int(b, si->id);
+    JW_LIT(b, ",\"size\":");
+    jw_int(b, si->size);
+    JW_LIT(b, ",\"outlets\":");
+    jw_int(b, si->outlets);
+    JW_LIT(b, ",\"first\":");
+    jw_time(b, si->first_time);
+    JW_LIT(b, ",\"last\":");
+    jw_time(b, si->last_time);
+    JW_LIT(b, ",\"headline\":");
+    jw_cstr(b, si->headline);
 }
 
-static json_t *story_json(const nf_story_info *si)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(si->id));
-    json_object_set_new(o, "size", json_integer(si->size));
-    json_object_set_new(o, "outlets", json_integer(si->outlets));
-    json_object_set_new(o, "first", time_json(si->first_time));
-    json_object_set_new(o, "last", time_json(si->last_time));
-    json_object_set_new(o, "headline", str_or_null(si->headline));
-    return o;
-}
-
-static json_t *stored_json(const nf_stored *st, int with_text)
+static void stored_obj(nf_buf *b, const nf_stored *st)
 {
     const nf_article *a = st->a;
-    json_t *o = json_object();
-    json_object_set_new(o, "id", str_or_null(a->id));
-    json_object_set_new(o, "outlet", str_or_null(a->outlet));
-    json_object_set_new(o, "url", str_or_null(a->url));
-    json_object_set_new(o, "date", time_json(a->time));
-    json_object_set_new(o, "title", str_or_null(a->title));
-    if (with_text) {
-        json_t *t = json_stringn(a->text, a->text_len);
-        json_object_set_new(o, "text", t ? t : json_null());
+    JW_LIT(b, "{\"id\":");
+    jw_cstr(b, a->id);
+    JW_LIT(b, ",\"outlet\":");
+    jw_cstr(b, a->outlet);
+    JW_LIT(b, ",\"url\":");
+    jw_cstr(b, a->url);
+    JW_LIT(b, ",\"date\":");
+    jw_time(b, a->time);
+    JW_LIT(b, ",\"title\":");
+    jw_cstr(b, a->title);
+    JW_LIT(b, ",\"text\":");
+    jw_str(b, a->text ? a->text : "", a->text ? a->text_len : 0);
+    JW_LIT(b, ",\"story\":");
+    if (st->story >= 0)
+        jw_int(b, st->story);
+    else
+        JW_LIT(b, "null");
+    JW_LIT(b, ",\"copy_of\":");
+    jw_cstr(b, st->copy_of);
+    if (st->copy_of) {
+        char t[32];
+        int n = snprintf(t, sizeof t, ",\"similarity\":%.4f", st->similarity);
+        jw(b, t, (size_t)n);
     }
-    json_object_set_new(o, "story", st->story >= 0 ? json_integer(st->story) : json_null());
-    json_object_set_new(o, "copy_of", str_or_null(st->copy_of));
-    if (st->copy_of)
-        json_object_set_new(o, "similarity", json_real(st->similarity));
-    json_object_set_new(o, "revisions", json_integer(st->revisions));
-    return o;
+    JW_LIT(b, ",\"revisions\":");
+    jw_int(b, st->revisions);
+    nf_buf_putc(b, '}');
 }
 
-static int add_story(const nf_story_info *si, void *ctx)
+typedef struct list_ctx {
+    nf_buf *b;
+    size_t n;
+} list_ctx;
+
+static int add_story(const nf_story_info *si, void *vctx)
 {
-    json_array_append_new(ctx, story_json(si));
+    list_ctx *c = vctx;
+    if (c->n++)
+        nf_buf_putc(c->b, ',');
+    nf_buf_putc(c->b, '{');
+    story_fields(c->b, si);
+    nf_buf_putc(c->b, '}');
     return 0;
 }
 
-static int add_member(const nf_stored *st, void *ctx)
+static int add_member(const nf_stored *st, void *vctx)
 {
-    json_array_append_new(ctx, stored_json(st, 1));
+    list_ctx *c = vctx;
+    if (c->n++)
+        nf_buf_putc(c->b, ',');
+    stored_obj(c->b, st);
     return 0;
 }
 
-static int set_article(const nf_stored *st, void *ctx)
+/* Hand the buffer to MHD (it frees it), or answer 500 when a write ran out of memory. */
+static enum MHD_Result send_jbuf(struct MHD_Connection *c, nf_buf *b, int ok)
 {
-    *(json_t **)ctx = stored_json(st, 1);
-    return 0;
+    if (!ok || !b->p) {
+        nf_buf_reset(b);
+        return send_error(c, 500, "out of memory", "building the answer");
+    }
+    return send_buf(c, 200, b->p, b->n, "application/json; charset=utf-8");
 }
 
 /* ---- query arguments ---- */
@@ -208,19 +332,25 @@ static enum MHD_Result get_stories(nf_server *s, struct MHD_Connection *c, nf_st
     if (sv && *sv && nf_parse_date(sv, strlen(sv), &since))
         return send_error(c, 400, "bad parameter",
                           "since: not an ISO 8601 date or date-time: %.100s", sv);
-    json_t *arr = json_array();
+    nf_buf b;
+    nf_buf_init(&b, 0);
+    nf_buf_reserve(&b, 8192);
+    JW_LIT(&b, "{\"stories\":[");
+    list_ctx lc = {&b, 0};
     int64_t total = 0;
-    nf_rc rc = nf_store_stories(r, q, since, limit, offset, add_story, arr, &total);
+    nf_rc rc = nf_store_stories(r, q, since, limit, offset, add_story, &lc, &total);
     if (rc) {
-        json_decref(arr);
+        nf_buf_reset(&b);
         return send_error(c, 500, "database error", "%s", nf_store_errmsg(r));
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "total", json_integer(total));
-    json_object_set_new(o, "limit", json_integer(limit));
-    json_object_set_new(o, "offset", json_integer(offset));
-    json_object_set_new(o, "stories", arr);
-    return send_json(c, 200, o);
+    JW_LIT(&b, "],\"total\":");
+    jw_int(&b, total);
+    JW_LIT(&b, ",\"limit\":");
+    jw_int(&b, limit);
+    JW_LIT(&b, ",\"offset\":");
+    jw_int(&b, offset);
+    int ok = nf_buf_putc(&b, '}') == NF_OK;
+    return send_jbuf(c, &b, ok);
 }
 
 static int parse_id(const char *s, int64_t *id)
@@ -234,8 +364,8 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-/* The story, its members and the comparison. The comparison is stored as JSON text and spliced
- * in verbatim: no parse and re-dump per request. */
+/* The story, its members and the comparison, read in one transaction (one snapshot). The
+ * comparison is stored as JSON text and spliced in verbatim: no parse and re-dump per request. */
 static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_store *r,
                                  const char *ids)
 {
@@ -243,53 +373,64 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
     if (parse_id(ids, &id))
         return send_error(c, 400, "bad story id", "story ids are non-negative integers: %.64s", ids);
     nf_story_info si;
-    nf_buf head;
+    nf_buf head, b;
     nf_buf_init(&head, 0);
+    nf_buf_init(&b, 0);
+    char *cmp = NULL;
+    nf_store_begin(r);
     nf_rc rc = nf_store_story(r, id, &si, &head);
+    if (!rc) {
+        nf_buf_reserve(&b, 32768);
+        nf_buf_putc(&b, '{');
+        story_fields(&b, &si);
+        JW_LIT(&b, ",\"members\":[");
+        list_ctx lc = {&b, 0};
+        rc = nf_store_story_members(r, id, add_member, &lc);
+        if (!rc || rc == NF_ENOTFOUND)
+            rc = nf_store_get_comparison(r, id, &cmp);
+        if (rc == NF_ENOTFOUND)
+            rc = NF_OK;
+    }
+    nf_store_commit(r);
+    nf_buf_reset(&head);
     if (rc) {
-        nf_buf_reset(&head);
+        nf_buf_reset(&b);
         return rc == NF_ENOTFOUND ? send_error(c, 404, "not found", "no story %lld", (long long)id)
                                   : send_error(c, 500, "database error", "%s", nf_store_errmsg(r));
     }
-    json_t *o = story_json(&si);
-    nf_buf_reset(&head);
-    json_t *mem = json_array();
-    json_object_set_new(o, "members", mem);
-    rc = nf_store_story_members(r, id, add_member, mem);
-    char *cmp = NULL;
-    if (!rc || rc == NF_ENOTFOUND)
-        rc = nf_store_get_comparison(r, id, &cmp);
-    if (rc && rc != NF_ENOTFOUND) {
-        json_decref(o);
-        return send_error(c, 500, "database error", "%s", nf_store_errmsg(r));
-    }
-    char *p = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    nf_buf out;
-    nf_buf_init(&out, 0);
-    size_t pn = p ? strlen(p) : 0;
-    if (!p || nf_buf_append(&out, p, pn - 1) || nf_buf_append(&out, ",\"comparison\":", 14) ||
-        (cmp && *cmp ? nf_buf_append(&out, cmp, strlen(cmp)) : nf_buf_append(&out, "null", 4)) ||
-        nf_buf_putc(&out, '}')) {
-        free(p);
-        free(cmp);
-        nf_buf_reset(&out);
-        return MHD_NO;
-    }
-    free(p);
+    JW_LIT(&b, "],\"comparison\":");
+    if (cmp && *cmp)
+        jw(&b, cmp, strlen(cmp));
+    else
+        JW_LIT(&b, "null");
     free(cmp);
-    return send_buf(c, 200, out.p, out.n, "application/json; charset=utf-8");
+    int ok = nf_buf_putc(&b, '}') == NF_OK;
+    return send_jbuf(c, &b, ok);
+}
+
+static int set_article(const nf_stored *st, void *vctx)
+{
+    stored_obj(vctx, st);
+    return 0;
 }
 
 static enum MHD_Result get_article(struct MHD_Connection *c, nf_store *r, const char *id)
 {
-    json_t *o = NULL;
-    nf_rc rc = nf_store_article_info(r, id, set_article, &o);
-    if (rc == NF_ENOTFOUND)
-        return send_error(c, 404, "not found", "no article with id %.200s", id);
-    if (rc || !o)
-        return send_error(c, 500, "database error", "%s", nf_store_errmsg(r));
-    return send_json(c, 200, o);
+    nf_buf b;
+    nf_buf_init(&b, 0);
+    nf_rc rc = nf_store_article_info(r, id, set_article, &b);
+    if (rc) {
+        nf_buf_reset(&b);
+        return rc == NF_ENOTFOUND ? send_error(c, 404, "not found", "no article with id %.200s", id)
+                                  : send_error(c, 500, "database error", "%s", nf_store_errmsg(r));
+    }
+    return send_jbuf(c, &b, 1);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    json_t *v = s ? json_string(s) : NULL;
+    return v ? v : json_null();
 }
 
 /* ---- POST /api/articles ---- */
@@ -700,7 +841,8 @@ nf_rc nf_server_start(nf_server **out, const nf_serve_opts *opts, char *err, siz
         goto fail;
     if ((rc = nf_ingest_open(&s->ing, s->w)))
         goto fail;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,

@@ -134,6 +134,8 @@ struct nf_store {
     int64_t *dirty;          /* stories whose members changed in the open transaction */
     size_t ndirty, capdirty;
     char err[256];
+    unsigned total_ver;      /* data version at which total_all was counted (0: never) */
+    int64_t total_all;       /* count of all stories */
 };
 
 static nf_rc db_fail(nf_store *s, int rc)
@@ -255,7 +257,8 @@ nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size
         rc = NF_EDB;
         goto done;
     }
-    exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+    exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+            "PRAGMA mmap_size = 1073741824;");
 done:
     if (rc) {
         if (err && errcap)
@@ -285,11 +288,22 @@ const char *nf_store_errmsg(const nf_store *s)
     return s ? s->err : "no store";
 }
 
+/* A cached statement left on a row holds a read snapshot open; in WAL mode a write transaction
+ * begun over a stale snapshot fails at once (SQLITE_BUSY_SNAPSHOT). Reset them all first. */
+static void reset_all(nf_store *s)
+{
+    for (int i = 0; i < Q_COUNT; i++)
+        if (s->q[i])
+            sqlite3_reset(s->q[i]);
+}
+
 nf_rc nf_store_begin(nf_store *s)
 {
     if (s->in_txn)
         return NF_EINVAL;
-    if (exec(s, "BEGIN IMMEDIATE"))
+    reset_all(s);
+    /* a reader's transaction is one snapshot for several queries (and fewer lock calls) */
+    if (exec(s, s->readonly ? "BEGIN" : "BEGIN IMMEDIATE"))
         return NF_EDB;
     s->in_txn = 1;
     s->ndirty = 0;
@@ -397,6 +411,7 @@ static int story_of(nf_store *s, const char *article_id, int64_t *story)
     sqlite3_bind_text(st, 1, article_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     *story = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -446,6 +461,7 @@ static nf_rc lookup(nf_store *s, const nf_article *a, const char *hash, int *fou
     const char *h = (const char *)sqlite3_column_text(st, 1);
     *same = h && !strcmp(h, hash) && sqlite3_column_int(st, 2) && sqlite3_column_int(st, 3) &&
             sqlite3_column_int(st, 4) && sqlite3_column_int(st, 5);
+    sqlite3_reset(st);
     return NF_OK;
 }
 
@@ -541,6 +557,7 @@ nf_rc nf_store_get_article(nf_store *s, const char *id, nf_article *a)
     a->text = col_dup(st, 4);
     a->text_len = (size_t)sqlite3_column_bytes(st, 4);
     a->time = sqlite3_column_type(st, 5) == SQLITE_NULL ? NF_NO_TIME : sqlite3_column_int64(st, 5);
+    sqlite3_reset(st);
     if (!a->id || !a->text) {
         free(a->id); free(a->outlet); free(a->url); free(a->title); free(a->text);
         memset(a, 0, sizeof *a);
@@ -619,6 +636,7 @@ nf_rc nf_store_next_story_id(nf_store *s, int64_t *id)
     if (rc != SQLITE_ROW)
         return db_fail(s, rc);
     *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
     return NF_OK;
 }
 
@@ -831,7 +849,13 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
         if (fn && fn(&si, ctx))
             break;
     }
-    if (total && (rc == SQLITE_ROW || rc == SQLITE_DONE)) {
+    unsigned ver = 0;
+    int all = !has_q && since == NF_NO_TIME;
+    if (total && all && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &ver) == SQLITE_OK &&
+        ver && ver == s->total_ver) {
+        *total = s->total_all;    /* nothing changed since the last count */
+    } else if (total && (rc == SQLITE_ROW || rc == SQLITE_DONE)) {
         sqlite3_finalize(st);
         snprintf(sql, sizeof sql, "SELECT count(*) FROM stories WHERE %s AND %s", where_q, where_t);
         rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
@@ -842,6 +866,10 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
                 sqlite3_bind_int64(st, 2, since);
             rc = sqlite3_step(st);
             *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+            if (all && rc == SQLITE_ROW && ver) {
+                s->total_all = *total;
+                s->total_ver = ver;
+            }
         }
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

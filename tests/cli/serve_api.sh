@@ -70,6 +70,12 @@ ok "page served" '[ "$(code $U/)" = 200 ] && grep -q "<title>newsfold</title>" "
 ok "page has a CSP" 'curl -s -D - -o /dev/null $U/ | grep -qi "content-security-policy: default-src .none."'
 wait_slow=$(jobs -p); [ -n "$wait_slow" ] && wait $wait_slow 2>/dev/null
 
+# bytes the database may hold that JSON cannot: answered escaped, as valid JSON (posted back)
+sqlite3 "$DB" "INSERT INTO articles(id, text, text_hash, stored_at) VALUES ('raw', CAST(X'41012222205C0A09C328E282AC7F20706C61696E20746578742068657265' AS TEXT), 'x', 'now')"
+ok "raw bytes escaped" '[ "$(code $U/api/articles/raw)" = 200 ] && grep -q "A\\\\u0001\\\\\"\\\\\" \\\\\\\\\\\\n\\\\t\\\\ufffd(€" "$TMP/body"'
+cp "$TMP/body" "$TMP/raw.json"
+ok "escaped answer is valid JSON" '[ "$(code -XPOST --data-binary @$TMP/raw.json $U/api/articles)" = 200 ]'
+
 # token rule
 "$NF" serve --db "$TMP/t.db" --listen 0.0.0.0:0 --exit-after 5 >"$TMP/s2" 2>&1
 ok "refuses non-loopback without a token" '[ $? -eq 2 ] && grep -q "token" "$TMP/s2"'
