@@ -100,6 +100,7 @@ typedef struct assign {
 
 typedef struct refold_ctx {
     folder f;
+    size_t fed;
     assign *as;
     size_t n, cap;
     nf_rc rc;
@@ -112,6 +113,7 @@ static int refold_one(const nf_stored *st, void *vctx)
     const char *copy_of;
     if ((c->rc = folder_add(&c->f, st->a, &story, &copy_of)))
         return 1;
+    c->fed++;
     int copy_changed = (copy_of == NULL) != (st->copy_of == NULL) ||
                        (copy_of && strcmp(copy_of, st->copy_of));
     if (story == st->story && !copy_changed)
@@ -157,7 +159,7 @@ nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats)
         written = end;
     }
     if (stats) {
-        stats->folded = c.f.n;
+        stats->folded = c.fed;
         stats->changed = written;
         stats->stories = (size_t)c.f.next_story;
     }

@@ -319,7 +319,8 @@ static int cmp_i64(const void *a, const void *b)
 /* Recompute the row of every story touched in this transaction from its members. */
 static nf_rc refresh_dirty(nf_store *s)
 {
-    qsort(s->dirty, s->ndirty, sizeof *s->dirty, cmp_i64);
+    if (s->ndirty)
+        qsort(s->dirty, s->ndirty, sizeof *s->dirty, cmp_i64);
     for (size_t i = 0; i < s->ndirty; i++) {
         if (i && s->dirty[i] == s->dirty[i - 1])
             continue;

@@ -118,6 +118,11 @@ static void test_roundtrip(void)
     CHECK_EQ_INT(nf_store_article_info(s, "a1", collect, &sn), NF_OK);
     CHECK_EQ_INT(sn.n, 1);
     CHECK_EQ_INT(sn.story[0], -1);
+    memset(&sn, 0, sizeof sn);
+    CHECK_EQ_INT(nf_store_each_article(s, collect, &sn), NF_OK);
+    CHECK_EQ_INT(sn.n, 2);
+    CHECK_EQ_STR(sn.ids[0], "a1");     /* undated last, though stored later */
+    CHECK_EQ_STR(sn.ids[1], "a0");
     nf_store_close(s);
 }
 
@@ -244,6 +249,70 @@ static void test_stories(void)
     }
 }
 
+
+static void test_refold_ingest(void)
+{
+    char p[256];
+    path_in(p, sizeof p, "c.db");
+    nf_store *s = NULL;
+    CHECK_EQ_INT(nf_store_open(&s, p, NF_STORE_CREATE, NULL, 0), NF_OK);
+    if (!s)
+        return;
+    nf_article x[4] = {
+        art("r2", "b.example", NULL, "same words printed twice", 200),
+        art("r1", "a.example", NULL, "same words printed twice", 100),
+        art("r3", "c.example", NULL, "something else entirely", 300),
+        art("r0", "d.example", NULL, "a fourth text", 350),
+    };
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_INT(nf_store_put_article(s, &x[i], NULL, NULL), NF_OK);
+    nf_refold_stats st = {0};
+    CHECK_EQ_INT(nf_store_refold(s, 2, &st), NF_OK);
+    CHECK_EQ_INT(st.folded, 4);
+    CHECK_EQ_INT(st.changed, 4);
+    seen sn = {0};
+    CHECK_EQ_INT(nf_store_each_article(s, collect, &sn), NF_OK);
+    CHECK_EQ_INT(sn.n, 4);
+    CHECK_EQ_STR(sn.ids[0], "r1");     /* arrival order: time, then insertion */
+    CHECK_EQ_STR(sn.ids[3], "r0");
+    CHECK(sn.story[0] >= 0 && sn.story[0] == sn.story[1]);   /* the copy joins its original */
+    CHECK(sn.copy[1] != NULL && sn.copy[0] == NULL);
+    CHECK(sn.story[2] != sn.story[0]);
+    nf_store_counts c;
+    CHECK_EQ_INT(nf_store_count(s, &c), NF_OK);
+    CHECK_EQ_INT(c.unfolded, 0);
+    CHECK_EQ_INT(c.inconsistent, 0);
+    CHECK_EQ_INT(c.copies, 1);
+    CHECK_EQ_INT(nf_store_refold(s, 2, &st), NF_OK);     /* nothing changed: nothing written */
+    CHECK_EQ_INT(st.changed, 0);
+
+    nf_ingest *g = NULL;
+    CHECK_EQ_INT(nf_ingest_open(&g, s), NF_OK);
+    nf_article y[3] = {
+        art("n1", "e.example", NULL, "a brand new report", 400),
+        art("n2", "f.example", NULL, "same words printed twice", 500),
+        art("r3", "c.example", NULL, "something else entirely", 300),
+    };
+    nf_ingest_result res[3];
+    CHECK_EQ_INT(nf_ingest_add(g, y, 3, res), NF_OK);
+    CHECK_EQ_INT(res[0].status, NF_PUT_NEW);
+    CHECK(res[0].story > sn.story[2] && res[0].copy_of == NULL);
+    CHECK_EQ_INT(res[1].status, NF_PUT_NEW);
+    CHECK_EQ_INT(res[1].story, sn.story[0]);
+    CHECK_EQ_STR(res[1].copy_of, "r1");
+    CHECK_EQ_INT(res[2].status, NF_PUT_SAME);
+    CHECK_EQ_INT(res[2].story, sn.story[2]);
+    nf_ingest_result_reset(res, 3);
+    nf_ingest_close(g);
+    /* online ingest of later articles equals a refold of everything */
+    CHECK_EQ_INT(nf_store_refold(s, 0, &st), NF_OK);
+    CHECK_EQ_INT(st.changed, 0);
+    CHECK_EQ_INT(nf_store_count(s, &c), NF_OK);
+    CHECK_EQ_INT(c.articles, 6);
+    CHECK_EQ_INT(c.inconsistent, 0);
+    nf_store_close(s);
+}
+
 static void test_refusals(void)
 {
     char p[256], err[512];
@@ -290,6 +359,7 @@ int main(void)
     }
     test_roundtrip();
     test_stories();
+    test_refold_ingest();
     test_refusals();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
