@@ -229,6 +229,129 @@ const char *nf_residue_name(uint32_t why);
  * Coverage: quotes, attribution, additions, differences (src/quote.c, src/attrib.c, src/compare.c).
  * ========================================================================================== */
 
+/* The comparison of one story's coverage. Every finding names an article by its index in the
+ * array given to nf_compare and carries byte spans into that article's text, so a page can
+ * highlight it. All strings are heap-owned and released by nf_comparison_free.
+ * The algorithms and the JSON layout are in docs/compare.md. */
+
+/* Attribution cues (pinned values: they appear in JSON as names, see nf_cue_name). */
+typedef enum nf_cue {
+    NF_CUE_REPORTED = 1,     /* "X reported", "X reports", "the X newspaper reported" */
+    NF_CUE_ACCORDING = 2,    /* "according to X" */
+    NF_CUE_CITING = 3,       /* "citing X", "X cited" as the relay */
+    NF_CUE_SAID = 4,         /* "X said", "said X", "X says", "X added", "X wrote" ... */
+    NF_CUE_TOLD = 5,         /* "X told ..." (X is the speaker) */
+    NF_CUE_TOLD_TO = 6,      /* "... told X" (X received the statement: a medium) */
+    NF_CUE_PER = 7,          /* "as per X", "per X" */
+    NF_CUE_NO_CONFIRM = 8,   /* "X could not confirm", "X declined to confirm" */
+    NF_CUE_NO_RESPONSE = 9,  /* "X did not respond to a request for comment", "declined to comment" */
+    NF_CUE_DATELINE = 10,    /* "KINSHASA 1997-02-17", "WASHINGTON —" at the start of the text */
+    NF_CUE_WIRE = 11         /* wire credit "(Reuters)", "(AP)" */
+} nf_cue;
+const char *nf_cue_name(uint32_t cue);
+
+typedef enum nf_source_kind {
+    NF_SRC_ORG = 1,          /* organisation, medium, agency, company, government body */
+    NF_SRC_PERSON = 2,       /* a named person */
+    NF_SRC_PLACE = 3,        /* a dateline place */
+    NF_SRC_UNNAMED = 4       /* "one official", "the spokesperson", "a report" */
+} nf_source_kind;
+
+/* One cited source of the story (names merged across articles: "Mr. Peskov" -> "Dmitry Peskov"). */
+typedef struct nf_source {
+    char *name;
+    uint32_t kind;           /* nf_source_kind */
+    uint32_t narticles;      /* articles that cite it directly or lead back to it through a relay */
+    uint32_t ndirect;        /* articles that cite it directly */
+    uint32_t primary;        /* 1 for the story's primary sources */
+    uint32_t quoted;         /* 1 when it is the speaker of a quote */
+} nf_source;
+
+/* One attribution in one article: article -> source, with the cue and where it stands. */
+typedef struct nf_citation {
+    uint32_t article;
+    uint32_t source;         /* index into nf_comparison.src */
+    uint32_t cue;            /* nf_cue */
+    int32_t via;             /* index of the citation this one relays (second-hand chain:
+                              * "told Kommersant, according to a Reuters translation" gives
+                              * Reuters with via = the Kommersant citation), or -1 */
+    nf_span name;            /* the source's name as printed */
+    nf_span sentence;
+} nf_citation;
+
+/* One article carrying a quote: where, whether in quotation marks, and who it says spoke. */
+typedef struct nf_carrier {
+    uint32_t article;
+    uint32_t quoted;         /* 1 in quotation marks, 0 printed verbatim without them */
+    nf_span span;            /* the matched words */
+    int32_t speaker;         /* index into nf_comparison.src, or -1 */
+    char *speaker_desc;      /* unnamed speaker as printed ("one official"), or NULL */
+} nf_carrier;
+
+/* Quoted material found in two or more articles. Shared: in quotation marks in at least two
+ * articles. Echoed: in marks in one, verbatim without marks in the others. */
+typedef struct nf_shared_quote {
+    char *text;              /* canonical text: the longest version printed */
+    int32_t speaker;         /* the named speaker most carriers give, or -1 */
+    uint32_t nquoted, nunquoted;
+    nf_carrier *car; size_t ncar;
+} nf_shared_quote;
+
+/* A sentence of one article (additions, omissions, differences). */
+typedef struct nf_sentref {
+    uint32_t article;
+    nf_span span;
+} nf_sentref;
+
+typedef enum nf_slot_kind {
+    NF_SLOT_COUNT = 1,       /* 12 people, three towns */
+    NF_SLOT_AMOUNT = 2,      /* $5 million */
+    NF_SLOT_PERCENT = 3,     /* 80%, over 80 per cent */
+    NF_SLOT_DATE = 4,        /* April 1, March 2024, 2018 */
+    NF_SLOT_OFFICIAL = 5     /* the person named in a role: Health Minister Jane Doe */
+} nf_slot_kind;
+const char *nf_slot_kind_name(uint32_t kind);
+
+/* One value of a slot in one article. */
+typedef struct nf_slot_value {
+    uint32_t article;
+    nf_span value;           /* the value as printed ("15", "April 15", "Jane Doe") */
+    nf_span sentence;
+    char *norm;              /* normalised value ("15", ">=80%", "04-15", "jane doe") */
+} nf_slot_value;
+
+/* A difference: the same slot (kind, key, aligned context) with incompatible values. */
+typedef struct nf_difference {
+    uint32_t kind;           /* nf_slot_kind */
+    char *key;               /* what the slot is: the unit or role and the context words */
+    nf_slot_value *val; size_t nval;
+} nf_difference;
+
+typedef struct nf_comparison {
+    size_t narticles;
+    int32_t *copy_of;              /* narticles entries: index of the original, or -1 */
+    uint32_t noutlets, nindependent; /* distinct outlets; distinct outlets among non-copies */
+    nf_source *src; size_t nsrc;
+    nf_citation *cit; size_t ncit;
+    nf_shared_quote *quote; size_t nquote;   /* shared first (nquoted >= 2), then echoed */
+    nf_sentref *add; size_t nadd;            /* additions: sentences only one article says */
+    nf_sentref *omit; size_t nomit;          /* omissions: content most others carry */
+    uint32_t *omit_by;                       /* nomit entries: the article that omits it */
+    nf_difference *diff; size_t ndiff;
+    uint32_t nsentences, naligned;           /* sentences compared, sentences aligned */
+} nf_comparison;
+
+/* Compare the coverage of one story. arts are its n articles; copy_of (may be NULL) gives for
+ * each the index of the article it copies, or -1. Copies are listed but take no part in the
+ * alignment, so they neither hide the original's additions nor count as independent outlets. */
+nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of,
+                 nf_comparison **out);
+void  nf_comparison_free(nf_comparison *c);
+/* The comparison as one JSON object (layout in docs/compare.md), appended to out. arts must be
+ * the articles given to nf_compare (for ids, outlets and the quoted text of spans). */
+nf_rc nf_comparison_json(const nf_comparison *c, const nf_article *const *arts, int indent,
+                         nf_buf *out);
+
 /* ============================================================================================
  * Store: SQLite database (src/store.c).
  * ========================================================================================== */
