@@ -215,6 +215,11 @@ static size_t run_bwd(const nf_cdoc *d, size_t b, size_t e)
             j = k;
             continue;
         }
+        /* "Embassy of the Russian Federation in the US": "in the" between two names */
+        if (lw_is(d, k, "the") && k > b + 1 && lw_is(d, k - 1, "in") && cap(d, k - 2) && j < e) {
+            j = k - 1;
+            continue;
+        }
         break;
     }
     /* the run cannot start with a connector or with a sentence-start stop word */
@@ -344,9 +349,9 @@ static bool subject_before(const nf_cdoc *d, size_t b, size_t v, np *out)
     }
     /* the noun phrase: words back to punctuation or a clause word, at most 8 */
     size_t s = j;
-    static const char *const stops[] = {"that", "but", "and", "which", "who", "when", "as",
+    static const char *const stops[] = {"that", "but", "and", "which", "when", "as",
         "while", "because", "if", "so", "after", "before", "since", "where", NULL};
-    while (s > b && j - s < 8 && is_w(d, s - 1) && !lw_in(d, s - 1, stops)
+    while (s > b && j - s < 10 && is_w(d, s - 1) && !lw_in(d, s - 1, stops)
            && !(d->t[s - 1].flags & NF_TF_QUOTED && !(d->t[j > 0 ? j - 1 : 0].flags & NF_TF_QUOTED))
            && !lw_in(d, s - 1, SPEECH) && !lw_in(d, s - 1, REPORT))
         s--;
@@ -706,10 +711,21 @@ static int speaker_in(const nf_cdoc *d, const nf_rawcites *rc, uint32_t s, uint3
                 got = 1;
             else if (p.d1 > p.d0)
                 got = resolve_unnamed(d, rc, &p, &p) ? 1 : 2;
-            else if (!lw_is(d, i, "told") && name_after(d, i + 1, e, 2, &p))
+            else if (!lw_is(d, i, "told") && (i == b || !is_w(d, i - 1))
+                     && name_after(d, i + 1, e, 2, &p))
                 got = 1;
-            else if (!lw_is(d, i, "told") && p.d1 > p.d0)
+            else if (!lw_is(d, i, "told") && (i == b || !is_w(d, i - 1)) && p.d1 > p.d0)
                 got = 2;
+            else if (i > b && (lw_is(d, i - 1, "but") || lw_is(d, i - 1, "and"))) {
+                /* "Peskov could not confirm the report but said ...": the earlier subject */
+                for (size_t k = rc->n; k-- > 0;)
+                    if (rc->c[k].sent == s && rc->c[k].t1 <= i && rc->c[k].kind == NF_SRC_PERSON) {
+                        p.n0 = rc->c[k].t0;
+                        p.n1 = rc->c[k].t1;
+                        got = 1;
+                        break;
+                    }
+            }
         } else if (lw_is(d, i, "according") && i + 1 < e && lw_is(d, i + 1, "to")) {
             if (name_after(d, i + 2, e, 2, &p))
                 got = 1;
