@@ -95,7 +95,7 @@ static const char *const MEDIUMS[] = {
     "newspaper", "daily", "paper", "publication", "outlet", "agency", "broadcaster",
     "magazine", "channel", "tabloid", "weekly", NULL};
 static const char *const CONNECT[] = {"of", "for", "de", "al", "bin", "van", "von", "la", "le",
-                                      "du", "da", "der", "del", "and", NULL};
+                                      "du", "da", "der", "del", "and", "&", NULL};
 
 static const nf_ctok *T(const nf_cdoc *d, size_t i) { return &d->t[i]; }
 static bool is_w(const nf_cdoc *d, size_t i) { return d->t[i].flags & NF_CT_WORD; }
@@ -124,6 +124,21 @@ static bool cap(const nf_cdoc *d, size_t i)
     unsigned char c = (unsigned char)d->text[d->t[i].start];
     return (d->t[i].flags & NF_TF_CAP) || (c >= 'A' && c <= 'Z');
 }
+/* A title or role word, with or without its abbreviation dot ("Mr", "Mr.", "Sen.") */
+static bool is_title(const nf_cdoc *d, size_t i)
+{
+    const nf_ctok *t = &d->t[i];
+    if (t->kind != NF_TOK_WORD)
+        return false;
+    if (t->len > 1 && t->len < 8 && t->lw[t->len - 1] == '.') {
+        char w[8];
+        memcpy(w, t->lw, t->len - 1);
+        w[t->len - 1] = 0;
+        return in_list(w, TITLES);
+    }
+    return in_list(t->lw, TITLES);
+}
+
 /* A nationality or group adjective: "Russian", "American", "Chinese", "British", "Western". */
 static bool demonym(const nf_cdoc *d, size_t i)
 {
@@ -154,6 +169,10 @@ static bool name_word(const nf_cdoc *d, size_t i)
         "meanwhile", "still", "instead", "asked", "speaking", "read", NULL};
     if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, starters))
         return false;
+    /* "Aides said": a sentence-initial capital on a word the article also writes in lower case */
+    if ((d->t[i].flags & (NF_TF_SENT | NF_TF_PARA)) && (d->t[i].flags & NF_CT_COMMON)
+        && !(i + 1 < d->nt && cap(d, i + 1)))
+        return false;
     return true;
 }
 /* single capital letter initial followed by "." ("Michael T. Flynn") */
@@ -174,7 +193,7 @@ static size_t run_fwd(const nf_cdoc *d, size_t i, size_t e)
                 continue;
             }
             last = ++j;
-            if (j < e && punct_is(d, j, '.') && lw_in(d, j - 1, TITLES) && j + 1 < e && cap(d, j + 1))
+            if (j < e && punct_is(d, j, '.') && is_title(d, j - 1) && j + 1 < e && cap(d, j + 1))
                 j++;
             continue;
         }
@@ -203,7 +222,7 @@ static size_t run_bwd(const nf_cdoc *d, size_t b, size_t e)
             continue;
         }
         if (punct_is(d, k, '.') && k > b && cap(d, k - 1) && (d->t[k - 1].len == 1
-                                                               || lw_in(d, k - 1, TITLES))) {
+                                                               || is_title(d, k - 1))) {
             j = k;
             continue;
         }
@@ -236,14 +255,14 @@ char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind)
     bool titled = false, org = false, place = false;
     size_t nw = 0;
     uint32_t i = t0;
-    while (i < t1 && (lw_in(d, i, TITLES) || punct_is(d, i, '.') || lw_is(d, i, "the"))
+    while (i < t1 && (is_title(d, i) || punct_is(d, i, '.') || lw_is(d, i, "the"))
            && i + 1 < t1) {
-        titled |= lw_in(d, i, TITLES);
+        titled |= is_title(d, i);
         i++;
     }
-    if (t0 > 0 && lw_in(d, t0 - 1, TITLES))
+    if (t0 > 0 && is_title(d, t0 - 1))
         titled = true;
-    if (t0 > 1 && punct_is(d, t0 - 1, '.') && lw_in(d, t0 - 2, TITLES))
+    if (t0 > 1 && punct_is(d, t0 - 1, '.') && is_title(d, t0 - 2))
         titled = true;
     for (; i < t1; i++) {
         if (!is_w(d, i))
@@ -405,7 +424,7 @@ static nf_rc add_cite(const nf_cdoc *d, nf_rawcites *rc, uint32_t cue, uint32_t 
     }
     /* the name as printed, without leading titles */
     uint32_t p0 = n0;
-    while (p0 + 1 < n1 && (lw_in(d, p0, TITLES) || punct_is(d, p0, '.') || lw_is(d, p0, "the")))
+    while (p0 + 1 < n1 && (is_title(d, p0) || punct_is(d, p0, '.') || lw_is(d, p0, "the")))
         p0++;
     size_t a = d->t[p0].start, z = d->t[n1 - 1].end;
     if (z - a > 2 && (!strncmp(d->text + z - 2, "'s", 2)))
@@ -685,6 +704,61 @@ nf_rc nf_attrib_article(const nf_cdoc *d, nf_rawcites *out)
         nf_rc r = sentence_cites(d, s, out);
         if (r)
             return r;
+    }
+    return NF_OK;
+}
+
+/* Keys of every multi-word person name in d ("dmitry peskov"), appended to *out: the story
+ * links a lone surname to the one full name that ends with it. */
+nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; i < d->nt;) {
+        if (!name_word(d, i) || demonym(d, i)) {
+            i++;
+            continue;
+        }
+        size_t e = d->sent_t0[d->t[i].sent + 1];
+        size_t z = run_fwd(d, i, e);
+        if (z <= i) {
+            i++;
+            continue;
+        }
+        /* "CIA Director Mike Pompeo": the person starts after the last title */
+        size_t a = i;
+        for (size_t k = i; k < z; k++)
+            if (is_title(d, k))
+                a = k + 1;
+        while (a < z && !is_w(d, a))
+            a++;
+        uint32_t kind = 0;
+        char *key = a < z ? nf_attrib_key(d, (uint32_t)a, (uint32_t)z, &kind) : strdup("");
+        if (!key)
+            return NF_ENOMEM;
+        if (kind == NF_SRC_PERSON && strchr(key, ' ')) {
+            /* "key\0printed name" in one allocation */
+            size_t kl = strlen(key), nl = d->t[z - 1].end - d->t[a].start;
+            const char *pe = d->text + d->t[a].start;
+            if (nl > 2 && !strncmp(pe + nl - 2, "'s", 2))
+                nl -= 2;
+            else if (nl > 4 && !strncmp(pe + nl - 4, "\xe2\x80\x99s", 4))
+                nl -= 4;
+            char *e2 = realloc(key, kl + nl + 2);
+            if (!e2) {
+                free(key);
+                return NF_ENOMEM;
+            }
+            key = e2;
+            memcpy(key + kl + 1, d->text + d->t[a].start, nl);
+            key[kl + 1 + nl] = 0;
+            if (nf_grow((void **)out, cap, *n + 1, sizeof **out)) {
+                free(key);
+                return NF_ENOMEM;
+            }
+            (*out)[(*n)++] = key;
+        } else {
+            free(key);
+        }
+        i = z;
     }
     return NF_OK;
 }

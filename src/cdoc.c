@@ -128,6 +128,35 @@ static void stem_token(nf_ctok *c, struct sb_stemmer *st)
     c->stem = nf_hash_str(c->lw, n) | 1;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* NF_CT_COMMON on capitalised words whose folded form also occurs in lower case. */
+static nf_rc mark_common(nf_cdoc *d)
+{
+    uint64_t *low = malloc((d->nt + 1) * sizeof *low);
+    size_t n = 0;
+    if (!low)
+        return NF_ENOMEM;
+    for (size_t i = 0; i < d->nt; i++) {
+        unsigned char c = (unsigned char)d->text[d->t[i].start];
+        if (d->t[i].kind == NF_TOK_WORD && c >= 'a' && c <= 'z')
+            low[n++] = d->t[i].h;
+    }
+    qsort(low, n, sizeof *low, cmp_u64);
+    for (size_t i = 0; i < d->nt; i++) {
+        unsigned char c = (unsigned char)d->text[d->t[i].start];
+        if (d->t[i].kind == NF_TOK_WORD && c >= 'A' && c <= 'Z'
+            && bsearch(&d->t[i].h, low, n, sizeof *low, cmp_u64))
+            d->t[i].flags |= NF_CT_COMMON;
+    }
+    free(low);
+    return NF_OK;
+}
+
 nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, struct sb_stemmer *st)
 {
     nf_tokens tk;
@@ -175,6 +204,8 @@ nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, struct sb_stemmer 
         if (d->nsent == 0 || s != last_s) {
             d->sent[d->nsent].start = c->start;
             d->sent_t0[d->nsent] = (uint32_t)d->nt;
+    if ((rc = mark_common(d)))
+        goto done;
             d->nsent++;
             last_s = s;
         }
@@ -185,6 +216,8 @@ nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, struct sb_stemmer 
         d->nt++;
     }
     d->sent_t0[d->nsent] = (uint32_t)d->nt;
+    if ((rc = mark_common(d)))
+        goto done;
     for (size_t i = 0; i < tk.nquote; i++) {
         const nf_quote *q = &tk.quote[i];
         if (q->level != 0 || q->inner.end <= q->inner.start)

@@ -28,6 +28,7 @@
 #include <libstemmer.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 
 #define NF_ALIGN_DICE 0.45
 #define NF_ALIGN_CONTAIN 0.75
@@ -48,6 +49,7 @@ typedef struct cctx {
     uint32_t *sent_base;     /* n + 1: global id of each doc's first sentence */
     uint32_t *uf;            /* union-find over global sentence ids */
     uint32_t nsent;
+    char **people; size_t npeople, cpeople;  /* multi-word person keys, sorted by last word */
 } cctx;
 
 /* ---- union-find ---- */
@@ -128,22 +130,61 @@ static const char *last_word(const char *k)
     return p ? p + 1 : k;
 }
 
-/* A one-word key that ends exactly one multi-word person key of the story joins it. */
+static int cmp_last(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int c = strcmp(last_word(x), last_word(y));
+    return c ? c : strcmp(x, y);
+}
+
+static nf_rc collect_people(cctx *x)
+{
+    for (size_t d = 0; d < x->n; d++)
+        if (!x->skip[d] && nf_attrib_people(&x->docs[d], &x->people, &x->npeople, &x->cpeople))
+            return NF_ENOMEM;
+    if (x->npeople)
+        qsort(x->people, x->npeople, sizeof *x->people, cmp_last);
+    if (getenv("NF_DEBUG_PEOPLE"))
+        for (size_t i = 0; i < x->npeople; i++)
+            fprintf(stderr, "person %s\n", x->people[i]);
+    return NF_OK;
+}
+
+/* A one-word key that ends exactly one multi-word person name of the story joins it. */
 static const char *link_key(cctx *x, const char *key)
 {
     if (strchr(key, ' '))
         return key;
-    const char *found = NULL;
-    for (size_t d = 0; d < x->n; d++) {
-        const nf_rawcites *rc = &x->rc[d];
-        for (size_t i = 0; i < rc->n; i++) {
-            const char *k = rc->c[i].key;
-            if (rc->c[i].kind != NF_SRC_PERSON || !strchr(k, ' ') || strcmp(last_word(k), key))
-                continue;
-            if (found && strcmp(found, k))
-                return key;     /* ambiguous: two people share the surname */
+    size_t lo = 0, hi = x->npeople;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (strcmp(last_word(x->people[m]), key) < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    /* the most frequent full name; two people when their given names differ ("Moon Jae-in"
+     * and "Moon Jae in" agree; "Mike Pompeo" and "Jane Pompeo" do not) */
+    const char *found = NULL, *pen = NULL;
+    size_t pl = 0, best = 0;
+    for (size_t i = lo; i < x->npeople && !strcmp(last_word(x->people[i]), key);) {
+        size_t j = i;
+        while (j < x->npeople && !strcmp(x->people[j], x->people[i]))
+            j++;
+        const char *k = x->people[i], *lw = last_word(k);
+        const char *p = lw - 1;
+        while (p > k && p[-1] != ' ')
+            p--;
+        size_t l = (size_t)(lw - 1 - p);
+        if (pen && (l != pl || strncmp(p, pen, l)))
+            return key;
+        pen = p;
+        pl = l;
+        if (j - i > best) {
+            best = j - i;
             found = k;
         }
+        i = j;
     }
     return found ? found : key;
 }
@@ -160,7 +201,7 @@ static nf_rc build_sources(cctx *x)
             const nf_rawcite *r = &rc->c[i];
             const char *key = link_key(x, r->key);
             uint32_t kind = key != r->key ? NF_SRC_PERSON : r->kind;
-            const char *name = key != r->key ? NULL : r->name;
+            const char *name = key != r->key ? key + strlen(key) + 1 : r->name;
             int32_t s = src_add(x, key, name, kind);
             if (s < 0 || nf_grow((void **)&c->cit, &x->cap_cit, c->ncit + 1, sizeof *c->cit))
                 return NF_ENOMEM;
@@ -270,7 +311,8 @@ static int32_t speaker_source(cctx *x, size_t d, uint32_t n0, uint32_t n1)
     const char *lk = link_key(x, key);
     const nf_cdoc *doc = &x->docs[d];
     char *name = strndup(doc->text + doc->t[n0].start, doc->t[n1 - 1].end - doc->t[n0].start);
-    int32_t s = *key ? src_add(x, lk, lk != key ? NULL : name, lk != key ? NF_SRC_PERSON : kind) : -1;
+    int32_t s = *key ? src_add(x, lk, lk != key ? lk + strlen(lk) + 1 : name,
+                               lk != key ? NF_SRC_PERSON : kind) : -1;
     if (s >= 0)
         x->c->src[s].quoted = 1;
     free(name);
@@ -501,6 +543,11 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
         for (uint32_t k = 0; k < nt; k++) {
             uint32_t o = touched[k];
             double ov = acc[o], dice = 2 * ov / (w[s] + w[o]), cont = ov / fmin(w[s], w[o]);
+            if (getenv("NF_DEBUG_ALIGN") && dice >= 0.25) {
+                uint32_t od = sid_doc(x, o);
+                nf_span a1 = x->docs[ds].sent[s - x->sent_base[ds]], b1 = x->docs[od].sent[o - x->sent_base[od]];
+                fprintf(stderr, "%.2f %.2f %.1f | %.*s\n   | %.*s\n", dice, cont, ov, (int)NF_MIN(a1.end - a1.start, 150u), x->docs[ds].text + a1.start, (int)NF_MIN(b1.end - b1.start, 150u), x->docs[od].text + b1.start);
+            }
             if (dice >= NF_ALIGN_DICE || (cont >= NF_ALIGN_CONTAIN && ov >= 12.0))
                 uf_union(x->uf, s, o);
             acc[o] = 0;
@@ -767,7 +814,9 @@ static nf_rc differences(cctx *x)
                 uint32_t bestov = 0;
                 for (size_t j = j0; j < j1; j++) {
                     uint32_t ov = ctx_overlap(&v[i], &v[j]);
-                    bool same_ctx = v[i].sid == v[j].sid || ov >= 2;
+                    /* dates have no unit: they need more shared context than counts */
+                    uint32_t need = v[i].s.kind == NF_SLOT_DATE ? 3 : 2;
+                    bool same_ctx = v[i].sid == v[j].sid || ov >= need;
                     if (!same_ctx)
                         continue;
                     if (compatible(&v[i], &v[j])) {
@@ -909,7 +958,7 @@ nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of
             goto done;
     }
     x.sent_base[n] = base;
-    if ((rc = build_sources(&x)) || (rc = nf_quotes_match(x.docs, n, x.skip, &g))
+    if ((rc = collect_people(&x)) || (rc = build_sources(&x)) || (rc = nf_quotes_match(x.docs, n, x.skip, &g))
         || (rc = build_quotes(&x, &g)) || (rc = rank_sources(&x)) || (rc = align(&x, &g))
         || (rc = additions(&x)) || (rc = differences(&x)))
         goto done;
@@ -933,6 +982,9 @@ done:
     }
     free(x.keys);
     free(x.khash);
+    for (size_t i = 0; i < x.npeople; i++)
+        free(x.people[i]);
+    free(x.people);
     nf_comparison_free(x.c);
     if (st)
         sb_stemmer_delete(st);

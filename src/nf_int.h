@@ -34,7 +34,8 @@ nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem);
  * range of the original text. */
 enum {
     NF_CT_STOP = 0x100,     /* a stop word (no stem hash) */
-    NF_CT_WORD = 0x200      /* kind is NF_TOK_WORD or NF_TOK_NUM */
+    NF_CT_WORD = 0x200,     /* kind is NF_TOK_WORD or NF_TOK_NUM */
+    NF_CT_COMMON = 0x400    /* capitalised, but the article also has the word in lower case */
 };
 
 typedef struct nf_ctok {
@@ -89,6 +90,7 @@ int   nf_attrib_speaker(const nf_cdoc *d, const nf_rawcites *rc, uint32_t q0, ui
 /* Every citation of d, in text order, with relays (via) set inside each sentence. */
 nf_rc nf_attrib_article(const nf_cdoc *d, nf_rawcites *out);
 void  nf_rawcites_reset(nf_rawcites *rc);
+nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap);
 /* Canonical key of a name in tokens [t0, t1): folded words joined by spaces, titles dropped. */
 char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind);
 

@@ -226,6 +226,8 @@ static size_t official_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slo
     while (r0 > b && i - r0 < 2 && is_w(d, r0 - 1) && !(d->t[r0 - 1].flags & NF_CT_STOP)
            && d->t[r0 - 1].kind == NF_TOK_WORD)
         r0--;
+    if (r0 == i && r == i + 1)
+        return 0;   /* a bare "President": which country's? a role needs a modifier */
     uint64_t key = 0x51ed27;
     for (size_t k = r0; k < r; k++)
         key = key * 31 + d->t[k].h;
