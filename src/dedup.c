@@ -205,18 +205,21 @@ static verdict judge(const nf_dedup *d, uint32_t a, uint32_t b)
     }
     uint32_t K = d->o.sketch.bins;
     double j = nf_sketch_jaccard(d->sig + (size_t)a * K, d->sig + (size_t)b * K, K);
-    v.sim = j;
-    if (j >= d->o.threshold) {
-        v.kind = NF_COPY_NEAR;
-        return v;
-    }
     double lo = NF_MIN(ia->nshingles, ib->nshingles), hi = NF_MAX(ia->nshingles, ib->nshingles);
-    if (lo < d->o.min_kept * hi)
-        return v;
     double c = NF_MIN(1.0, j * (lo + hi) / (1.0 + j) / lo);
-    if (c >= d->o.containment) {
+    bool contained = lo >= d->o.min_kept * hi && c >= d->o.containment;
+    /* "contained" names a copy of clearly different length (a trimmed or extended reprint) */
+    if (contained && lo < 0.9 * hi) {
         v.kind = NF_COPY_CONTAINED;
         v.sim = c;
+    } else if (j >= d->o.threshold) {
+        v.kind = NF_COPY_NEAR;
+        v.sim = j;
+    } else if (contained) {
+        v.kind = NF_COPY_CONTAINED;
+        v.sim = c;
+    } else {
+        v.sim = j;
     }
     return v;
 }
