@@ -680,6 +680,20 @@ static nf_rc sentence_cites(const nf_cdoc *d, uint32_t s, nf_rawcites *rc)
             }
             if (r || passive)
                 continue;
+            /* "X told officials to change their phones" is an instruction, not a statement */
+            if (told) {
+                bool instr = false;
+                for (size_t k = i + 1; k < e && k < i + 8; k++) {
+                    if (!is_w(d, k) || lw_is(d, k, "that"))
+                        break;
+                    if (lw_is(d, k, "to")) {
+                        instr = true;
+                        break;
+                    }
+                }
+                if (instr)
+                    continue;
+            }
             uint32_t cue = told ? NF_CUE_TOLD : NF_CUE_SAID;
             if (subject_before(d, b, i, &p)) {
                 r = add_cite(d, rc, cue, s, p.n0, p.n1, 0);
