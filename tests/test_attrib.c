@@ -117,7 +117,7 @@ int main(void)
               "dmitry peskov"));
     CHECK(has("The Kremlin press secretary, Dmitry Peskov, told reporters it was so.",
               NF_CUE_TOLD, "dmitry peskov"));
-    CHECK(has("Sergei Kiriyenko, the first deputy head, was said to have told officials to go.",
+    CHECK(has("Sergei Kiriyenko, the first deputy head, was said to have told aides that it was over.",
               NF_CUE_TOLD, "sergei kiriyenko"));
     CHECK(has("The story was first published by The Associated Press.", NF_CUE_REPORTED,
               "associated press"));
@@ -128,6 +128,8 @@ int main(void)
     CHECK_EQ_INT(count("Over 80 per cent of voters approve, and prices rose 5 per cent."), 0);
     CHECK_EQ_INT(count("He said nothing about it."), 0);
     CHECK(!has("Kiriyenko told officials to change their phones.", NF_CUE_TOLD_TO, NULL));
+    /* an instruction is no attribution */
+    CHECK(!has("Sergei Kiriyenko told officials to change their phones.", NF_CUE_TOLD, NULL));
     CHECK(!has("The army did not respond to the attack.", NF_CUE_NO_RESPONSE, NULL));
     CHECK(!has("Officials said on Monday that talks would resume.", NF_CUE_SAID, "monday"));
     CHECK_EQ_INT(count("However, said the minister, it will pass."), 0);
