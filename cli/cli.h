@@ -53,12 +53,37 @@ void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes
 void cli_progress_end(cli_input *in);
 double cli_now(void);
 
+/* Stories for the coverage verbs (compare, show, report; cmd_compare.c): every accepted article
+ * kept in memory, grouped by its `story` field (or all in one story when none has it). */
+typedef struct cli_story {
+    char *id;
+    size_t *idx; size_t n;      /* indices into cli_stories.arts */
+} cli_story;
+typedef struct cli_stories {
+    nf_article *arts; size_t n, cap;
+    cli_story *st; size_t nst;
+    bool folded;                /* the inputs carried story ids */
+    bool oom;
+} cli_stories;
+nf_rc cli_stories_load(cli_input *in, cli_stories *S);
+void  cli_stories_free(cli_stories *S);
+int   cli_stories_pick(const cli_stories *S, const char *id);   /* NULL: the largest */
+/* Copies (nf_dedup) then nf_compare; *arts (free() it) are the story's articles in order. */
+nf_rc cli_story_compare(const cli_stories *S, size_t k, const nf_article ***arts,
+                        nf_comparison **c);
+int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const char **story,
+                     bool *extra_ok, void (*help)(void), int *status);
+
 /* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
  * returns the exit status. */
 int cli_fold_store(const char *db, cli_input *in);
 
 /* verbs */
 int cmd_read(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 int cmd_stories(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 #endif

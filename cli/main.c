@@ -12,6 +12,10 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
+    {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
+    {"compare", cmd_compare, "compare one story's coverage: quotes, sources, additions, differences (JSON)"},
+    {"show", cmd_show, "the same comparison as a readable terminal view"},
+    {"report", cmd_report, "one self-contained HTML page comparing every story"},
     {"stories", cmd_stories, "list the stories of a database (fold --db)"},
     {"serve", cmd_serve, "serve a database over HTTP: JSON API and the story page"},
 };

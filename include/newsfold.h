@@ -221,6 +221,99 @@ const char *nf_residue_name(uint32_t why);
  * Copies: exact and near-duplicate detection (src/sketch.c, src/lsh.c, src/dedup.c).
  * ========================================================================================== */
 
+/* Sketches (src/sketch.c; layout in docs/dedup.md, pinned by golden vectors).
+ * Words are maximal runs of word characters (ASCII letters and digits; non-ASCII code points of
+ * Unicode category L, M or N); each word is NFKC + case folded and hashed (XXH3-64, seed 0).
+ * A shingle is `shingle` consecutive words (a text with fewer words has one shingle of all of
+ * them); its hash mixes the word hashes. The signature holds `bins` 16-bit values:
+ *   NF_SKETCH_OPH   one-permutation hashing with optimal densification (one hash per shingle)
+ *   NF_SKETCH_KMIN  classic MinHash with `bins` multiply-shift hash functions (bench reference)
+ * exact[] is XXH3-128 of the word-hash sequence: equal for texts with the same words in the same
+ * order (case, punctuation, quotes and whitespace ignored). */
+enum { NF_SKETCH_OPH = 0, NF_SKETCH_KMIN = 1 };
+#define NF_SKETCH_MAX_BINS 1024
+
+typedef struct nf_sketch_opts {
+    uint32_t shingle;   /* words per shingle (default 5) */
+    uint32_t bins;      /* signature length K, multiple of 8 up to NF_SKETCH_MAX_BINS (128) */
+    uint32_t method;    /* NF_SKETCH_OPH (default) or NF_SKETCH_KMIN */
+} nf_sketch_opts;
+
+typedef struct nf_sketch {
+    uint64_t exact[2];      /* XXH3-128 of the word hashes: low64, high64 */
+    uint32_t nwords;
+    uint32_t nshingles;     /* shingle positions (0: no words, the signature is all 0xffff) */
+} nf_sketch;
+
+/* Per-thread scratch; not shared between threads. */
+typedef struct nf_sketcher nf_sketcher;
+nf_rc nf_sketcher_new(nf_sketcher **out, const nf_sketch_opts *opts);
+void  nf_sketcher_free(nf_sketcher *sk);
+/* Sketch s[0..n): fills *info and sig[0..bins). */
+nf_rc nf_sketch_text(nf_sketcher *sk, const char *s, size_t n, nf_sketch *info, uint16_t *sig);
+/* Share of equal bins: the Jaccard estimate of two signatures of the same opts. */
+double nf_sketch_jaccard(const uint16_t *a, const uint16_t *b, uint32_t bins);
+
+/* LSH banding (src/lsh.c). bands x rows <= bins, chosen for a Jaccard threshold by minimising
+ * fp_weight * P(false positive) + fn_weight * P(false negative), both integrated over the
+ * S-curve 1 - (1 - s^rows)^bands (as datasketch's _optimal_param). */
+nf_rc nf_lsh_params(double threshold, uint32_t bins, double fp_weight, double fn_weight,
+                    uint32_t *bands, uint32_t *rows);
+/* The key of band `band` of sig: XXH3-64 (seed = band) of its rows as little-endian uint16. */
+uint64_t nf_lsh_band_key(const uint16_t *sig, uint32_t band, uint32_t rows);
+
+/* Copy detection (src/dedup.c).
+ * A pair is a copy when (a) the exact hashes are equal, or (b) estimated Jaccard >= threshold,
+ * or (c) the shorter text keeps >= min_kept of the longer's shingles and estimated containment
+ * of the shorter in the longer >= containment (trimmed reprints). Copies are joined into
+ * clusters; the representative is the member added first (smallest index). */
+typedef enum nf_copy_kind {
+    NF_COPY_NONE = 0,       /* an original: the representative of its cluster */
+    NF_COPY_EXACT = 1,      /* same words as the representative */
+    NF_COPY_NEAR = 2,       /* Jaccard >= threshold (or linked through other copies) */
+    NF_COPY_CONTAINED = 3   /* contained in / containing the representative (trimmed copy) */
+} nf_copy_kind;
+const char *nf_copy_kind_name(nf_copy_kind k);     /* "original", "exact", "near", "contained" */
+
+typedef struct nf_dedup_opts {
+    nf_sketch_opts sketch;  /* zero: 5 words, 128 bins, OPH */
+    double threshold;       /* Jaccard threshold (0: default 0.5, chosen on bench/bench_dedup) */
+    double containment;     /* containment threshold (0: default 0.8) */
+    double min_kept;        /* shorter/longer shingle ratio for (c) (0: default 0.5) */
+    uint32_t bands, rows;   /* 0: nf_lsh_params at the lowest Jaccard a copy can have */
+    uint32_t threads;       /* batch sketching and banding threads (0: 1) */
+    uint32_t max_bucket;    /* band runs longer than this are chained, not all-pairs (0: 16) */
+} nf_dedup_opts;
+
+typedef struct nf_copy {
+    int64_t copy_of;        /* index of the representative, -1 for an original */
+    uint64_t cluster;       /* index of the representative, own index for an original */
+    double similarity;      /* estimate against the representative (1 exact, 0 original) */
+    nf_copy_kind kind;
+} nf_copy;
+
+typedef struct nf_dedup_stats {
+    uint64_t articles, exact, near, contained, clusters;
+    uint64_t candidates, verified;      /* candidate pairs checked, pairs accepted */
+    uint32_t bands, rows;
+    size_t index_bytes;                 /* memory held per the index (all articles) */
+} nf_dedup_stats;
+
+/* Indices are 0, 1, 2 ... in the order of adding. One object is used either one at a time
+ * (nf_dedup_add: the answer is final at once; clusters never merge later) or in batch
+ * (nf_dedup_add_batch ... nf_dedup_finish, then nf_dedup_result: union-find over all pairs).
+ * Batch results do not depend on the thread count. */
+typedef struct nf_dedup nf_dedup;
+nf_rc nf_dedup_new(nf_dedup **out, const nf_dedup_opts *opts);   /* opts may be NULL */
+void  nf_dedup_free(nf_dedup *d);
+nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out);
+nf_rc nf_dedup_add_batch(nf_dedup *d, const char *const *texts, const size_t *lens, size_t n);
+nf_rc nf_dedup_finish(nf_dedup *d);
+nf_rc nf_dedup_result(const nf_dedup *d, uint64_t index, nf_copy *out);
+void  nf_dedup_get_stats(const nf_dedup *d, nf_dedup_stats *st);
+/* The effective options (defaults filled in, bands/rows chosen). */
+void  nf_dedup_get_opts(const nf_dedup *d, nf_dedup_opts *opts);
+
 /* ============================================================================================
  * Stories: online folding (src/terms.c, src/story.c) and evaluation metrics (src/eval.c).
  * ========================================================================================== */
@@ -228,6 +321,129 @@ const char *nf_residue_name(uint32_t why);
 /* ============================================================================================
  * Coverage: quotes, attribution, additions, differences (src/quote.c, src/attrib.c, src/compare.c).
  * ========================================================================================== */
+
+/* The comparison of one story's coverage. Every finding names an article by its index in the
+ * array given to nf_compare and carries byte spans into that article's text, so a page can
+ * highlight it. All strings are heap-owned and released by nf_comparison_free.
+ * The algorithms and the JSON layout are in docs/compare.md. */
+
+/* Attribution cues (pinned values: they appear in JSON as names, see nf_cue_name). */
+typedef enum nf_cue {
+    NF_CUE_REPORTED = 1,     /* "X reported", "X reports", "the X newspaper reported" */
+    NF_CUE_ACCORDING = 2,    /* "according to X" */
+    NF_CUE_CITING = 3,       /* "citing X", "X cited" as the relay */
+    NF_CUE_SAID = 4,         /* "X said", "said X", "X says", "X added", "X wrote" ... */
+    NF_CUE_TOLD = 5,         /* "X told ..." (X is the speaker) */
+    NF_CUE_TOLD_TO = 6,      /* "... told X" (X received the statement: a medium) */
+    NF_CUE_PER = 7,          /* "as per X", "per X" */
+    NF_CUE_NO_CONFIRM = 8,   /* "X could not confirm", "X declined to confirm" */
+    NF_CUE_NO_RESPONSE = 9,  /* "X did not respond to a request for comment", "declined to comment" */
+    NF_CUE_DATELINE = 10,    /* "KINSHASA 1997-02-17", "WASHINGTON —" at the start of the text */
+    NF_CUE_WIRE = 11         /* wire credit "(Reuters)", "(AP)" */
+} nf_cue;
+const char *nf_cue_name(uint32_t cue);
+
+typedef enum nf_source_kind {
+    NF_SRC_ORG = 1,          /* organisation, medium, agency, company, government body */
+    NF_SRC_PERSON = 2,       /* a named person */
+    NF_SRC_PLACE = 3,        /* a dateline place */
+    NF_SRC_UNNAMED = 4       /* "one official", "the spokesperson", "a report" */
+} nf_source_kind;
+
+/* One cited source of the story (names merged across articles: "Mr. Peskov" -> "Dmitry Peskov"). */
+typedef struct nf_source {
+    char *name;
+    uint32_t kind;           /* nf_source_kind */
+    uint32_t narticles;      /* articles that cite it directly or lead back to it through a relay */
+    uint32_t ndirect;        /* articles that cite it directly */
+    uint32_t primary;        /* 1 for the story's primary sources */
+    uint32_t quoted;         /* 1 when it is the speaker of a quote */
+} nf_source;
+
+/* One attribution in one article: article -> source, with the cue and where it stands. */
+typedef struct nf_citation {
+    uint32_t article;
+    uint32_t source;         /* index into nf_comparison.src */
+    uint32_t cue;            /* nf_cue */
+    int32_t via;             /* index of the citation this one relays (second-hand chain:
+                              * "told Kommersant, according to a Reuters translation" gives
+                              * Reuters with via = the Kommersant citation), or -1 */
+    nf_span name;            /* the source's name as printed */
+    nf_span sentence;
+} nf_citation;
+
+/* One article carrying a quote: where, whether in quotation marks, and who it says spoke. */
+typedef struct nf_carrier {
+    uint32_t article;
+    uint32_t quoted;         /* 1 in quotation marks, 0 printed verbatim without them */
+    nf_span span;            /* the matched words */
+    int32_t speaker;         /* index into nf_comparison.src, or -1 */
+    char *speaker_desc;      /* unnamed speaker as printed ("one official"), or NULL */
+} nf_carrier;
+
+/* Quoted material found in two or more articles. Shared: in quotation marks in at least two
+ * articles. Echoed: in marks in one, verbatim without marks in the others. */
+typedef struct nf_shared_quote {
+    char *text;              /* canonical text: the longest version printed */
+    int32_t speaker;         /* the named speaker most carriers give, or -1 */
+    uint32_t nquoted, nunquoted;
+    nf_carrier *car; size_t ncar;
+} nf_shared_quote;
+
+/* A sentence of one article (additions, omissions, differences). */
+typedef struct nf_sentref {
+    uint32_t article;
+    nf_span span;
+} nf_sentref;
+
+typedef enum nf_slot_kind {
+    NF_SLOT_COUNT = 1,       /* 12 people, three towns */
+    NF_SLOT_AMOUNT = 2,      /* $5 million */
+    NF_SLOT_PERCENT = 3,     /* 80%, over 80 per cent */
+    NF_SLOT_DATE = 4,        /* April 1, March 2024, 2018 */
+    NF_SLOT_OFFICIAL = 5     /* the person named in a role: Health Minister Jane Doe */
+} nf_slot_kind;
+const char *nf_slot_kind_name(uint32_t kind);
+
+/* One value of a slot in one article. */
+typedef struct nf_slot_value {
+    uint32_t article;
+    nf_span value;           /* the value as printed ("15", "April 15", "Jane Doe") */
+    nf_span sentence;
+    char *norm;              /* normalised value ("15", ">=80%", "04-15", "jane doe") */
+} nf_slot_value;
+
+/* A difference: the same slot (kind, key, aligned context) with incompatible values. */
+typedef struct nf_difference {
+    uint32_t kind;           /* nf_slot_kind */
+    char *key;               /* what the slot is: the unit or role and the context words */
+    nf_slot_value *val; size_t nval;
+} nf_difference;
+
+typedef struct nf_comparison {
+    size_t narticles;
+    int32_t *copy_of;              /* narticles entries: index of the original, or -1 */
+    uint32_t noutlets, nindependent; /* distinct outlets; distinct outlets among non-copies */
+    nf_source *src; size_t nsrc;
+    nf_citation *cit; size_t ncit;
+    nf_shared_quote *quote; size_t nquote;   /* shared first (nquoted >= 2), then echoed */
+    nf_sentref *add; size_t nadd;            /* additions: sentences only one article says */
+    nf_sentref *omit; size_t nomit;          /* omissions: content most others carry */
+    uint32_t *omit_by;                       /* nomit entries: the article that omits it */
+    nf_difference *diff; size_t ndiff;
+    uint32_t nsentences, naligned;           /* sentences compared, sentences aligned */
+} nf_comparison;
+
+/* Compare the coverage of one story. arts are its n articles; copy_of (may be NULL) gives for
+ * each the index of the article it copies, or -1. Copies are listed but take no part in the
+ * alignment, so they neither hide the original's additions nor count as independent outlets. */
+nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of,
+                 nf_comparison **out);
+void  nf_comparison_free(nf_comparison *c);
+/* The comparison as one JSON object (layout in docs/compare.md), appended to out. arts must be
+ * the articles given to nf_compare (for ids, outlets and the quoted text of spans). */
+nf_rc nf_comparison_json(const nf_comparison *c, const nf_article *const *arts, int indent,
+                         nf_buf *out);
 
 /* ============================================================================================
  * Store: SQLite database (src/store.c).

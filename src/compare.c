@@ -1,0 +1,1197 @@
+/*
+ * compare.c — the comparison of one story's coverage (nf_compare): shared quotes, sources and
+ * their graph, additions and omissions, differences, copies; and its JSON (nf_comparison_json).
+ *
+ * Pipeline per story: each article becomes an nf_cdoc (cdoc.c); copies (copy_of) are listed
+ * and then left out of everything else, so an outlet reprinting another neither hides the
+ * original's additions nor counts as independent. Then:
+ *   - quotes: nf_quotes_match (quote.c) over a shingle index; speakers from attrib.c;
+ *   - sources: nf_attrib_article per article; names merged across the story (a lone surname
+ *     joins the one full name it ends: "Peskov" -> "Dmitry Peskov"); the source graph is
+ *     article -> source plus relay edges source -> source; an article leads back to every
+ *     source reachable from those it cites; the primary sources are those most articles lead
+ *     back to, ties broken towards the source others relay (the origin of a chain);
+ *   - alignment: sentences are sets of stems weighted by idf within the story; an inverted
+ *     index stem -> sentences accumulates overlaps (stems in more than NF_ALIGN_DF_CAP of the
+ *     sentences are left out of the index, they carry little weight and make postings long),
+ *     so the cost follows the postings touched, not the number of sentence pairs. Two
+ *     sentences of different articles align when their weighted Dice reaches NF_ALIGN_DICE
+ *     (or the shorter is mostly contained in the longer); sentences carrying the same shared
+ *     quote align. Union-find makes content clusters; an addition is a sentence whose cluster
+ *     holds one article only; an omission is a cluster most other articles carry;
+ *   - differences: slots (slot.c) of like kind and unit in aligned context (same cluster, or
+ *     two content stems shared in a window around the values) whose value intervals are
+ *     disjoint, while no aligned slot of the other article agrees.
+ */
+#include "nf_int.h"
+#include <jansson.h>
+#include <libstemmer.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+
+#define NF_ALIGN_DICE 0.45
+#define NF_ALIGN_CONTAIN 0.75
+#define NF_ALIGN_DF_CAP 0.05
+#define NF_CTX_WINDOW 5
+
+typedef struct cctx {
+    const nf_article *const *arts;
+    size_t n;
+    nf_cdoc *docs;
+    nf_rawcites *rc;
+    uint8_t *skip;
+    nf_comparison *c;
+    /* source keys, parallel to c->src */
+    char **keys; uint64_t *khash; size_t ckeys;
+    size_t cap_src, cap_cit;
+    /* alignment */
+    uint32_t *sent_base;     /* n + 1: global id of each doc's first sentence */
+    uint32_t *uf;            /* union-find over global sentence ids */
+    uint32_t nsent;
+    char **people; size_t npeople, cpeople;  /* multi-word person keys, sorted by last word */
+} cctx;
+
+/* ---- union-find ---- */
+static uint32_t uf_find(uint32_t *p, uint32_t i)
+{
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    return i;
+}
+static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
+{
+    a = uf_find(p, a);
+    b = uf_find(p, b);
+    if (a < b)
+        p[b] = a;
+    else if (b < a)
+        p[a] = b;
+}
+
+/* ---- sources ---- */
+
+static int32_t src_find(cctx *x, const char *key)
+{
+    uint64_t h = nf_hash_str(key, strlen(key));
+    for (size_t i = 0; i < x->c->nsrc; i++)
+        if (x->khash[i] == h && !strcmp(x->keys[i], key))
+            return (int32_t)i;
+    return -1;
+}
+
+static int32_t src_add(cctx *x, const char *key, const char *name, uint32_t kind)
+{
+    int32_t k = src_find(x, key);
+    if (k >= 0) {
+        nf_source *s = &x->c->src[k];
+        if (kind == NF_SRC_PERSON && s->kind != NF_SRC_PERSON)
+            s->kind = NF_SRC_PERSON;
+        if (name && strlen(name) > strlen(s->name)) {
+            char *nn = strdup(name);
+            if (nn) {
+                free(s->name);
+                s->name = nn;
+            }
+        }
+        return k;
+    }
+    size_t n = x->c->nsrc;
+    if (nf_grow((void **)&x->c->src, &x->cap_src, n + 1, sizeof *x->c->src)
+        || nf_grow((void **)&x->keys, &x->ckeys, n + 1, sizeof *x->keys))
+        return -1;
+    size_t c2 = x->ckeys;
+    (void)c2;
+    uint64_t *kh = realloc(x->khash, (n + 1) * sizeof *kh);
+    if (!kh)
+        return -1;
+    x->khash = kh;
+    nf_source *s = &x->c->src[n];
+    memset(s, 0, sizeof *s);
+    s->name = strdup(name ? name : key);
+    x->keys[n] = strdup(key);
+    if (!s->name || !x->keys[n]) {
+        free(s->name);
+        free(x->keys[n]);
+        return -1;
+    }
+    x->khash[n] = nf_hash_str(key, strlen(key));
+    s->kind = kind;
+    x->c->nsrc++;
+    return (int32_t)n;
+}
+
+/* The last word of a key, or the key itself. */
+static const char *last_word(const char *k)
+{
+    const char *p = strrchr(k, ' ');
+    return p ? p + 1 : k;
+}
+
+static int cmp_last(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int c = strcmp(last_word(x), last_word(y));
+    return c ? c : strcmp(x, y);
+}
+
+static nf_rc collect_people(cctx *x)
+{
+    for (size_t d = 0; d < x->n; d++)
+        if (!x->skip[d] && nf_attrib_people(&x->docs[d], &x->people, &x->npeople, &x->cpeople))
+            return NF_ENOMEM;
+    if (x->npeople)
+        qsort(x->people, x->npeople, sizeof *x->people, cmp_last);
+    if (getenv("NF_DEBUG_PEOPLE"))
+        for (size_t i = 0; i < x->npeople; i++)
+            fprintf(stderr, "person %s\n", x->people[i]);
+    return NF_OK;
+}
+
+/* A one-word key that ends exactly one multi-word person name of the story joins it. */
+static const char *link_key(cctx *x, const char *key)
+{
+    if (strchr(key, ' '))
+        return key;
+    size_t lo = 0, hi = x->npeople;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (strcmp(last_word(x->people[m]), key) < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    /* the most frequent full name; two people when their given names differ ("Moon Jae-in"
+     * and "Moon Jae in" agree; "Mike Pompeo" and "Jane Pompeo" do not) */
+    const char *found = NULL, *pen = NULL;
+    size_t pl = 0, best = 0;
+    for (size_t i = lo; i < x->npeople && !strcmp(last_word(x->people[i]), key);) {
+        size_t j = i;
+        while (j < x->npeople && !strcmp(x->people[j], x->people[i]))
+            j++;
+        const char *k = x->people[i], *lw = last_word(k);
+        const char *p = lw - 1;
+        while (p > k && p[-1] != ' ')
+            p--;
+        size_t l = (size_t)(lw - 1 - p);
+        if (pen && (l != pl || strncmp(p, pen, l)))
+            return key;
+        pen = p;
+        pl = l;
+        if (j - i > best) {
+            best = j - i;
+            found = k;
+        }
+        i = j;
+    }
+    return found ? found : key;
+}
+
+static nf_rc build_sources(cctx *x)
+{
+    nf_comparison *c = x->c;
+    for (size_t d = 0; d < x->n; d++) {
+        if (x->skip[d])
+            continue;
+        const nf_rawcites *rc = &x->rc[d];
+        size_t base = c->ncit;
+        for (size_t i = 0; i < rc->n; i++) {
+            const nf_rawcite *r = &rc->c[i];
+            const char *key = link_key(x, r->key);
+            uint32_t kind = key != r->key ? NF_SRC_PERSON : r->kind;
+            const char *name = key != r->key ? key + strlen(key) + 1 : r->name;
+            int32_t s = src_add(x, key, name, kind);
+            if (s < 0 || nf_grow((void **)&c->cit, &x->cap_cit, c->ncit + 1, sizeof *c->cit))
+                return NF_ENOMEM;
+            nf_citation *ct = &c->cit[c->ncit++];
+            ct->article = (uint32_t)d;
+            ct->source = (uint32_t)s;
+            ct->cue = r->cue;
+            ct->via = r->via >= 0 ? (int32_t)(base + (size_t)r->via) : -1;
+            ct->name.start = x->docs[d].t[r->t0].start;
+            ct->name.end = x->docs[d].t[r->t1 - 1].end;
+            ct->sentence = x->docs[d].sent[r->sent];
+        }
+    }
+    return NF_OK;
+}
+
+/* narticles, ndirect, primary (see the file comment). */
+static nf_rc rank_sources(cctx *x)
+{
+    nf_comparison *c = x->c;
+    size_t S = c->nsrc;
+    if (!S)
+        return NF_OK;
+    uint8_t *edge = calloc(S * S, 1);          /* edge[y*S+x]: y relays x */
+    uint8_t *reach = malloc(S);
+    uint32_t *stack = malloc(S * sizeof *stack);
+    uint32_t *relayed = calloc(S, sizeof *relayed);
+    uint32_t *last = malloc(S * sizeof *last);
+    nf_rc rc = NF_ENOMEM;
+    if (!edge || !reach || !stack || !relayed || !last)
+        goto done;
+    for (size_t i = 0; i < c->ncit; i++)
+        if (c->cit[i].via >= 0) {
+            uint32_t y = c->cit[i].source, t = c->cit[c->cit[i].via].source;
+            if (y != t && !edge[y * S + t]) {
+                edge[y * S + t] = 1;
+                relayed[t]++;
+            }
+        }
+    for (size_t s = 0; s < S; s++)
+        last[s] = UINT32_MAX;
+    for (size_t d = 0; d < x->n; d++) {
+        if (x->skip[d])
+            continue;
+        memset(reach, 0, S);
+        size_t sp = 0;
+        for (size_t i = 0; i < c->ncit; i++) {
+            const nf_citation *ct = &c->cit[i];
+            if (ct->article != d || ct->cue == NF_CUE_DATELINE || ct->cue == NF_CUE_NO_RESPONSE
+                || ct->cue == NF_CUE_NO_CONFIRM)
+                continue;
+            if (last[ct->source] != d) {
+                last[ct->source] = (uint32_t)d;
+                c->src[ct->source].ndirect++;
+            }
+            if (!reach[ct->source]) {
+                reach[ct->source] = 1;
+                stack[sp++] = ct->source;
+            }
+        }
+        while (sp) {
+            uint32_t y = stack[--sp];
+            for (size_t t = 0; t < S; t++)
+                if (edge[y * S + t] && !reach[t]) {
+                    reach[t] = 1;
+                    stack[sp++] = (uint32_t)t;
+                }
+        }
+        for (size_t s = 0; s < S; s++)
+            c->src[s].narticles += reach[s];
+    }
+    /* primary: the best (narticles, relayed) among named sources cited by >= 2 articles */
+    size_t active = 0;
+    for (size_t d = 0; d < x->n; d++)
+        active += !x->skip[d];
+    uint32_t need = active >= 2 ? 2 : 1, bn = 0, br = 0;
+    for (size_t s = 0; s < S; s++) {
+        const nf_source *r = &c->src[s];
+        if (r->kind == NF_SRC_PLACE || r->narticles < need)
+            continue;
+        if (r->narticles > bn || (r->narticles == bn && relayed[s] > br)) {
+            bn = r->narticles;
+            br = relayed[s];
+        }
+    }
+    for (size_t s = 0; s < S; s++)
+        if (bn && c->src[s].kind != NF_SRC_PLACE && c->src[s].narticles == bn && relayed[s] == br)
+            c->src[s].primary = 1;
+    rc = NF_OK;
+done:
+    free(edge);
+    free(reach);
+    free(stack);
+    free(relayed);
+    free(last);
+    return rc;
+}
+
+/* ---- quotes ---- */
+
+static int32_t speaker_source(cctx *x, size_t d, uint32_t n0, uint32_t n1)
+{
+    uint32_t kind = 0;
+    char *key = nf_attrib_key(&x->docs[d], n0, n1, &kind);
+    if (!key)
+        return -1;
+    const char *lk = link_key(x, key);
+    const nf_cdoc *doc = &x->docs[d];
+    char *name = strndup(doc->text + doc->t[n0].start, doc->t[n1 - 1].end - doc->t[n0].start);
+    int32_t s = *key ? src_add(x, lk, lk != key ? lk + strlen(lk) + 1 : name,
+                               lk != key ? NF_SRC_PERSON : kind) : -1;
+    if (s >= 0)
+        x->c->src[s].quoted = 1;
+    free(name);
+    free(key);
+    return s;
+}
+
+/* Widen tokens [*t0, *t1) to the quoted span that holds them: the speaker of a part of a
+ * quote is the speaker of the whole. */
+static void enclosing_quote(const nf_cdoc *d, uint32_t *t0, uint32_t *t1)
+{
+    uint32_t a = d->t[*t0].start;
+    for (size_t q = 0; q < d->nquote; q++) {
+        if (d->quote[q].inner.start > a || d->quote[q].inner.end < a)
+            continue;
+        uint32_t k = *t0;
+        while (k > 0 && d->t[k - 1].start >= d->quote[q].inner.start)
+            k--;
+        uint32_t z = *t1;
+        while (z < d->nt && d->t[z].end <= d->quote[q].inner.end)
+            z++;
+        *t0 = k;
+        *t1 = z;
+        return;
+    }
+}
+
+static nf_rc build_quotes(cctx *x, const nf_qgroups *g)
+{
+    nf_comparison *c = x->c;
+    c->quote = calloc(g->n + 1, sizeof *c->quote);
+    if (!c->quote)
+        return NF_ENOMEM;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < g->n; i++) {
+            const nf_qgroup *q = &g->g[i];
+            uint32_t nq = 0;
+            for (size_t k = 0; k < q->nocc; k++)
+                nq += q->occ[k].quoted != 0;
+            if ((pass == 0) != (nq >= 2))
+                continue;
+            nf_shared_quote *sq = &c->quote[c->nquote++];
+            sq->speaker = -1;
+            sq->car = calloc(q->nocc, sizeof *sq->car);
+            if (!sq->car)
+                return NF_ENOMEM;
+            size_t best = 0, bestlen = 0;
+            int32_t votes_s[16];
+            uint32_t votes_n[16];
+            size_t nv = 0;
+            for (size_t k = 0; k < q->nocc; k++) {
+                const nf_qocc *o = &q->occ[k];
+                const nf_cdoc *d = &x->docs[o->doc];
+                uint32_t t0 = d->word[o->w0], t1 = d->word[o->w1 - 1] + 1;
+                nf_carrier *cr = &sq->car[sq->ncar++];
+                cr->article = o->doc;
+                cr->quoted = o->quoted ? 1 : 0;
+                cr->span.start = d->t[t0].start;
+                cr->span.end = d->t[t1 - 1].end;
+                cr->speaker = -1;
+                if (o->quoted)
+                    sq->nquoted++;
+                else
+                    sq->nunquoted++;
+                if (cr->span.end - cr->span.start > bestlen) {
+                    bestlen = cr->span.end - cr->span.start;
+                    best = k;
+                }
+                uint32_t n0 = 0, n1 = 0, d0 = 0, d1 = 0, s0 = t0, s1 = t1;
+                enclosing_quote(d, &s0, &s1);
+                int got = nf_attrib_speaker(d, &x->rc[o->doc], s0, s1, &n0, &n1, &d0, &d1);
+                if (got == 1 && n1 > n0) {
+                    cr->speaker = speaker_source(x, o->doc, n0, n1);
+                    size_t v = 0;
+                    while (v < nv && votes_s[v] != cr->speaker)
+                        v++;
+                    if (v == nv && nv < 16) {
+                        votes_s[nv] = cr->speaker;
+                        votes_n[nv++] = 0;
+                    }
+                    if (v < nv)
+                        votes_n[v]++;
+                } else if (got == 2 && d1 > d0) {
+                    cr->speaker_desc = strndup(d->text + d->t[d0].start,
+                                               d->t[d1 - 1].end - d->t[d0].start);
+                }
+            }
+            for (size_t v = 0; v < nv; v++)
+                if (votes_s[v] >= 0 && (sq->speaker < 0 || votes_n[v] > votes_n[0]))
+                    sq->speaker = votes_s[v];
+            const nf_carrier *bc = &sq->car[best];
+            sq->text = strndup(x->arts[bc->article]->text + bc->span.start,
+                               bc->span.end - bc->span.start);
+            if (!sq->text)
+                return NF_ENOMEM;
+        }
+    return NF_OK;
+}
+
+/* ---- alignment ---- */
+
+typedef struct post {
+    uint64_t stem;
+    uint32_t sid;
+} post;
+
+static int cmp_post(const void *a, const void *b)
+{
+    const post *x = a, *y = b;
+    if (x->stem != y->stem)
+        return x->stem < y->stem ? -1 : 1;
+    return x->sid < y->sid ? -1 : x->sid > y->sid;
+}
+
+static uint32_t sid_doc(const cctx *x, uint32_t sid)
+{
+    size_t lo = 0, hi = x->n;
+    while (hi - lo > 1) {
+        size_t m = (lo + hi) / 2;
+        if (x->sent_base[m] <= sid)
+            lo = m;
+        else
+            hi = m;
+    }
+    return (uint32_t)lo;
+}
+
+static nf_rc align(cctx *x, const nf_qgroups *g)
+{
+    size_t np = 0, cap = 0;
+    post *p = NULL;
+    nf_rc rc = NF_ENOMEM;
+    double *w = NULL, *acc = NULL;
+    uint32_t *touched = NULL;
+    x->nsent = x->sent_base[x->n];
+    x->uf = malloc((x->nsent + 1) * sizeof *x->uf);
+    w = calloc(x->nsent + 1, sizeof *w);
+    acc = calloc(x->nsent + 1, sizeof *acc);
+    touched = malloc((x->nsent + 1) * sizeof *touched);
+    if (!x->uf || !w || !acc || !touched)
+        goto done;
+    for (uint32_t i = 0; i < x->nsent; i++)
+        x->uf[i] = i;
+    /* postings: distinct stems of each sentence */
+    for (size_t d = 0; d < x->n; d++) {
+        if (x->skip[d])
+            continue;
+        const nf_cdoc *doc = &x->docs[d];
+        for (uint32_t s = 0; s < doc->nsent; s++) {
+            size_t first = np;
+            for (uint32_t t = doc->sent_t0[s]; t < doc->sent_t0[s + 1]; t++) {
+                if (!doc->t[t].stem)
+                    continue;
+                bool dup = false;
+                for (size_t k = first; k < np && !dup; k++)
+                    dup = p[k].stem == doc->t[t].stem;
+                if (dup)
+                    continue;
+                if (nf_grow((void **)&p, &cap, np + 1, sizeof *p))
+                    goto done;
+                p[np++] = (post){doc->t[t].stem, x->sent_base[d] + s};
+            }
+        }
+    }
+    qsort(p, np, sizeof *p, cmp_post);
+    /* idf per posting run; sentence weights */
+    double N = x->nsent ? x->nsent : 1;
+    size_t dfcap = (size_t)fmax(32.0, NF_ALIGN_DF_CAP * N);
+    for (size_t i = 0; i < np;) {
+        size_t j = i;
+        while (j < np && p[j].stem == p[i].stem)
+            j++;
+        double idf = log(1.0 + N / (double)(j - i));
+        for (size_t k = i; k < j; k++)
+            w[p[k].sid] += idf;
+        i = j;
+    }
+    /* per sentence: its stems' postings, via a map sid -> range in p (sorted by stem) */
+    /* build per-sentence feature lists: (sid -> list of posting-run starts) */
+    uint32_t *fcount = calloc(x->nsent + 1, sizeof *fcount);
+    uint32_t *fstart = calloc(x->nsent + 2, sizeof *fstart);
+    uint32_t *feat = malloc((np + 1) * sizeof *feat);     /* run start index for each posting */
+    uint32_t *runend = malloc((np + 1) * sizeof *runend);
+    if (!fcount || !fstart || !feat || !runend) {
+        free(fcount), free(fstart), free(feat), free(runend);
+        goto done;
+    }
+    for (size_t i = 0; i < np;) {
+        size_t j = i;
+        while (j < np && p[j].stem == p[i].stem)
+            j++;
+        for (size_t k = i; k < j; k++) {
+            runend[k] = (uint32_t)j;
+            feat[k] = (uint32_t)i;
+        }
+        i = j;
+    }
+    for (size_t i = 0; i < np; i++)
+        fcount[p[i].sid]++;
+    for (uint32_t s = 0; s < x->nsent; s++)
+        fstart[s + 1] = fstart[s] + fcount[s];
+    uint32_t *fl = malloc((np + 1) * sizeof *fl);
+    if (!fl) {
+        free(fcount), free(fstart), free(feat), free(runend);
+        goto done;
+    }
+    memset(fcount, 0, (x->nsent + 1) * sizeof *fcount);
+    for (size_t i = 0; i < np; i++)
+        fl[fstart[p[i].sid] + fcount[p[i].sid]++] = (uint32_t)i;
+    for (uint32_t s = 0; s < x->nsent; s++) {
+        if (w[s] <= 0)
+            continue;
+        uint32_t ds = sid_doc(x, s), nt = 0;
+        for (uint32_t k = fstart[s]; k < fstart[s + 1]; k++) {
+            size_t i = fl[k], a = feat[i], z = runend[i];
+            if (z - a > dfcap)
+                continue;
+            double idf = log(1.0 + N / (double)(z - a));
+            for (size_t m = a; m < z; m++) {
+                uint32_t o = p[m].sid;
+                if (o <= s || sid_doc(x, o) == ds)
+                    continue;
+                if (acc[o] == 0)
+                    touched[nt++] = o;
+                acc[o] += idf;
+            }
+        }
+        for (uint32_t k = 0; k < nt; k++) {
+            uint32_t o = touched[k];
+            double ov = acc[o], dice = 2 * ov / (w[s] + w[o]), cont = ov / fmin(w[s], w[o]);
+            if (getenv("NF_DEBUG_ALIGN") && dice >= 0.25) {
+                uint32_t od = sid_doc(x, o);
+                nf_span a1 = x->docs[ds].sent[s - x->sent_base[ds]], b1 = x->docs[od].sent[o - x->sent_base[od]];
+                fprintf(stderr, "%.2f %.2f %.1f | %.*s\n   | %.*s\n", dice, cont, ov, (int)NF_MIN(a1.end - a1.start, 150u), x->docs[ds].text + a1.start, (int)NF_MIN(b1.end - b1.start, 150u), x->docs[od].text + b1.start);
+            }
+            if (dice >= NF_ALIGN_DICE || (cont >= NF_ALIGN_CONTAIN && ov >= 12.0))
+                uf_union(x->uf, s, o);
+            acc[o] = 0;
+        }
+    }
+    free(fcount), free(fstart), free(feat), free(runend), free(fl);
+    /* sentences that carry the same shared quote say the same thing */
+    for (size_t i = 0; i < g->n; i++) {
+        const nf_qgroup *q = &g->g[i];
+        uint32_t first = UINT32_MAX;
+        for (size_t k = 0; k < q->nocc; k++) {
+            const nf_cdoc *d = &x->docs[q->occ[k].doc];
+            for (uint32_t wi = q->occ[k].w0; wi < q->occ[k].w1; wi++) {
+                uint32_t sid = x->sent_base[q->occ[k].doc] + d->t[d->word[wi]].sent;
+                if (first == UINT32_MAX)
+                    first = sid;
+                else
+                    uf_union(x->uf, first, sid);
+            }
+        }
+    }
+    rc = NF_OK;
+done:
+    free(p);
+    free(w);
+    free(acc);
+    free(touched);
+    return rc;
+}
+
+/* content stems and words of a sentence (for additions: skip fragments) */
+static void sent_size(const nf_cdoc *d, uint32_t s, size_t *words, size_t *content)
+{
+    *words = *content = 0;
+    for (uint32_t t = d->sent_t0[s]; t < d->sent_t0[s + 1]; t++) {
+        *words += (d->t[t].flags & NF_CT_WORD) != 0;
+        *content += d->t[t].stem != 0;
+    }
+}
+
+static nf_rc additions(cctx *x)
+{
+    nf_comparison *c = x->c;
+    uint32_t *ndoc = calloc(x->nsent + 1, sizeof *ndoc);     /* per root: articles */
+    uint32_t *lastd = malloc((x->nsent + 1) * sizeof *lastd);
+    uint32_t *rep = malloc((x->nsent + 1) * sizeof *rep);
+    size_t capa = 0, capo = 0, capob = 0;
+    nf_rc rc = NF_ENOMEM;
+    if (!ndoc || !lastd || !rep)
+        goto done;
+    size_t active = 0;
+    for (size_t d = 0; d < x->n; d++)
+        active += !x->skip[d];
+    for (uint32_t s = 0; s < x->nsent; s++)
+        lastd[s] = UINT32_MAX, rep[s] = UINT32_MAX;
+    for (size_t d = 0; d < x->n; d++) {
+        if (x->skip[d])
+            continue;
+        for (uint32_t s = 0; s < x->docs[d].nsent; s++) {
+            uint32_t r = uf_find(x->uf, x->sent_base[d] + s);
+            if (lastd[r] != d) {
+                lastd[r] = (uint32_t)d;
+                ndoc[r]++;
+            }
+            if (rep[r] == UINT32_MAX)
+                rep[r] = x->sent_base[d] + s;
+        }
+    }
+    c->nsentences = 0;
+    c->naligned = 0;
+    for (size_t d = 0; d < x->n; d++) {
+        if (x->skip[d])
+            continue;
+        const nf_cdoc *doc = &x->docs[d];
+        for (uint32_t s = 0; s < doc->nsent; s++) {
+            size_t words, content;
+            sent_size(doc, s, &words, &content);
+            if (words < 4 || content < 2)
+                continue;
+            c->nsentences++;
+            uint32_t r = uf_find(x->uf, x->sent_base[d] + s);
+            if (ndoc[r] >= 2) {
+                c->naligned++;
+                continue;
+            }
+            if (active < 2)
+                continue;
+            if (nf_grow((void **)&c->add, &capa, c->nadd + 1, sizeof *c->add))
+                goto done;
+            c->add[c->nadd++] = (nf_sentref){(uint32_t)d, doc->sent[s]};
+        }
+    }
+    /* omissions: a cluster carried by most of the other articles, missing from this one */
+    if (active >= 3) {
+        uint8_t *has = malloc(x->n);
+        if (!has)
+            goto done;
+        for (uint32_t r = 0; r < x->nsent; r++) {
+            if (uf_find(x->uf, r) != r || rep[r] == UINT32_MAX)
+                continue;
+            uint32_t need = (uint32_t)((active - 1) / 2 + 1);
+            if (ndoc[r] < (need > 2 ? need : 2))
+                continue;
+            memset(has, 0, x->n);
+            for (uint32_t s = 0; s < x->nsent; s++)
+                if (uf_find(x->uf, s) == r)
+                    has[sid_doc(x, s)] = 1;
+            uint32_t rd = sid_doc(x, rep[r]);
+            for (size_t d = 0; d < x->n; d++) {
+                if (x->skip[d] || has[d])
+                    continue;
+                if (nf_grow((void **)&c->omit, &capo, c->nomit + 1, sizeof *c->omit)
+                    || nf_grow((void **)&c->omit_by, &capob, c->nomit + 1, sizeof *c->omit_by)) {
+                    free(has);
+                    goto done;
+                }
+                c->omit[c->nomit] = (nf_sentref){rd, x->docs[rd].sent[rep[r] - x->sent_base[rd]]};
+                c->omit_by[c->nomit++] = (uint32_t)d;
+            }
+        }
+        free(has);
+    }
+    rc = NF_OK;
+done:
+    free(ndoc);
+    free(lastd);
+    free(rep);
+    return rc;
+}
+
+/* ---- differences ---- */
+
+typedef struct dslot {
+    nf_slot s;
+    uint32_t doc, sid;
+    uint64_t ctx[2 * NF_CTX_WINDOW];
+    uint32_t nctx;
+    uint32_t parent;
+    uint8_t diff;
+} dslot;
+
+static int cmp_dslot(const void *a, const void *b)
+{
+    const dslot *x = a, *y = b;
+    if (x->s.kind != y->s.kind)
+        return x->s.kind < y->s.kind ? -1 : 1;
+    if (x->s.unit != y->s.unit)
+        return x->s.unit < y->s.unit ? -1 : 1;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    return x->s.t0 < y->s.t0 ? -1 : x->s.t0 > y->s.t0;
+}
+
+static void window(const nf_cdoc *d, dslot *ds)
+{
+    uint32_t s = ds->s.sent, b = d->sent_t0[s], e = d->sent_t0[s + 1];
+    ds->nctx = 0;
+    for (uint32_t side = 0; side < 2; side++) {
+        uint32_t got = 0;
+        for (int64_t t = side ? (int64_t)ds->s.t1 : (int64_t)ds->s.t0 - 1;
+             t >= (int64_t)b && t < (int64_t)e && got < NF_CTX_WINDOW; t += side ? 1 : -1) {
+            const nf_ctok *k = &d->t[t];
+            if (!k->stem || k->kind == NF_TOK_NUM || k->stem == ds->s.unit)
+                continue;
+            ds->ctx[ds->nctx++] = k->stem;
+            got++;
+        }
+    }
+}
+
+static uint32_t ctx_overlap(const dslot *a, const dslot *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < a->nctx; i++)
+        for (uint32_t j = 0; j < b->nctx; j++)
+            if (a->ctx[i] == b->ctx[j]) {
+                n++;
+                break;
+            }
+    return n;
+}
+
+static bool compatible(const dslot *a, const dslot *b)
+{
+    if (a->s.kind == NF_SLOT_OFFICIAL) {
+        /* same person when the names share a word ("Pompeo" / "Mike Pompeo") */
+        char x[48], y[48];
+        memcpy(x, a->s.norm, sizeof x);
+        memcpy(y, b->s.norm, sizeof y);
+        for (char *p = strtok(x, " "); p; p = strtok(NULL, " ")) {
+            char yy[48];
+            memcpy(yy, y, sizeof yy);
+            char *save = NULL;
+            for (char *q = strtok_r(yy, " ", &save); q; q = strtok_r(NULL, " ", &save))
+                if (!strcmp(p, q) && strlen(p) > 2)
+                    return true;
+        }
+        return false;
+    }
+    if (a->s.kind == NF_SLOT_DATE && a->s.year && b->s.year && a->s.year != b->s.year)
+        return false;
+    if (a->s.kind == NF_SLOT_DATE && (a->s.hi - a->s.lo > 300 || b->s.hi - b->s.lo > 300))
+        return true;   /* a bare year agrees with any date of that year */
+    double eps = 1e-9 * fmax(fabs(a->s.lo), fabs(b->s.lo));
+    return !(a->s.hi + eps < b->s.lo || b->s.hi + eps < a->s.lo);
+}
+
+static uint32_t ds_find(dslot *v, uint32_t i)
+{
+    while (v[i].parent != i)
+        i = v[i].parent = v[v[i].parent].parent;
+    return i;
+}
+
+static nf_rc differences(cctx *x)
+{
+    nf_comparison *c = x->c;
+    dslot *v = NULL;
+    size_t nv = 0, capv = 0, capd = 0;
+    nf_slot *tmp = NULL;
+    size_t nt = 0, capt = 0;
+    nf_rc rc = NF_ENOMEM;
+    for (size_t d = 0; d < x->n; d++) {
+        if (x->skip[d])
+            continue;
+        const nf_cdoc *doc = &x->docs[d];
+        for (uint32_t s = 0; s < doc->nsent; s++) {
+            nt = 0;
+            if (nf_slots_sentence(doc, s, &tmp, &nt, &capt))
+                goto done;
+            for (size_t k = 0; k < nt; k++) {
+                if (nf_grow((void **)&v, &capv, nv + 1, sizeof *v))
+                    goto done;
+                dslot *ds = &v[nv];
+                memset(ds, 0, sizeof *ds);
+                ds->s = tmp[k];
+                ds->doc = (uint32_t)d;
+                ds->sid = uf_find(x->uf, x->sent_base[d] + s);
+                window(doc, ds);
+                nv++;
+            }
+        }
+    }
+    if (nv)
+        qsort(v, nv, sizeof *v, cmp_dslot);
+    for (size_t i = 0; i < nv; i++)
+        v[i].parent = (uint32_t)i;
+    /* within each (kind, unit) group: per slot and other article, agree or differ */
+    for (size_t g0 = 0; g0 < nv;) {
+        size_t g1 = g0;
+        while (g1 < nv && v[g1].s.kind == v[g0].s.kind && v[g1].s.unit == v[g0].s.unit)
+            g1++;
+        for (size_t i = g0; i < g1; i++) {
+            for (size_t j0 = g0; j0 < g1;) {
+                size_t j1 = j0;
+                while (j1 < g1 && v[j1].doc == v[j0].doc)
+                    j1++;
+                if (v[j0].doc == v[i].doc) {
+                    j0 = j1;
+                    continue;
+                }
+                bool agree = false;
+                size_t best = SIZE_MAX;
+                uint32_t bestov = 0;
+                for (size_t j = j0; j < j1; j++) {
+                    uint32_t ov = ctx_overlap(&v[i], &v[j]);
+                    /* dates have no unit: they need more shared context than counts */
+                    uint32_t need = v[i].s.kind == NF_SLOT_DATE ? 3 : 2;
+                    bool same_ctx = v[i].sid == v[j].sid || ov >= need;
+                    if (!same_ctx)
+                        continue;
+                    if (compatible(&v[i], &v[j])) {
+                        agree = true;
+                        break;
+                    }
+                    if (best == SIZE_MAX || ov + (v[i].sid == v[j].sid ? 4u : 0u) > bestov) {
+                        best = j;
+                        bestov = ov + (v[i].sid == v[j].sid ? 4u : 0u);
+                    }
+                }
+                if (!agree && best != SIZE_MAX) {
+                    v[i].diff = v[best].diff = 1;
+                    uint32_t a = ds_find(v, (uint32_t)i), b = ds_find(v, (uint32_t)best);
+                    if (a != b)
+                        v[a > b ? a : b].parent = a > b ? b : a;
+                }
+                j0 = j1;
+            }
+        }
+        g0 = g1;
+    }
+    /* one difference per connected set of differing slots */
+    for (size_t i = 0; i < nv; i++) {
+        if (!v[i].diff || ds_find(v, (uint32_t)i) != i)
+            continue;
+        if (nf_grow((void **)&c->diff, &capd, c->ndiff + 1, sizeof *c->diff))
+            goto done;
+        nf_difference *df = &c->diff[c->ndiff++];
+        memset(df, 0, sizeof *df);
+        df->kind = v[i].s.kind;
+        size_t cnt = 0;
+        for (size_t j = i; j < nv; j++)
+            cnt += v[j].diff && ds_find(v, (uint32_t)j) == i;
+        df->val = calloc(cnt, sizeof *df->val);
+        if (!df->val)
+            goto done;
+        for (size_t j = i; j < nv; j++) {
+            if (!v[j].diff || ds_find(v, (uint32_t)j) != i)
+                continue;
+            const nf_cdoc *doc = &x->docs[v[j].doc];
+            nf_slot_value *sv = &df->val[df->nval++];
+            sv->article = v[j].doc;
+            sv->value.start = doc->t[v[j].s.t0].start;
+            sv->value.end = doc->t[v[j].s.t1 - 1].end;
+            sv->sentence = doc->sent[v[j].s.sent];
+            sv->norm = strdup(v[j].s.norm);
+            if (!sv->norm)
+                goto done;
+        }
+        /* key: the unit word (or role) as the first value's article printed it */
+        const dslot *f = &v[i];
+        const nf_cdoc *doc = &x->docs[f->doc];
+        char key[128] = "";
+        if (f->s.kind == NF_SLOT_OFFICIAL) {
+            uint32_t r = f->s.t0;
+            uint32_t r0 = r;
+            while (r0 > doc->sent_t0[f->s.sent] && r - r0 < 3 && (doc->t[r0 - 1].flags & NF_CT_WORD)
+                   && !(doc->t[r0 - 1].flags & NF_CT_STOP))
+                r0--;
+            snprintf(key, sizeof key, "%.*s", (int)(doc->t[r - 1].end - doc->t[r0].start),
+                     doc->text + doc->t[r0].start);
+        } else {
+            for (uint32_t t = doc->sent_t0[f->s.sent]; t < doc->sent_t0[f->s.sent + 1]; t++)
+                if (f->s.unit && doc->t[t].stem == f->s.unit && (t < f->s.t0 || t >= f->s.t1)) {
+                    snprintf(key, sizeof key, "%s", doc->t[t].lw);
+                    break;
+                }
+        }
+        df->key = strdup(key);
+        if (!df->key)
+            goto done;
+    }
+    rc = NF_OK;
+done:
+    free(v);
+    free(tmp);
+    return rc;
+}
+
+/* ---- the whole comparison ---- */
+
+static uint32_t count_outlets(const nf_article *const *arts, size_t n, const uint8_t *skip)
+{
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (skip && skip[i])
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            if (skip && skip[j])
+                continue;
+            const char *a = arts[i]->outlet, *b = arts[j]->outlet;
+            seen = a && b && !strcmp(a, b);
+        }
+        k += !seen;
+    }
+    return k;
+}
+
+nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of,
+                 nf_comparison **out)
+{
+    *out = NULL;
+    if (!arts && n)
+        return NF_EINVAL;
+    cctx x = {0};
+    nf_qgroups g = {0};
+    nf_rc rc = NF_ENOMEM;
+    struct sb_stemmer *st = sb_stemmer_new("english", NULL);
+    x.arts = arts;
+    x.n = n;
+    x.c = calloc(1, sizeof *x.c);
+    x.docs = calloc(n + 1, sizeof *x.docs);
+    x.rc = calloc(n + 1, sizeof *x.rc);
+    x.skip = calloc(n + 1, 1);
+    x.sent_base = calloc(n + 1, sizeof *x.sent_base);
+    if (!st || !x.c || !x.docs || !x.rc || !x.skip || !x.sent_base)
+        goto done;
+    nf_comparison *c = x.c;
+    c->narticles = n;
+    c->copy_of = malloc((n + 1) * sizeof *c->copy_of);
+    if (!c->copy_of)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        int32_t k = copy_of ? copy_of[i] : -1;
+        c->copy_of[i] = (k >= 0 && (size_t)k < n && (size_t)k != i) ? k : -1;
+        x.skip[i] = c->copy_of[i] >= 0;
+    }
+    c->noutlets = count_outlets(arts, n, NULL);
+    c->nindependent = count_outlets(arts, n, x.skip);
+    uint32_t base = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = nf_cdoc_build(&x.docs[i], arts[i]->text, arts[i]->text_len, st)))
+            goto done;
+        x.sent_base[i] = base;
+        base += x.skip[i] ? 0 : (uint32_t)x.docs[i].nsent;
+        if (!x.skip[i] && (rc = nf_attrib_article(&x.docs[i], &x.rc[i])))
+            goto done;
+    }
+    x.sent_base[n] = base;
+    if ((rc = collect_people(&x)) || (rc = build_sources(&x)) || (rc = nf_quotes_match(x.docs, n, x.skip, &g))
+        || (rc = build_quotes(&x, &g)) || (rc = rank_sources(&x)) || (rc = align(&x, &g))
+        || (rc = additions(&x)) || (rc = differences(&x)))
+        goto done;
+    *out = x.c;
+    x.c = NULL;
+done:
+    for (size_t i = 0; x.docs && i < n; i++)
+        nf_cdoc_reset(&x.docs[i]);
+    for (size_t i = 0; x.rc && i < n; i++)
+        nf_rawcites_reset(&x.rc[i]);
+    nf_qgroups_reset(&g);
+    free(x.docs);
+    free(x.rc);
+    free(x.skip);
+    free(x.sent_base);
+    free(x.uf);
+    if (x.keys) {
+        size_t nk = *out ? (*out)->nsrc : (x.c ? x.c->nsrc : 0);
+        for (size_t i = 0; i < nk; i++)
+            free(x.keys[i]);
+    }
+    free(x.keys);
+    free(x.khash);
+    for (size_t i = 0; i < x.npeople; i++)
+        free(x.people[i]);
+    free(x.people);
+    nf_comparison_free(x.c);
+    if (st)
+        sb_stemmer_delete(st);
+    return rc;
+}
+
+void nf_comparison_free(nf_comparison *c)
+{
+    if (!c)
+        return;
+    free(c->copy_of);
+    for (size_t i = 0; i < c->nsrc; i++)
+        free(c->src[i].name);
+    free(c->src);
+    free(c->cit);
+    for (size_t i = 0; i < c->nquote; i++) {
+        free(c->quote[i].text);
+        for (size_t k = 0; k < c->quote[i].ncar; k++)
+            free(c->quote[i].car[k].speaker_desc);
+        free(c->quote[i].car);
+    }
+    free(c->quote);
+    free(c->add);
+    free(c->omit);
+    free(c->omit_by);
+    for (size_t i = 0; i < c->ndiff; i++) {
+        free(c->diff[i].key);
+        for (size_t k = 0; k < c->diff[i].nval; k++)
+            free(c->diff[i].val[k].norm);
+        free(c->diff[i].val);
+    }
+    free(c->diff);
+    free(c);
+}
+
+/* ---- JSON (layout in docs/compare.md) ---- */
+
+static json_t *span_json(const nf_article *a, nf_span sp)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "start", json_integer(sp.start));
+    json_object_set_new(o, "end", json_integer(sp.end));
+    if (a && sp.end <= a->text_len && sp.start <= sp.end)
+        json_object_set_new(o, "text", json_stringn(a->text + sp.start, sp.end - sp.start));
+    return o;
+}
+
+static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *sentref_json(const nf_article *const *arts, const nf_sentref *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "article", json_integer(r->article));
+    json_object_set_new(o, "outlet", str_or_null(arts[r->article]->outlet));
+    json_object_set_new(o, "sentence", span_json(arts[r->article], r->span));
+    return o;
+}
+
+static json_t *comparison_json(const nf_comparison *c, const nf_article *const *arts)
+{
+    json_t *root = json_object();
+    json_t *ja = json_array();
+    for (size_t i = 0; i < c->narticles; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "index", json_integer((json_int_t)i));
+        json_object_set_new(o, "id", str_or_null(arts[i]->id));
+        json_object_set_new(o, "outlet", str_or_null(arts[i]->outlet));
+        json_object_set_new(o, "title", str_or_null(arts[i]->title));
+        json_object_set_new(o, "copy_of", c->copy_of[i] >= 0 ? json_integer(c->copy_of[i]) : json_null());
+        json_array_append_new(ja, o);
+    }
+    json_object_set_new(root, "articles", ja);
+    json_object_set_new(root, "outlets", json_integer(c->noutlets));
+    json_object_set_new(root, "independent_outlets", json_integer(c->nindependent));
+    json_t *cp = json_array();
+    for (size_t i = 0; i < c->narticles; i++)
+        if (c->copy_of[i] >= 0) {
+            json_t *o = json_object();
+            json_object_set_new(o, "article", json_integer((json_int_t)i));
+            json_object_set_new(o, "copy_of", json_integer(c->copy_of[i]));
+            json_array_append_new(cp, o);
+        }
+    json_object_set_new(root, "copies", cp);
+
+    json_t *shared = json_array(), *echoed = json_array();
+    for (size_t i = 0; i < c->nquote; i++) {
+        const nf_shared_quote *q = &c->quote[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "text", json_string(q->text ? q->text : ""));
+        json_object_set_new(o, "speaker", q->speaker >= 0 ? json_string(c->src[q->speaker].name) : json_null());
+        json_t *qi = json_array(), *ui = json_array(), *car = json_array();
+        for (size_t k = 0; k < q->ncar; k++) {
+            const nf_carrier *r = &q->car[k];
+            json_array_append_new(r->quoted ? qi : ui, json_integer(r->article));
+            json_t *e = json_object();
+            json_object_set_new(e, "article", json_integer(r->article));
+            json_object_set_new(e, "outlet", str_or_null(arts[r->article]->outlet));
+            json_object_set_new(e, "quoted", json_boolean(r->quoted));
+            json_object_set_new(e, "span", span_json(arts[r->article], r->span));
+            json_object_set_new(e, "speaker", r->speaker >= 0 ? json_string(c->src[r->speaker].name)
+                                                              : str_or_null(r->speaker_desc));
+            json_object_set_new(e, "speaker_named", json_boolean(r->speaker >= 0));
+            json_array_append_new(car, e);
+        }
+        json_object_set_new(o, "quoted_in", qi);
+        json_object_set_new(o, "unquoted_in", ui);
+        json_object_set_new(o, "carriers", car);
+        json_array_append_new(q->nquoted >= 2 ? shared : echoed, o);
+    }
+    json_object_set_new(root, "shared_quotes", shared);
+    json_object_set_new(root, "echoed_quotes", echoed);
+
+    static const char *const kinds[] = {"", "organisation", "person", "place", "unnamed"};
+    json_t *srcs = json_array(), *prim = json_array(), *nores = json_array();
+    for (size_t i = 0; i < c->nsrc; i++) {
+        const nf_source *s = &c->src[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "index", json_integer((json_int_t)i));
+        json_object_set_new(o, "name", json_string(s->name));
+        json_object_set_new(o, "kind", json_string(s->kind < 5 ? kinds[s->kind] : "unknown"));
+        json_object_set_new(o, "articles", json_integer(s->narticles));
+        json_object_set_new(o, "direct", json_integer(s->ndirect));
+        json_object_set_new(o, "primary", json_boolean(s->primary));
+        json_object_set_new(o, "quoted_speaker", json_boolean(s->quoted));
+        json_array_append_new(srcs, o);
+        if (s->primary)
+            json_array_append_new(prim, json_string(s->name));
+    }
+    json_t *cits = json_array();
+    for (size_t i = 0; i < c->ncit; i++) {
+        const nf_citation *ct = &c->cit[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "article", json_integer(ct->article));
+        json_object_set_new(o, "source", json_string(c->src[ct->source].name));
+        json_object_set_new(o, "cue", json_string(nf_cue_name(ct->cue)));
+        json_object_set_new(o, "via", ct->via >= 0 ? json_string(c->src[c->cit[ct->via].source].name)
+                                                   : json_null());
+        json_object_set_new(o, "name", span_json(arts[ct->article], ct->name));
+        json_object_set_new(o, "sentence", span_json(arts[ct->article], ct->sentence));
+        json_array_append_new(cits, o);
+        if (ct->cue == NF_CUE_NO_RESPONSE) {
+            json_t *n = json_object();
+            json_object_set_new(n, "article", json_integer(ct->article));
+            json_object_set_new(n, "outlet", str_or_null(arts[ct->article]->outlet));
+            json_object_set_new(n, "source", json_string(c->src[ct->source].name));
+            json_object_set_new(n, "sentence", span_json(arts[ct->article], ct->sentence));
+            json_array_append_new(nores, n);
+        }
+    }
+    json_object_set_new(root, "primary_sources", prim);
+    json_object_set_new(root, "sources", srcs);
+    json_object_set_new(root, "citations", cits);
+    json_object_set_new(root, "no_response", nores);
+
+    json_t *add = json_array(), *om = json_array();
+    for (size_t i = 0; i < c->nadd; i++)
+        json_array_append_new(add, sentref_json(arts, &c->add[i]));
+    for (size_t i = 0; i < c->nomit; i++) {
+        json_t *o = sentref_json(arts, &c->omit[i]);
+        json_object_set_new(o, "omitted_by", json_integer(c->omit_by[i]));
+        json_object_set_new(o, "omitted_by_outlet", str_or_null(arts[c->omit_by[i]]->outlet));
+        json_array_append_new(om, o);
+    }
+    json_object_set_new(root, "additions", add);
+    json_object_set_new(root, "omissions", om);
+
+    json_t *dif = json_array();
+    for (size_t i = 0; i < c->ndiff; i++) {
+        const nf_difference *d = &c->diff[i];
+        json_t *o = json_object(), *vals = json_array();
+        json_object_set_new(o, "kind", json_string(nf_slot_kind_name(d->kind)));
+        json_object_set_new(o, "slot", json_string(d->key ? d->key : ""));
+        for (size_t k = 0; k < d->nval; k++) {
+            const nf_slot_value *v = &d->val[k];
+            json_t *e = json_object();
+            json_object_set_new(e, "article", json_integer(v->article));
+            json_object_set_new(e, "outlet", str_or_null(arts[v->article]->outlet));
+            json_object_set_new(e, "value", span_json(arts[v->article], v->value));
+            json_object_set_new(e, "normalized", json_string(v->norm ? v->norm : ""));
+            json_object_set_new(e, "sentence", span_json(arts[v->article], v->sentence));
+            json_array_append_new(vals, e);
+        }
+        json_object_set_new(o, "values", vals);
+        json_array_append_new(dif, o);
+    }
+    json_object_set_new(root, "differences", dif);
+    json_t *st = json_object();
+    json_object_set_new(st, "sentences", json_integer(c->nsentences));
+    json_object_set_new(st, "aligned", json_integer(c->naligned));
+    json_object_set_new(root, "alignment", st);
+    return root;
+}
+
+nf_rc nf_comparison_json(const nf_comparison *c, const nf_article *const *arts, int indent,
+                         nf_buf *out)
+{
+    if (!c || (!arts && c->narticles))
+        return NF_EINVAL;
+    json_t *root = comparison_json(c, arts);
+    if (!root)
+        return NF_ENOMEM;
+    size_t flags = JSON_PRESERVE_ORDER | (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT);
+    char *s = json_dumps(root, flags);
+    json_decref(root);
+    if (!s)
+        return NF_ENOMEM;
+    nf_rc rc = nf_buf_append(out, s, strlen(s));
+    free(s);
+    return rc;
+}
