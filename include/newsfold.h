@@ -549,6 +549,8 @@ typedef struct nf_refold_stats {
     size_t folded;           /* articles fed to the folder */
     size_t changed;          /* assignments written */
     size_t stories;          /* stories the folder made */
+    int64_t *touched;        /* stories whose members changed (heap; the caller frees it) */
+    size_t ntouched;
 } nf_refold_stats;
 nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats);
 
@@ -579,6 +581,10 @@ typedef struct nf_serve_opts {
     size_t max_header;       /* per-connection memory for headers (default 32 KiB) */
     unsigned max_conns;      /* default 1000 */
     unsigned timeout_s;      /* idle seconds before a connection is closed (default 15) */
+    /* Called after each POST's transaction, under the write lock, with the stories it touched
+     * (the CLI recomputes their comparisons here); may be NULL. */
+    nf_rc (*after_ingest)(void *ctx, nf_store *w, const int64_t *stories, size_t n);
+    void *after_ctx;
 } nf_serve_opts;
 
 typedef struct nf_server nf_server;

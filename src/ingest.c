@@ -141,6 +141,15 @@ nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats)
     if (!rc)
         rc = c.rc;
     size_t written = 0;
+    int64_t *touched = NULL;
+    size_t ntouched = 0, captouched = 0;
+    for (size_t i = 0; i < c.n && !rc; i++) {    /* old and new story of every change */
+        if ((rc = nf_grow((void **)&touched, &captouched, ntouched + 2, sizeof *touched)))
+            break;
+        if (c.as[i].old_story >= 0)
+            touched[ntouched++] = c.as[i].old_story;
+        touched[ntouched++] = c.as[i].story;
+    }
     for (size_t i = 0; i < c.n && !rc; i += batch) {
         size_t end = NF_MIN(c.n, i + batch);
         if ((rc = nf_store_begin(s)))
@@ -162,6 +171,10 @@ nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats)
         stats->folded = c.fed;
         stats->changed = written;
         stats->stories = (size_t)c.f.next_story;
+        stats->touched = touched;
+        stats->ntouched = ntouched;
+    } else {
+        free(touched);
     }
     for (size_t i = 0; i < c.n; i++) {
         free(c.as[i].id);

@@ -562,6 +562,16 @@ static enum MHD_Result post_articles(nf_server *s, struct MHD_Connection *c, req
     }
     pthread_mutex_lock(&s->wlock);
     nf_rc rc = nf_ingest_add(s->ing, arts, na, res);
+    if (!rc && s->o.after_ingest) {
+        int64_t *touched = malloc(na * sizeof *touched);
+        size_t nt = 0;
+        for (size_t i = 0; touched && i < na; i++)
+            if (res[i].status != NF_PUT_SAME && res[i].story >= 0)
+                touched[nt++] = res[i].story;
+        if (touched && nt)
+            s->o.after_ingest(s->o.after_ctx, s->w, touched, nt);   /* best effort */
+        free(touched);
+    }
     char dberr[256];
     snprintf(dberr, sizeof dberr, "%s", nf_store_errmsg(s->w));
     pthread_mutex_unlock(&s->wlock);
