@@ -158,7 +158,9 @@ static nf_rc compare_one(nf_store *s, int64_t story, nf_buf *json)
 
 nf_rc cli_store_compare(nf_store *s, const int64_t *stories, size_t n)
 {
-    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (n == 0)
+        return NF_OK;
+    int64_t *ids = malloc(n * sizeof *ids);
     if (!ids)
         return NF_ENOMEM;
     memcpy(ids, stories, n * sizeof *ids);
