@@ -529,7 +529,8 @@ typedef struct nf_story_info {
 typedef int (*nf_story_fn)(const nf_story_info *st, void *ctx);
 
 /* Stories, most independent outlets first, then size, then id. query: words that must all occur
- * in some member's title or text head (NULL/empty: all); since: only stories whose last article is
+ * in some member's title or lead, among the 2000 most recently stored matching articles
+ * (NULL/empty: all stories); since: only stories whose last article is
  * at or after this time (NF_NO_TIME: all). *total (optional) gets the number matching. */
 nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t limit,
                        int64_t offset, nf_story_fn fn, void *ctx, int64_t *total);

@@ -123,6 +123,9 @@ static const char SCHEMA[] =
     "  updated_at TEXT NOT NULL);\n"
     "CREATE VIRTUAL TABLE search USING fts5(title, lead, tokenize = 'unicode61 remove_diacritics 2');\n";
 
+/* Matching articles a story query considers (the most recently stored ones). */
+#define QUERY_CAP "2000"
+
 /* Bytes of the text indexed for search beside the title: enough for the lead paragraph. */
 #define LEAD_BYTES 600
 
@@ -823,9 +826,12 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
     }
     int has_q = fq.n > 0;
     char sql[1024];
-    const char *where_q = has_q ? "id IN (SELECT m.story FROM search JOIN articles a ON "
-                                  "a.seq = search.rowid JOIN members m ON m.article = a.id "
-                                  "WHERE search MATCH ?1)" : "1";
+    /* A query looks at the QUERY_CAP most recently stored matching articles: a common word in a
+     * million articles would otherwise join tens of thousands of rows per request. */
+    const char *where_q = has_q ? "id IN (SELECT m.story FROM (SELECT rowid FROM search WHERE "
+                                  "search MATCH ?1 ORDER BY rowid DESC LIMIT " QUERY_CAP ") f "
+                                  "JOIN articles a ON a.seq = f.rowid "
+                                  "JOIN members m ON m.article = a.id)" : "1";
     const char *where_t = since != NF_NO_TIME ? "last_time >= ?2" : "1";
     /* The page comes from the rank index; the total is a separate count (a window count over
      * the page query would sort every matching story). */
