@@ -79,8 +79,8 @@ int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, con
 int cli_fold_store(const char *db, cli_input *in);
 /* Recompute and store the comparison of each listed story (one transaction per 200 stories). */
 nf_rc cli_store_compare(nf_store *s, const int64_t *stories, size_t n);
-/* nf_serve_opts.after_ingest for the server: cli_store_compare. */
-nf_rc cli_store_after_ingest(void *ctx, nf_store *w, const int64_t *stories, size_t n);
+/* nf_serve_opts.compare for the server: cli_store_compare of one story. */
+nf_rc cli_store_compare_one(void *ctx, nf_store *w, int64_t story);
 /* One stored story for the coverage verbs (show/compare --db): its members in arrival order (deep
  * copies) and for each the index of the member it copies, or -1. Free with cli_store_story_free. */
 nf_rc cli_store_story(nf_store *s, int64_t story, nf_article **arts, size_t *n, int32_t **copy_of);

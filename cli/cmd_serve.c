@@ -88,7 +88,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "newsfold serve: --db PATH is required\n");
         return EXIT_USAGE;
     }
-    o.after_ingest = cli_store_after_ingest;
+    o.compare = cli_store_compare_one;
     o.page = cli_web_page;
     o.page_len = cli_web_page_len;
     /* Block the stop signals before the server's threads start, so they inherit the mask and

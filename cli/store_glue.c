@@ -189,9 +189,9 @@ nf_rc cli_store_compare(nf_store *s, const int64_t *stories, size_t n)
     return rc;
 }
 
-nf_rc cli_store_after_ingest(void *ctx, nf_store *w, const int64_t *stories, size_t n)
+nf_rc cli_store_compare_one(void *ctx, nf_store *w, int64_t story)
 {
-    return cli_store_compare(w, stories, n);
+    return cli_store_compare(w, &story, 1);
 }
 
 typedef struct glue {

@@ -393,6 +393,17 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
     }
     nf_store_commit(r);
     nf_buf_reset(&head);
+    if (!rc && !cmp && si.size >= 2 && s->o.compare) {
+        /* dropped by a POST (or never made): compute it once, through the writer */
+        pthread_mutex_lock(&s->wlock);
+        nf_rc crc = s->o.compare(s->o.compare_ctx, s->w, id);
+        if (!crc)
+            crc = nf_store_get_comparison(s->w, id, &cmp);
+        pthread_mutex_unlock(&s->wlock);
+        if (crc && crc != NF_ENOTFOUND)
+            fprintf(stderr, "newsfold serve: story %lld: comparison failed: %s\n", (long long)id,
+                    nf_strerror(crc));
+    }
     if (rc) {
         nf_buf_reset(&b);
         return rc == NF_ENOTFOUND ? send_error(c, 404, "not found", "no story %lld", (long long)id)
@@ -562,16 +573,6 @@ static enum MHD_Result post_articles(nf_server *s, struct MHD_Connection *c, req
     }
     pthread_mutex_lock(&s->wlock);
     nf_rc rc = nf_ingest_add(s->ing, arts, na, res);
-    if (!rc && s->o.after_ingest) {
-        int64_t *touched = malloc(na * sizeof *touched);
-        size_t nt = 0;
-        for (size_t i = 0; touched && i < na; i++)
-            if (res[i].status != NF_PUT_SAME && res[i].story >= 0)
-                touched[nt++] = res[i].story;
-        if (touched && nt)
-            s->o.after_ingest(s->o.after_ctx, s->w, touched, nt);   /* best effort */
-        free(touched);
-    }
     char dberr[256];
     snprintf(dberr, sizeof dberr, "%s", nf_store_errmsg(s->w));
     pthread_mutex_unlock(&s->wlock);

@@ -41,6 +41,13 @@ ok "list stories" '[ "$(code "$U/api/stories?limit=10")" = 200 ] && grep -q "\"t
 ST=$(curl -s "$U/api/articles/a3" | sed -n 's/.*"story":\([0-9]*\).*/\1/p')
 ok "story of the copy" '[ "$(code $U/api/stories/$ST)" = 200 ] && grep -q "\"members\":\[" "$TMP/body" && grep -q "\"comparison\":" "$TMP/body"'
 ok "story lists the copy with copy_of" 'grep -q "\"copy_of\":\"a1\"" "$TMP/body"'
+C1='{"id":"c1","outlet":"c1.example","date":"2024-04-01","text":"The mayor said: \"We will rebuild the bridge before winter.\" Work starts in May."}'
+C2='{"id":"c2","outlet":"c2.example","date":"2024-04-02","text":"The mayor said: \"We will rebuild the bridge before winter.\" Work starts in May."}'
+printf '%s\n%s\n' "$C1" "$C2" > "$TMP/pair.jsonl"
+ok "post a pair" '[ "$(code -XPOST --data-binary @$TMP/pair.jsonl $U/api/articles)" = 200 ]'
+CS=$(curl -s "$U/api/articles/c2" | sed -n 's/.*"story":\([0-9]*\).*/\1/p')
+ok "comparison made on first read" '[ "$(code $U/api/stories/$CS)" = 200 ] && grep -q "\"size\":2" "$TMP/body" && grep -q "\"comparison\":{" "$TMP/body"'
+ok "comparison stored" '[ "$(sqlite3 "$DB" "SELECT count(*) FROM comparisons WHERE story = $CS")" -eq 1 ]'
 ok "query finds" '[ "$(code "$U/api/stories?query=bridge")" = 200 ] && grep -q "Bridge closed" "$TMP/body"'
 ok "query without match" '[ "$(code "$U/api/stories?query=volcano")" = 200 ] && grep -q "\"total\":0" "$TMP/body"'
 ok "query syntax is words" '[ "$(code "$U/api/stories?query=%22OR%20(")" = 200 ]'
