@@ -270,6 +270,8 @@ static void test_refold_ingest(void)
     CHECK_EQ_INT(nf_store_refold(s, 2, &st), NF_OK);
     CHECK_EQ_INT(st.folded, 4);
     CHECK_EQ_INT(st.changed, 4);
+    CHECK(st.ntouched >= 3);
+    free(st.touched);
     seen sn = {0};
     CHECK_EQ_INT(nf_store_each_article(s, collect, &sn), NF_OK);
     CHECK_EQ_INT(sn.n, 4);
@@ -285,6 +287,8 @@ static void test_refold_ingest(void)
     CHECK_EQ_INT(c.copies, 1);
     CHECK_EQ_INT(nf_store_refold(s, 2, &st), NF_OK);     /* nothing changed: nothing written */
     CHECK_EQ_INT(st.changed, 0);
+    CHECK_EQ_INT(st.ntouched, 0);
+    free(st.touched);
 
     nf_ingest *g = NULL;
     CHECK_EQ_INT(nf_ingest_open(&g, s), NF_OK);
@@ -307,6 +311,7 @@ static void test_refold_ingest(void)
     /* online ingest of later articles equals a refold of everything */
     CHECK_EQ_INT(nf_store_refold(s, 0, &st), NF_OK);
     CHECK_EQ_INT(st.changed, 0);
+    free(st.touched);
     CHECK_EQ_INT(nf_store_count(s, &c), NF_OK);
     CHECK_EQ_INT(c.articles, 6);
     CHECK_EQ_INT(c.inconsistent, 0);
