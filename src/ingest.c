@@ -64,6 +64,18 @@ static nf_rc folder_grow(folder *f)
     return NF_OK;
 }
 
+static size_t folder_stories(const folder *f)
+{
+    return (size_t)f->next_story;
+}
+
+/* New stories get ids >= next (ids the store already shows are never reused). */
+static void folder_reserve(folder *f, int64_t next)
+{
+    if (next - 1 > f->next_story)
+        f->next_story = next - 1;
+}
+
 /* Add one article in arrival order: its story and, when it copies an earlier one, that id. */
 static nf_rc folder_add(folder *f, const nf_article *a, int64_t *story, const char **copy_of)
 {
@@ -170,7 +182,7 @@ nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats)
     if (stats) {
         stats->folded = c.fed;
         stats->changed = written;
-        stats->stories = (size_t)c.f.next_story;
+        stats->stories = folder_stories(&c.f);
         stats->touched = touched;
         stats->ntouched = ntouched;
     } else {
@@ -232,8 +244,8 @@ static nf_rc ingest_load(nf_ingest *g)
     if (!rc) {
         int64_t next;    /* never reuse an id the store already shows */
         rc = nf_store_next_story_id(g->s, &next);
-        if (!rc && next - 1 > g->f.next_story)
-            g->f.next_story = next - 1;
+        if (!rc)
+            folder_reserve(&g->f, next);
     }
     if (!rc)
         g->loaded = 1;
