@@ -570,7 +570,7 @@ typedef struct nf_ingest_result {
 } nf_ingest_result;
 nf_rc nf_ingest_open(nf_ingest **out, nf_store *s);
 /* Store, fold and assign n articles in one transaction; res has n entries. The comparisons of
- * the stories that changed are dropped in the same transaction (they are stale). */
+ * the stories that changed are marked stale (JSON text "null") in the same transaction. */
 nf_rc nf_ingest_add(nf_ingest *g, const nf_article *arts, size_t n, nf_ingest_result *res);
 void  nf_ingest_result_reset(nf_ingest_result *res, size_t n);
 void  nf_ingest_close(nf_ingest *g);
@@ -590,8 +590,9 @@ typedef struct nf_serve_opts {
     unsigned max_conns;      /* default 1000 */
     unsigned timeout_s;      /* idle seconds before a connection is closed (default 15) */
     /* Computes and stores one story's comparison through the writer w (called under the write
-     * lock when a story of two or more articles is read and has none: a POST drops the
-     * comparisons of the stories it changes, so they are recomputed on first read); may be NULL. */
+     * lock when a story of two or more articles is read and its comparison is marked stale: a
+     * POST marks the comparisons of the stories it changes, so they are recomputed on first
+     * read); may be NULL. */
     nf_rc (*compare)(void *ctx, nf_store *w, int64_t story);
     void *compare_ctx;
 } nf_serve_opts;

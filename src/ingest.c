@@ -269,7 +269,7 @@ static nf_rc ingest_one(nf_ingest *g, const nf_article *a, nf_ingest_result *r)
         return NF_ENOMEM;
     if ((rc = nf_store_set_story(g->s, a->id, r->story)))
         return rc;
-    if ((rc = nf_store_set_comparison(g->s, r->story, NULL, 0)))    /* stale now */
+    if ((rc = nf_store_set_comparison(g->s, r->story, "null", 4)))  /* stale: recompute */
         return rc;
     return nf_store_set_copy(g->s, a->id, r->copy_of, r->copy_of ? 1.0 : 0);
 }

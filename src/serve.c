@@ -393,8 +393,10 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
     }
     nf_store_commit(r);
     nf_buf_reset(&head);
-    if (!rc && !cmp && si.size >= 2 && s->o.compare) {
-        /* dropped by a POST (or never made): compute it once, through the writer */
+    if (!rc && cmp && !strcmp(cmp, "null") && si.size >= 2 && s->o.compare) {
+        /* marked stale by a POST: compute it once, through the writer */
+        free(cmp);
+        cmp = NULL;
         pthread_mutex_lock(&s->wlock);
         nf_rc crc = s->o.compare(s->o.compare_ctx, s->w, id);
         if (!crc)
