@@ -836,8 +836,10 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
     /* The page comes from the rank index; the total is a separate count (a window count over
      * the page query would sort every matching story). */
     snprintf(sql, sizeof sql, "SELECT id, size, outlets, first_time, last_time, headline "
-             "FROM stories WHERE %s AND %s ORDER BY outlets DESC, size DESC, id "
-             "LIMIT ?3 OFFSET ?4", where_q, where_t);
+             "FROM stories WHERE %s AND %s ORDER BY %s LIMIT ?3 OFFSET ?4", where_q, where_t,
+             /* with a query, start from its few matches and sort them (unary + keeps the planner
+              * off the rank index, which would scan every story looking for the matches) */
+             has_q ? "+outlets DESC, +size DESC, +id" : "outlets DESC, size DESC, id");
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc) {
