@@ -74,6 +74,23 @@ nf_rc cli_story_compare(const cli_stories *S, size_t k, const nf_article ***arts
 int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const char **story,
                      bool *extra_ok, void (*help)(void), int *status);
 
+/* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
+ * order; story[i] is the input index of article i's story's first article. */
+typedef struct cli_articles {
+    nf_article *a;
+    size_t n, cap;
+    size_t *order, *story;
+    uint64_t nstories;
+    size_t memory;
+    int oom;
+} cli_articles;
+nf_rc cli_collect(cli_input *in, cli_articles *c);
+void cli_articles_free(cli_articles *c);
+nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
+                        nf_fold_result *results, uint64_t *merges);
+int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
+const char *cli_fold_help(void);
+
 /* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
  * returns the exit status. */
 int cli_fold_store(const char *db, cli_input *in);
@@ -87,6 +104,8 @@ nf_rc cli_store_story(nf_store *s, int64_t story, nf_article **arts, size_t *n, 
 void  cli_store_story_free(nf_article *arts, size_t n, int32_t *copy_of);
 
 /* verbs */
+int cmd_fold(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_show(int argc, char **argv);
