@@ -50,6 +50,7 @@ typedef struct cctx {
     uint32_t *uf;            /* union-find over global sentence ids */
     uint32_t nsent;
     char **people; size_t npeople, cpeople;  /* multi-word person keys, sorted by last word */
+    char **byfirst;                           /* the same, sorted by first word */
 } cctx;
 
 /* ---- union-find ---- */
@@ -130,6 +131,50 @@ static const char *last_word(const char *k)
     return p ? p + 1 : k;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Family name first ("Kim" for "Kim Jong-un", "Moon" for "Moon Jae-in"): a lone word that
+ * starts exactly one full name, when no full name ends with it. */
+static const char *link_first(cctx *x, const char *key)
+{
+    size_t kl = strlen(key), lo = 0, hi = x->npeople;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (strcmp(x->byfirst[m], key) < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    /* the most frequent full name; ambiguous when another has a different second word */
+    const char *found = NULL;
+    size_t best = 0;
+    for (size_t i = lo; i < x->npeople && !strncmp(x->byfirst[i], key, kl);) {
+        size_t j = i;
+        while (j < x->npeople && !strcmp(x->byfirst[j], x->byfirst[i]))
+            j++;
+        const char *k = x->byfirst[i];
+        if (k[kl] == ' ') {
+            const char *w2 = k + kl + 1, *e2 = strchr(w2, ' ');
+            size_t l2 = e2 ? (size_t)(e2 - w2) : strlen(w2);
+            if (found) {
+                const char *f2 = found + kl + 1, *fe = strchr(f2, ' ');
+                size_t fl = fe ? (size_t)(fe - f2) : strlen(f2);
+                if (fl != l2 || strncmp(f2, w2, l2))
+                    return key;
+            }
+            if (j - i > best) {
+                best = j - i;
+                found = k;
+            }
+        }
+        i = j;
+    }
+    return found ? found : key;
+}
+
 static int cmp_last(const void *a, const void *b)
 {
     const char *x = *(char *const *)a, *y = *(char *const *)b;
@@ -144,6 +189,13 @@ static nf_rc collect_people(cctx *x)
             return NF_ENOMEM;
     if (x->npeople)
         qsort(x->people, x->npeople, sizeof *x->people, cmp_last);
+    x->byfirst = malloc((x->npeople + 1) * sizeof *x->byfirst);
+    if (!x->byfirst)
+        return NF_ENOMEM;
+    if (x->npeople) {
+        memcpy(x->byfirst, x->people, x->npeople * sizeof *x->people);
+        qsort(x->byfirst, x->npeople, sizeof *x->byfirst, cmp_str);
+    }
     if (getenv("NF_DEBUG_PEOPLE"))
         for (size_t i = 0; i < x->npeople; i++)
             fprintf(stderr, "person %s\n", x->people[i]);
@@ -186,7 +238,7 @@ static const char *link_key(cctx *x, const char *key)
         }
         i = j;
     }
-    return found ? found : key;
+    return found ? found : link_first(x, key);
 }
 
 static nf_rc build_sources(cctx *x)
@@ -277,7 +329,10 @@ static nf_rc rank_sources(cctx *x)
     size_t active = 0;
     for (size_t d = 0; d < x->n; d++)
         active += !x->skip[d];
-    uint32_t need = active >= 2 ? 2 : 1, bn = 0, br = 0;
+    /* "most articles": at least half of them, and two */
+    uint32_t need = (uint32_t)((active + 1) / 2), bn = 0, br = 0;
+    if (need < 2)
+        need = active >= 2 ? 2 : 1;
     for (size_t s = 0; s < S; s++) {
         const nf_source *r = &c->src[s];
         if (r->kind == NF_SRC_PLACE || r->narticles < need)
@@ -305,11 +360,14 @@ done:
 static int32_t speaker_source(cctx *x, size_t d, uint32_t n0, uint32_t n1)
 {
     uint32_t kind = 0;
-    char *key = nf_attrib_key(&x->docs[d], n0, n1, &kind);
+    uint32_t c0 = n0, c1 = n1;
+    char *key = nf_attrib_key2(&x->docs[d], n0, n1, &kind, &c0, &c1);
     if (!key)
         return -1;
     const char *lk = link_key(x, key);
     const nf_cdoc *doc = &x->docs[d];
+    n0 = c0;
+    n1 = c1;
     char *name = strndup(doc->text + doc->t[n0].start, doc->t[n1 - 1].end - doc->t[n0].start);
     int32_t s = *key ? src_add(x, lk, lk != key ? lk + strlen(lk) + 1 : name,
                                lk != key ? NF_SRC_PERSON : kind) : -1;
@@ -685,6 +743,9 @@ typedef struct dslot {
     uint32_t doc, sid;
     uint64_t ctx[2 * NF_CTX_WINDOW];
     uint32_t nctx;
+    uint64_t nearc[4];      /* the two content stems on each side */
+    uint32_t nnear;
+    uint64_t left, right;   /* the nearest content stem on each side, 0 none */
     uint32_t parent;
     uint8_t diff;
 } dslot;
@@ -713,6 +774,14 @@ static void window(const nf_cdoc *d, dslot *ds)
             if (!k->stem || k->kind == NF_TOK_NUM || k->stem == ds->s.unit)
                 continue;
             ds->ctx[ds->nctx++] = k->stem;
+            if (got < 2)
+                ds->nearc[ds->nnear++] = k->stem;
+            if (got == 0) {
+                if (side)
+                    ds->right = k->stem;
+                else
+                    ds->left = k->stem;
+            }
             got++;
         }
     }
@@ -724,6 +793,18 @@ static uint32_t ctx_overlap(const dslot *a, const dslot *b)
     for (uint32_t i = 0; i < a->nctx; i++)
         for (uint32_t j = 0; j < b->nctx; j++)
             if (a->ctx[i] == b->ctx[j]) {
+                n++;
+                break;
+            }
+    return n;
+}
+
+static uint32_t near_overlap(const dslot *a, const dslot *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < a->nnear; i++)
+        for (uint32_t j = 0; j < b->nnear; j++)
+            if (a->nearc[i] == b->nearc[j]) {
                 n++;
                 break;
             }
@@ -747,10 +828,12 @@ static bool compatible(const dslot *a, const dslot *b)
         }
         return false;
     }
+    /* a date without its day ("January", "late January", "in 2011") is too vague to
+     * contradict another: news recalls earlier events of the same kind with such dates */
+    if (a->s.kind == NF_SLOT_DATE && (!a->s.day || !b->s.day))
+        return true;
     if (a->s.kind == NF_SLOT_DATE && a->s.year && b->s.year && a->s.year != b->s.year)
         return false;
-    if (a->s.kind == NF_SLOT_DATE && (a->s.hi - a->s.lo > 300 || b->s.hi - b->s.lo > 300))
-        return true;   /* a bare year agrees with any date of that year */
     double eps = 1e-9 * fmax(fabs(a->s.lo), fabs(b->s.lo));
     return !(a->s.hi + eps < b->s.lo || b->s.hi + eps < a->s.lo);
 }
@@ -813,10 +896,17 @@ static nf_rc differences(cctx *x)
                 size_t best = SIZE_MAX;
                 uint32_t bestov = 0;
                 for (size_t j = j0; j < j1; j++) {
+                    /* the same slot: aligned sentences; or the word right next to both values
+                     * is the same, two of the four nearest agree and the wider window shares
+                     * three ("approval rating is 80%" / "approval rating at 70 per cent"). An
+                     * office is held by different people at different times: officials are
+                     * compared only inside aligned sentences. */
                     uint32_t ov = ctx_overlap(&v[i], &v[j]);
-                    /* dates have no unit: they need more shared context than counts */
-                    uint32_t need = v[i].s.kind == NF_SLOT_DATE ? 3 : 2;
-                    bool same_ctx = v[i].sid == v[j].sid || ov >= need;
+                    bool nb = (v[i].left && v[i].left == v[j].left)
+                              || (v[i].right && v[i].right == v[j].right);
+                    bool same_ctx = v[i].sid == v[j].sid
+                                    || (v[i].s.kind != NF_SLOT_OFFICIAL && nb && ov >= 3
+                                        && near_overlap(&v[i], &v[j]) >= 2);
                     if (!same_ctx)
                         continue;
                     if (compatible(&v[i], &v[j])) {
@@ -985,6 +1075,7 @@ done:
     for (size_t i = 0; i < x.npeople; i++)
         free(x.people[i]);
     free(x.people);
+    free(x.byfirst);
     nf_comparison_free(x.c);
     if (st)
         sb_stemmer_delete(st);

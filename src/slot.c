@@ -38,14 +38,23 @@ static bool capw(const nf_cdoc *d, size_t i)
     return d->t[i].kind == NF_TOK_WORD && ((d->t[i].flags & NF_TF_CAP) || (c >= 'A' && c <= 'Z'));
 }
 
+static bool punct_is_dot(const nf_cdoc *d, size_t i)
+{
+    return d->t[i].kind == NF_TOK_PUNCT && !strcmp(d->t[i].lw, ".");
+}
+
 static int month_of(const nf_cdoc *d, size_t i)
 {
-    if (!is_w(d, i))
+    if (!is_w(d, i) || d->t[i].len > 10)
         return 0;
+    char w[12];
+    memcpy(w, d->t[i].lw, d->t[i].len + 1);
+    if (d->t[i].len > 1 && w[d->t[i].len - 1] == '.')
+        w[d->t[i].len - 1] = 0;      /* "Feb." */
     for (int m = 0; m < 12; m++)
-        if (lw_is(d, i, MONTHS[m]) || (lw_is(d, i, MON3[m]) && m != 4))
+        if (!strcmp(w, MONTHS[m]) || (!strcmp(w, MON3[m]) && m != 4))
             return m + 1;
-    if (lw_is(d, i, "sept"))
+    if (!strcmp(w, "sept"))
         return 9;
     return 0;
 }
@@ -139,6 +148,8 @@ static size_t date_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slot *s
         /* "may" is a month only next to a number */
         if (m == 5 && !(z < e && !isnan(num_of(d, z))) && !(i > b && !isnan(num_of(d, i - 1))))
             return 0;
+        if (z < e && punct_is_dot(d, z) && z + 1 < e && d->t[z + 1].kind == NF_TOK_NUM)
+            z++;     /* "Feb . 8" */
         if (z < e && d->t[z].kind == NF_TOK_NUM) {
             double v = num_of(d, z);
             if (v >= 1 && v <= 31) {
@@ -179,6 +190,7 @@ static size_t date_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slot *s
         }
         s->year = isnan(year) ? 0 : (int32_t)year;
         s->t1 = (uint32_t)z;
+        s->day = isnan(day) ? 0 : (int32_t)day;
         if (s->year)
             snprintf(s->norm, sizeof s->norm, "%04d-%02d-%02d", s->year, m, isnan(day) ? 0 : (int)day);
         else
@@ -325,7 +337,11 @@ nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *
                 u++;    /* "three rebel towns": the noun is the last of a short run */
             if (j < e && is_w(d, j) && d->t[j].kind == NF_TOK_WORD && !(d->t[j].flags & NF_CT_STOP)
                 && !capw(d, j)) {
-                s.unit = d->t[u].stem;
+                /* the whole counted phrase: "three ballistic missiles" is not "23 missiles" */
+                s.unit = d->t[j].stem;
+                for (size_t k = j + 1; k <= u; k++)
+                    s.unit = (s.unit * 0x100000001b3ull) ^ d->t[k].stem;
+                s.unit |= 1;
                 if (u == j)
                     j++;
                 else
