@@ -918,6 +918,12 @@ static nf_rc differences(cctx *x)
                         bestov = ov + (v[i].sid == v[j].sid ? 4u : 0u);
                     }
                 }
+                /* "25 percent on steel and 10 percent on aluminium": the other value is
+                 * explained when it agrees with another value of this same sentence */
+                for (size_t k = g0; !agree && best != SIZE_MAX && k < g1; k++)
+                    if (k != i && v[k].doc == v[i].doc && v[k].s.sent == v[i].s.sent
+                        && compatible(&v[k], &v[best]))
+                        agree = true;
                 if (!agree && best != SIZE_MAX) {
                     v[i].diff = v[best].diff = 1;
                     uint32_t a = ds_find(v, (uint32_t)i), b = ds_find(v, (uint32_t)best);
