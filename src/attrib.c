@@ -24,18 +24,13 @@
  * the same sentence, never itself.
  */
 #include "nf_int.h"
+#include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 /* ---- word classes ---- */
 
-static bool in_list(const char *w, const char *const *list)
-{
-    for (; *list; list++)
-        if (!strcmp(w, *list))
-            return true;
-    return false;
-}
 
 static const char *const SPEECH[] = {
     "said", "says", "say", "told", "tells", "added", "adds", "stated", "wrote", "writes",
@@ -98,10 +93,63 @@ static const char *const MEDIUMS[] = {
 static const char *const CONNECT[] = {"of", "for", "de", "al", "bin", "van", "von", "la", "le",
                                       "du", "da", "der", "del", "and", "&", NULL};
 
+static const char *const STARTERS[] = {"according", "although", "though", "explaining",
+        "last", "next", "earlier", "later", "naturally", "everyone", "officials", "yes", "no",
+        "meanwhile", "still", "instead", "asked", "speaking", "read", "various", "several",
+        "many", "both", "multiple", "other", "others", "most", "all", "some", NULL};
+static const char *const CLAUSE[] = {"that", "but", "and", "which", "when", "as",
+        "while", "because", "if", "so", "after", "before", "since", "where", NULL};
+
+/* Word classes by hash: one open-addressing table from the folded word's hash (the same
+ * nf_hash_str as nf_ctok.h) to a bit per list, built once. Membership tests then cost one
+ * probe, not a strcmp per list entry. */
+static const char *const *const LISTS[] = {SPEECH, REPORT, AUX, TITLES, ORGWORDS, PLACEWORDS,
+    WIRES, CALENDAR, PRONOUNS, ROLES, MEDIUMS, CONNECT, STARTERS, CLAUSE};
+#define CLASS_SLOTS 2048
+static struct { uint64_t h; uint32_t mask; } classes[CLASS_SLOTS];
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+
+static void classes_build(void)
+{
+    for (size_t l = 0; l < NF_ARRAY_LEN(LISTS); l++)
+        for (const char *const *w = LISTS[l]; *w; w++) {
+            uint64_t h = nf_hash_str(*w, strlen(*w));
+            size_t k = h & (CLASS_SLOTS - 1);
+            while (classes[k].mask && classes[k].h != h)
+                k = (k + 1) & (CLASS_SLOTS - 1);
+            classes[k].h = h;
+            classes[k].mask |= 1u << l;
+        }
+}
+
+static uint32_t class_of(uint64_t h)
+{
+    pthread_once(&classes_once, classes_build);
+    for (size_t k = h & (CLASS_SLOTS - 1); classes[k].mask; k = (k + 1) & (CLASS_SLOTS - 1))
+        if (classes[k].h == h)
+            return classes[k].mask;
+    return 0;
+}
+
+static uint32_t list_bit(const char *const *l)
+{
+    for (size_t i = 0; i < NF_ARRAY_LEN(LISTS); i++)
+        if (LISTS[i] == l)
+            return 1u << i;
+    return 0;
+}
+
+static bool hash_in(uint64_t h, const char *const *l)
+{
+    uint32_t b = list_bit(l);
+    assert(b);
+    return (class_of(h) & b) != 0;
+}
+
 static const nf_ctok *T(const nf_cdoc *d, size_t i) { return &d->t[i]; }
 static bool is_w(const nf_cdoc *d, size_t i) { return d->t[i].flags & NF_CT_WORD; }
 static bool lw_is(const nf_cdoc *d, size_t i, const char *w) { return !strcmp(d->t[i].lw, w); }
-static bool lw_in(const nf_cdoc *d, size_t i, const char *const *l) { return in_list(d->t[i].lw, l); }
+static bool lw_in(const nf_cdoc *d, size_t i, const char *const *l) { return hash_in(d->t[i].h, l); }
 static bool punct_is(const nf_cdoc *d, size_t i, char c)
 {
     return d->t[i].kind == NF_TOK_PUNCT && d->t[i].lw[0] == c && d->t[i].lw[1] == 0;
@@ -135,9 +183,9 @@ static bool is_title(const nf_cdoc *d, size_t i)
         char w[8];
         memcpy(w, t->lw, t->len - 1);
         w[t->len - 1] = 0;
-        return in_list(w, TITLES);
+        return hash_in(nf_hash_str(w, t->len - 1), TITLES);
     }
-    return in_list(t->lw, TITLES);
+    return hash_in(t->h, TITLES);
 }
 
 /* A nationality or group adjective: "Russian", "American", "Chinese", "British", "Western". */
@@ -165,11 +213,8 @@ static bool name_word(const nf_cdoc *d, size_t i)
         return false;
     if (i > 0 && is_quote_mark(d, i - 1) && nf_cdoc_is_stop(d->t[i].lw, d->t[i].len))
         return false;
-    static const char *const starters[] = {"according", "although", "though", "explaining",
-        "last", "next", "earlier", "later", "naturally", "everyone", "officials", "yes", "no",
-        "meanwhile", "still", "instead", "asked", "speaking", "read", "various", "several",
-        "many", "both", "multiple", "other", "others", "most", "all", "some", NULL};
-    if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, starters))
+
+    if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, STARTERS))
         return false;
     /* "Aides said": a sentence-initial capital on a word the article also writes in lower case */
     if ((d->t[i].flags & (NF_TF_SENT | NF_TF_PARA)) && (d->t[i].flags & NF_CT_COMMON)
@@ -421,9 +466,8 @@ static bool subject_before(const nf_cdoc *d, size_t b, size_t v, np *out)
     }
     /* the noun phrase: words back to punctuation or a clause word, at most 8 */
     size_t s = j;
-    static const char *const stops[] = {"that", "but", "and", "which", "when", "as",
-        "while", "because", "if", "so", "after", "before", "since", "where", NULL};
-    while (s > b && j - s < 10 && is_w(d, s - 1) && !lw_in(d, s - 1, stops)
+
+    while (s > b && j - s < 10 && is_w(d, s - 1) && !lw_in(d, s - 1, CLAUSE)
            && !(d->t[s - 1].flags & NF_TF_QUOTED && !(d->t[j > 0 ? j - 1 : 0].flags & NF_TF_QUOTED))
            && !lw_in(d, s - 1, SPEECH) && !lw_in(d, s - 1, REPORT))
         s--;

@@ -15,6 +15,7 @@
  */
 #include "nf_int.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 
@@ -31,6 +32,51 @@ static const char *const ROLEWORDS[] = {"spokesman", "spokeswoman", "spokesperso
     "premier", "chancellor", "attorney", "sheriff", "commander", "head", NULL};
 
 static bool lw_is(const nf_cdoc *d, size_t i, const char *w) { return !strcmp(d->t[i].lw, w); }
+
+/* Months, number words and role words by hash (the folded word's nf_hash_str): one probe per
+ * token instead of a strcmp per list entry. value: month 1-12 | (number word + 1) << 8 |
+ * role << 16. */
+#define WORD_SLOTS 512
+static struct { uint64_t h; uint32_t v; } words[WORD_SLOTS];
+static pthread_once_t words_once = PTHREAD_ONCE_INIT;
+
+static void words_put(const char *w, uint32_t v)
+{
+    uint64_t h = nf_hash_str(w, strlen(w));
+    size_t k = h & (WORD_SLOTS - 1);
+    while (words[k].v && words[k].h != h)
+        k = (k + 1) & (WORD_SLOTS - 1);
+    words[k].h = h;
+    words[k].v |= v;
+}
+
+static void words_build(void)
+{
+    for (uint32_t m = 0; m < 12; m++) {
+        words_put(MONTHS[m], m + 1);
+        if (m != 4)
+            words_put(MON3[m], m + 1);
+        char dot[8];
+        snprintf(dot, sizeof dot, "%s.", MON3[m]);
+        words_put(dot, m + 1);
+    }
+    words_put("sept", 9);
+    words_put("sept.", 9);
+    for (uint32_t k = 0; k < NF_ARRAY_LEN(NUMWORDS); k++)
+        words_put(NUMWORDS[k], (k + 1) << 8);
+    for (const char *const *w = ROLEWORDS; *w; w++)
+        words_put(*w, 1u << 16);
+}
+
+static uint32_t word_class(const nf_cdoc *d, size_t i)
+{
+    pthread_once(&words_once, words_build);
+    uint64_t h = d->t[i].h;
+    for (size_t k = h & (WORD_SLOTS - 1); words[k].v; k = (k + 1) & (WORD_SLOTS - 1))
+        if (words[k].h == h)
+            return words[k].v;
+    return 0;
+}
 static bool is_w(const nf_cdoc *d, size_t i) { return d->t[i].flags & NF_CT_WORD; }
 static bool capw(const nf_cdoc *d, size_t i)
 {
@@ -45,18 +91,9 @@ static bool punct_is_dot(const nf_cdoc *d, size_t i)
 
 static int month_of(const nf_cdoc *d, size_t i)
 {
-    if (!is_w(d, i) || d->t[i].len > 10)
+    if (!is_w(d, i))
         return 0;
-    char w[12];
-    memcpy(w, d->t[i].lw, d->t[i].len + 1);
-    if (d->t[i].len > 1 && w[d->t[i].len - 1] == '.')
-        w[d->t[i].len - 1] = 0;      /* "Feb." */
-    for (int m = 0; m < 12; m++)
-        if (!strcmp(w, MONTHS[m]) || (!strcmp(w, MON3[m]) && m != 4))
-            return m + 1;
-    if (!strcmp(w, "sept"))
-        return 9;
-    return 0;
+    return (int)(word_class(d, i) & 0xff);
 }
 
 /* numeric value of token i: digits with separators, or a number word; NAN when none */
@@ -74,10 +111,11 @@ static double num_of(const nf_cdoc *d, size_t i)
         return end != buf && (*end == 0 || !strcmp(end, "th") || !strcmp(end, "st")
                               || !strcmp(end, "nd") || !strcmp(end, "rd")) ? v : NAN;
     }
-    if (is_w(d, i))
-        for (size_t k = 0; k < NF_ARRAY_LEN(NUMWORDS); k++)
-            if (lw_is(d, i, NUMWORDS[k]))
-                return (double)k;
+    if (is_w(d, i)) {
+        uint32_t v = (word_class(d, i) >> 8) & 0xff;
+        if (v)
+            return (double)(v - 1);
+    }
     return NAN;
 }
 
@@ -213,10 +251,7 @@ static size_t date_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slot *s
 
 static bool role_word(const nf_cdoc *d, size_t i)
 {
-    for (const char *const *w = ROLEWORDS; *w; w++)
-        if (lw_is(d, i, *w))
-            return true;
-    return false;
+    return (word_class(d, i) >> 16) & 1;
 }
 
 /* "Kremlin spokesman Dmitry Peskov", "Health Minister Jane Doe", "Secretary of State Mike
