@@ -108,7 +108,7 @@ static double num_of(const nf_cdoc *d, size_t i)
         buf[k] = 0;
         char *end;
         double v = strtod(buf, &end);
-        return end != buf && (*end == 0 || !strcmp(end, "th") || !strcmp(end, "st")
+        return end != buf && (*end == 0 || !strcmp(end, "%") || !strcmp(end, "th") || !strcmp(end, "st")
                               || !strcmp(end, "nd") || !strcmp(end, "rd")) ? v : NAN;
     }
     if (is_w(d, i)) {
@@ -345,10 +345,13 @@ nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *
         bool cur = i > b && d->t[i - 1].kind == NF_TOK_PUNCT && (d->t[i - 1].lw[0] == '$'
                    || !strncmp(d->t[i - 1].lw, "\xe2\x82\xac", 3) || !strncmp(d->t[i - 1].lw, "\xc2\xa3", 2));
         s.t0 = (uint32_t)(cur ? i - 1 : i);
-        if (j < e && (d->t[j].lw[0] == '%' || lw_is(d, j, "percent") || lw_is(d, j, "pct")
-                      || (lw_is(d, j, "per") && j + 1 < e && lw_is(d, j + 1, "cent")))) {
+        bool glued = d->t[i].kind == NF_TOK_NUM && d->t[i].len > 1
+                     && d->t[i].lw[d->t[i].len - 1] == '%';     /* "80%" as one token */
+        if (glued || (j < e && (d->t[j].lw[0] == '%' || lw_is(d, j, "percent") || lw_is(d, j, "pct")
+                      || (lw_is(d, j, "per") && j + 1 < e && lw_is(d, j + 1, "cent"))))) {
             s.kind = NF_SLOT_PERCENT;
-            j += lw_is(d, j, "per") ? 2 : 1;
+            if (!glued)
+                j += lw_is(d, j, "per") ? 2 : 1;
             s.unit = nf_hash_str("%", 1);
             snprintf(s.norm, sizeof s.norm, "%s%g%%", q == 1 ? ">=" : q == -1 ? "<=" : q == 2 ? "~" : "", v);
         } else if (cur || (j < e && (lw_is(d, j, "dollars") || lw_is(d, j, "euros")
