@@ -330,7 +330,8 @@ static nf_rc rank_sources(cctx *x)
     for (size_t i = 0; i < c->ncit; i++)
         if (c->cit[i].via >= 0 && c->cit[i].source != c->cit[c->cit[i].via].source)
             e[ne++] = (edge){c->cit[i].source, c->cit[c->cit[i].via].source};
-    qsort(e, ne, sizeof *e, cmp_edge);
+    if (ne)
+        qsort(e, ne, sizeof *e, cmp_edge);
     size_t m = 0;
     for (size_t i = 0; i < ne; i++)          /* distinct edges */
         if (!m || e[i].from != e[m - 1].from || e[i].to != e[m - 1].to)
@@ -571,7 +572,8 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
             }
         }
     }
-    qsort(p, np, sizeof *p, cmp_post);
+    if (np)
+        qsort(p, np, sizeof *p, cmp_post);
     /* idf per posting run; sentence weights */
     double N = x->nsent ? x->nsent : 1;
     size_t dfcap = (size_t)fmax(32.0, NF_ALIGN_DF_CAP * N);
@@ -993,7 +995,8 @@ static nf_rc differences(cctx *x)
                     }
                 }
             }
-            qsort(cand, nc, sizeof *cand, cmp_u32);   /* group order: by doc */
+            if (nc > 1)
+                qsort(cand, nc, sizeof *cand, cmp_u32);   /* group order: by doc */
             for (size_t c0 = 0; c0 < nc;) {
                 size_t c1 = c0;
                 while (c1 < nc && v[cand[c1]].doc == v[cand[c0]].doc)

@@ -127,6 +127,8 @@ void nf_qgroups_reset(nf_qgroups *q)
 /* Occurrences sorted by (root, doc, position) -> groups. */
 static nf_rc groups_from(const nf_cdoc *docs, occ *o, size_t no, nf_qgroups *out)
 {
+    if (!no)
+        return NF_OK;
     qsort(o, no, sizeof *o, cmp_occ);
     size_t capg = 0;
     for (size_t i = 0; i < no;) {
