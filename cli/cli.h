@@ -53,6 +53,22 @@ void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes
 void cli_progress_end(cli_input *in);
 double cli_now(void);
 
+/* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
+ * order; story[i] is the input index of article i's story's first article. */
+typedef struct cli_articles {
+    nf_article *a;
+    size_t n, cap;
+    size_t *order, *story;
+    uint64_t nstories;
+    size_t memory;
+    int oom;
+} cli_articles;
+nf_rc cli_collect(cli_input *in, cli_articles *c);
+void cli_articles_free(cli_articles *c);
+nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
+                        nf_fold_result *results, uint64_t *merges);
+int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
+const char *cli_fold_help(void);
 /* Stories for the coverage verbs (compare, show, report; cmd_compare.c): every accepted article
  * kept in memory, grouped by its `story` field (or all in one story when none has it). */
 typedef struct cli_story {
@@ -75,6 +91,8 @@ int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, con
                      bool *extra_ok, void (*help)(void), int *status);
 
 /* verbs */
+int cmd_fold(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_show(int argc, char **argv);

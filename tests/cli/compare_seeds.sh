@@ -4,7 +4,7 @@
 SEEDS=${SHARED:-../shared}/seeds
 "$NF" compare -q "$SEEDS" >"$TMP/c.json" 2>"$TMP/c.err"; rc=$?
 ok "compare exits 0" '[ $rc -eq 0 ]'
-ok "says the inputs are one story" 'grep -q "as one story" "$TMP/c.err"'
+ok "folds unlabelled inputs: one story" 'grep -q "folded 2 articles into 1 stories" "$TMP/c.err"'
 # JSON sections (jansson pretty print: one key per line)
 ok "three shared quotes" '[ "$(sed -n "/\"shared_quotes\"/,/\"echoed_quotes\"/p" "$TMP/c.json" | grep -c "\"quoted_in\"")" -eq 3 ]'
 ok "one echoed quote" '[ "$(sed -n "/\"echoed_quotes\"/,/\"primary_sources\"/p" "$TMP/c.json" | grep -c "\"quoted_in\"")" -eq 1 ]'
@@ -29,6 +29,10 @@ ok "show: --color forces ANSI" '"$NF" show -q --color "$SEEDS" 2>/dev/null | gre
 ok "story by id" '[ $rc -eq 0 ] && grep -q "\"story\": \"3\"" "$TMP/w.json" && [ "$(grep -c "\"index\"" "$TMP/w.json")" -ge 5 ]'
 "$NF" compare -q --story nosuch "${SHARED:-../shared}/data/newswcl50.jsonl" >/dev/null 2>"$TMP/n.err"; rc=$?
 ok "unknown story" '[ $rc -eq 2 ] && grep -q "no story nosuch" "$TMP/n.err"'
+# the pipeline of issue 5: fold, then compare that story
+"$NF" fold -q "$SEEDS" >"$TMP/f.jsonl" 2>/dev/null
+"$NF" compare -q "$TMP/f.jsonl" >"$TMP/fc.json" 2>/dev/null; rc=$?
+ok "fold | compare" '[ $rc -eq 0 ] && grep -q "\"folded\": true" "$TMP/fc.json" && [ "$(sed -n "/\"shared_quotes\"/,/\"echoed_quotes\"/p" "$TMP/fc.json" | grep -c "\"quoted_in\"")" -eq 3 ]'
 for v in compare show report; do
     ok "$v --help" '"$NF" $v --help | grep -q "usage: newsfold $v"'
 done
