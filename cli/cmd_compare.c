@@ -3,7 +3,8 @@
  * story loading shared with `show` and `report` (cli_stories_*).
  *
  * Stories: articles that carry a `story` field (the output of `newsfold fold`) are grouped by
- * it; inputs with no story field are compared as one story (said on stderr). Copies inside a
+ * it; inputs with no story field are folded here exactly as `newsfold fold` does (default
+ * configuration, refinement on; story id = the id of the story's first article). Copies inside a
  * story are found again with nf_dedup (one article at a time, in input order, so the first of
  * a copy cluster is the original) and passed to nf_compare as copy_of.
  */
@@ -57,18 +58,48 @@ nf_rc cli_stories_load(cli_input *in, cli_stories *S)
     for (size_t i = 0; i < S->n; i++)
         labelled += S->arts[i].label != NULL;
     S->folded = labelled > 0;
+    size_t *story = NULL;
+    if (!S->folded && S->n) {
+        /* fold them: the articles are lent to a cli_articles view, then taken back */
+        cli_articles ca = {0};
+        nf_fold_opts o;
+        nf_fold_opts_init(&o);
+        ca.a = S->arts;
+        ca.n = S->n;
+        ca.cap = S->cap;
+        nf_rc frc = cli_fold_articles(&ca, &o, 1, NULL, NULL);
+        story = ca.story;
+        free(ca.order);
+        if (frc) {
+            free(story);
+            return frc;
+        }
+    }
     for (size_t i = 0; i < S->n; i++) {
-        const char *id = S->folded ? (S->arts[i].label ? S->arts[i].label : "(no story)") : "all";
+        char buf[32];
+        const char *id = S->folded ? (S->arts[i].label ? S->arts[i].label : "(no story)") : NULL;
+        if (!id) {
+            id = S->arts[story[i]].id;
+            if (!id) {
+                snprintf(buf, sizeof buf, "s%zu", story[i]);
+                id = buf;
+            }
+        }
         int k = story_of(S, id);
-        if (k < 0)
+        if (k < 0) {
+            free(story);
             return NF_ENOMEM;
+        }
         cli_story *st = &S->st[k];
         size_t *ni = realloc(st->idx, (st->n + 1) * sizeof *ni);
-        if (!ni)
+        if (!ni) {
+            free(story);
             return NF_ENOMEM;
+        }
         st->idx = ni;
         st->idx[st->n++] = i;
     }
+    free(story);
     return rc;
 }
 
@@ -179,8 +210,8 @@ static void help(void)
            "percentages, dates, officials' names). Every finding carries the article index and\n"
            "byte offsets into that article's text. Layout: docs/compare.md.\n"
            "\nStories: articles carrying a `story` field (as written by `newsfold fold`) are grouped\n"
-           "by it; when no input carries one, all inputs are compared as one story (a note says\n"
-           "so on stderr). Run `newsfold fold` first to split a mixed collection.\n"
+           "by it; when no input carries one, the inputs are folded first, as `newsfold fold`\n"
+           "does with its defaults (story id = the id of the story's first article).\n"
            "\n  --story ID         the story to compare (default: the one with most articles)\n"
            "  --indent N         pretty-print with N spaces (default 2; 0 for one line)\n%s",
            cli_input_help());
@@ -216,8 +247,8 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     if (!S.folded)
-        fprintf(stderr, "newsfold compare: no input carries a story field; comparing all %zu "
-                        "articles as one story\n", S.n);
+        fprintf(stderr, "newsfold compare: no input carries a story field; folded %zu articles "
+                        "into %zu stories\n", S.n, S.nst);
     const nf_article **arts = NULL;
     nf_comparison *c = NULL;
     nf_rc crc = cli_story_compare(&S, (size_t)k, &arts, &c);

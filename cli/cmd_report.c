@@ -258,7 +258,7 @@ static void help(void)
            "not respond, shared and echoed quotes (highlighted in each article), additions,\n"
            "omissions, differences. All article text is HTML-escaped.\n"
            "\nStories: grouped by the `story` field of the inputs (from `newsfold fold`); inputs\n"
-           "with no story field form one story.\n"
+           "with no story field are folded first, as `newsfold fold` does.\n"
            "\n  -o, --output FILE  the page to write ('-' for standard output; required)\n%s",
            cli_input_help());
 }
@@ -302,8 +302,8 @@ int cmd_report(int argc, char **argv)
                "<h1>newsfold: coverage of %zu stories, %zu articles</h1>\n",
             CSS, S.nst, S.n);
     if (!S.folded && S.n)
-        fputs("<p class=meta>The inputs carry no story field: all articles are compared as one "
-              "story.</p>\n", f);
+        fputs("<p class=meta>The inputs carry no story field: they were folded into stories "
+              "here.</p>\n", f);
     bool failed = false;
     for (size_t k = 0; k < S.nst; k++) {
         if (story && strcmp(S.st[k].id, story))

@@ -62,7 +62,7 @@ static void show_articles(const view *v, const char *story, bool folded)
 {
     const nf_comparison *c = v->c;
     fprintf(v->f, "%sStory %s%s: %zu articles, %u outlets, %u independent%s\n", on(v, BOLD), story,
-            folded ? "" : " (all inputs)", c->narticles, c->noutlets, c->nindependent, on(v, OFF));
+            folded ? "" : " (folded here)", c->narticles, c->noutlets, c->nindependent, on(v, OFF));
     for (uint32_t i = 0; i < c->narticles; i++) {
         const nf_article *a = v->arts[i];
         char date[32];
@@ -237,7 +237,7 @@ static void help(void)
            "each outlet's additions and omissions, differences. Colour when standard output is\n"
            "a terminal (NO_COLOR turns it off), plain text when piped.\n"
            "\nStories: grouped by the `story` field of the inputs (from `newsfold fold`); inputs\n"
-           "with no story field are shown as one story.\n"
+           "with no story field are folded first, as `newsfold fold` does.\n"
            "\n  --story ID         the story to show (default: the one with most articles)\n"
            "  --color, --no-color  force colour on or off\n%s",
            cli_input_help());

@@ -24,18 +24,13 @@
  * the same sentence, never itself.
  */
 #include "nf_int.h"
+#include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 /* ---- word classes ---- */
 
-static bool in_list(const char *w, const char *const *list)
-{
-    for (; *list; list++)
-        if (!strcmp(w, *list))
-            return true;
-    return false;
-}
 
 static const char *const SPEECH[] = {
     "said", "says", "say", "told", "tells", "added", "adds", "stated", "wrote", "writes",
@@ -57,7 +52,8 @@ static const char *const TITLES[] = {
     "prince", "premier", "chancellor", "lt", "col", "capt", "sgt", "officer", "commander",
     "representative", "speaker", "head", "deputy", "sheriff", "inspector", "vice", "prime",
     "foreign", "defense", "defence", "interior", "finance", "justice", "attorney-general",
-    "st", "mx", "sir", "lord", "lady", "dame", NULL};
+    "st", "mx", "sir", "lord", "lady", "dame", "assistant", "associate", "former", "chair", "chairperson", "founder",
+    "executive", NULL};
 static const char *const ORGWORDS[] = {
     "inc", "corp", "corporation", "company", "co", "ltd", "llc", "plc", "agency", "ministry",
     "embassy", "center", "centre", "platform", "press", "news", "times", "post", "journal",
@@ -72,7 +68,7 @@ static const char *const ORGWORDS[] = {
     "fbi", "cia", "nato", "un", "eu", "white", "pentagon", "twitter", "facebook", "apple",
     "google", "microsoft", "amazon", "levada-center", "interfax", "tass", "xinhua", "afp", "ap",
     "cnn", "bbc", "nbc", "cbs", "abc", "fox", "msnbc", "npr", "axios", "politico", "kommersant",
-    NULL};
+    "international", "amnesty", "watch", "street", "dnc", "rnc", "gop", NULL};
 static const char *const PLACEWORDS[] = {
     "korea", "states", "kingdom", "york", "arabia", "africa", "america", "city", "island",
     "islands", "sea", "river", "beach", "county", "street", "valley", "mountains", "coast",
@@ -97,10 +93,63 @@ static const char *const MEDIUMS[] = {
 static const char *const CONNECT[] = {"of", "for", "de", "al", "bin", "van", "von", "la", "le",
                                       "du", "da", "der", "del", "and", "&", NULL};
 
+static const char *const STARTERS[] = {"according", "although", "though", "explaining",
+        "last", "next", "earlier", "later", "naturally", "everyone", "officials", "yes", "no",
+        "meanwhile", "still", "instead", "asked", "speaking", "read", "various", "several",
+        "many", "both", "multiple", "other", "others", "most", "all", "some", NULL};
+static const char *const CLAUSE[] = {"that", "but", "and", "which", "when", "as",
+        "while", "because", "if", "so", "after", "before", "since", "where", NULL};
+
+/* Word classes by hash: one open-addressing table from the folded word's hash (the same
+ * nf_hash_str as nf_ctok.h) to a bit per list, built once. Membership tests then cost one
+ * probe, not a strcmp per list entry. */
+static const char *const *const LISTS[] = {SPEECH, REPORT, AUX, TITLES, ORGWORDS, PLACEWORDS,
+    WIRES, CALENDAR, PRONOUNS, ROLES, MEDIUMS, CONNECT, STARTERS, CLAUSE};
+#define CLASS_SLOTS 2048
+static struct { uint64_t h; uint32_t mask; } classes[CLASS_SLOTS];
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+
+static void classes_build(void)
+{
+    for (size_t l = 0; l < NF_ARRAY_LEN(LISTS); l++)
+        for (const char *const *w = LISTS[l]; *w; w++) {
+            uint64_t h = nf_hash_str(*w, strlen(*w));
+            size_t k = h & (CLASS_SLOTS - 1);
+            while (classes[k].mask && classes[k].h != h)
+                k = (k + 1) & (CLASS_SLOTS - 1);
+            classes[k].h = h;
+            classes[k].mask |= 1u << l;
+        }
+}
+
+static uint32_t class_of(uint64_t h)
+{
+    pthread_once(&classes_once, classes_build);
+    for (size_t k = h & (CLASS_SLOTS - 1); classes[k].mask; k = (k + 1) & (CLASS_SLOTS - 1))
+        if (classes[k].h == h)
+            return classes[k].mask;
+    return 0;
+}
+
+static uint32_t list_bit(const char *const *l)
+{
+    for (size_t i = 0; i < NF_ARRAY_LEN(LISTS); i++)
+        if (LISTS[i] == l)
+            return 1u << i;
+    return 0;
+}
+
+static bool hash_in(uint64_t h, const char *const *l)
+{
+    uint32_t b = list_bit(l);
+    assert(b);
+    return (class_of(h) & b) != 0;
+}
+
 static const nf_ctok *T(const nf_cdoc *d, size_t i) { return &d->t[i]; }
 static bool is_w(const nf_cdoc *d, size_t i) { return d->t[i].flags & NF_CT_WORD; }
 static bool lw_is(const nf_cdoc *d, size_t i, const char *w) { return !strcmp(d->t[i].lw, w); }
-static bool lw_in(const nf_cdoc *d, size_t i, const char *const *l) { return in_list(d->t[i].lw, l); }
+static bool lw_in(const nf_cdoc *d, size_t i, const char *const *l) { return hash_in(d->t[i].h, l); }
 static bool punct_is(const nf_cdoc *d, size_t i, char c)
 {
     return d->t[i].kind == NF_TOK_PUNCT && d->t[i].lw[0] == c && d->t[i].lw[1] == 0;
@@ -134,9 +183,9 @@ static bool is_title(const nf_cdoc *d, size_t i)
         char w[8];
         memcpy(w, t->lw, t->len - 1);
         w[t->len - 1] = 0;
-        return in_list(w, TITLES);
+        return hash_in(nf_hash_str(w, t->len - 1), TITLES);
     }
-    return in_list(t->lw, TITLES);
+    return hash_in(t->h, TITLES);
 }
 
 /* A nationality or group adjective: "Russian", "American", "Chinese", "British", "Western". */
@@ -164,10 +213,8 @@ static bool name_word(const nf_cdoc *d, size_t i)
         return false;
     if (i > 0 && is_quote_mark(d, i - 1) && nf_cdoc_is_stop(d->t[i].lw, d->t[i].len))
         return false;
-    static const char *const starters[] = {"according", "although", "though", "explaining",
-        "last", "next", "earlier", "later", "naturally", "everyone", "officials", "yes", "no",
-        "meanwhile", "still", "instead", "asked", "speaking", "read", NULL};
-    if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, starters))
+
+    if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, STARTERS))
         return false;
     /* "Aides said": a sentence-initial capital on a word the article also writes in lower case */
     if ((d->t[i].flags & (NF_TF_SENT | NF_TF_PARA)) && (d->t[i].flags & NF_CT_COMMON)
@@ -248,33 +295,79 @@ static size_t run_bwd(const nf_cdoc *d, size_t b, size_t e)
 }
 
 /* Canonical key: folded words, titles and "the" dropped at the front, possessive 's dropped. */
-char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind)
+/* The tokens of the name proper inside the run [t0, t1): after the last title ("House
+ * Intelligence Committee Chairman Devin Nunes", "Secretary of State Mike Pompeo"), before a
+ * trailing "of Place" of a person ("Shinzo Abe of Japan"). Organisations keep their words. */
+static void name_core(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *c0, uint32_t *c1,
+                      bool *titled)
+{
+    uint32_t a = t0, z = t1;
+    *titled = false;
+    for (uint32_t k = t0; k < t1; k++)
+        if (is_title(d, k)) {
+            uint32_t m = k + 1;
+            while (m < t1 && punct_is(d, m, '.'))
+                m++;
+            if (m + 1 < t1 && lw_is(d, m, "of") && cap(d, m + 1))
+                m += 2;
+            bool org = false;
+            for (uint32_t q = m; q < t1; q++)
+                org |= lw_in(d, q, ORGWORDS);
+            if (m < t1 && cap(d, m) && !org) {
+                a = m;
+                *titled = true;
+            }
+        }
+    while (a + 1 < z && (lw_is(d, a, "the") || !is_w(d, a)))
+        a++;
+    uint32_t words = 0;
+    bool org = false;
+    for (uint32_t k = a; k < z; k++) {
+        if (lw_is(d, k, "of") && words >= 2 && !org) {
+            z = k;
+            break;
+        }
+        org |= lw_in(d, k, ORGWORDS);
+        words += is_w(d, k);
+    }
+    *c0 = a;
+    *c1 = z;
+}
+
+char *nf_attrib_key2(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind, uint32_t *k0,
+                     uint32_t *k1)
 {
     nf_buf b;
     nf_buf_init(&b, 4096);
     bool titled = false, org = false, place = false;
     size_t nw = 0;
-    uint32_t i = t0;
-    while (i < t1 && (is_title(d, i) || punct_is(d, i, '.') || lw_is(d, i, "the"))
-           && i + 1 < t1) {
-        titled |= is_title(d, i);
-        i++;
-    }
+    uint32_t i, z;
+    name_core(d, t0, t1, &i, &z, &titled);
+    if (k0)
+        *k0 = i;
+    if (k1)
+        *k1 = z;
     if (t0 > 0 && is_title(d, t0 - 1))
         titled = true;
     if (t0 > 1 && punct_is(d, t0 - 1, '.') && is_title(d, t0 - 2))
         titled = true;
-    for (; i < t1; i++) {
+    for (; i < z; i++) {
         if (!is_w(d, i))
             continue;
         const char *w = d->t[i].lw;
         size_t n = d->t[i].len;
         if (n > 2 && w[n - 2] == '\'' && w[n - 1] == 's')
             n -= 2;
+        if (n && w[n - 1] == '.')
+            n--;
+        /* middle initials do not name anyone differently: "Stephen E. Boyd" = "Stephen Boyd" */
+        if (n == 1 && nw > 0 && i + 1 < z)
+            continue;
         if (b.n && nf_buf_putc(&b, ' '))
             break;
-        if (nf_buf_append(&b, w, n))
-            break;
+        for (size_t k = 0; k < n; k++)
+            if (nf_buf_putc(&b, w[k] == '-' ? ' ' : w[k]))
+                break;
         org |= lw_in(d, i, ORGWORDS);
         place |= lw_in(d, i, PLACEWORDS);
         nw++;
@@ -298,6 +391,11 @@ char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind)
     if (!b.p)
         return strdup("");
     return b.p;
+}
+
+char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind)
+{
+    return nf_attrib_key2(d, t0, t1, kind, NULL, NULL);
 }
 
 /* ---- finding the name a cue points at ---- */
@@ -368,9 +466,8 @@ static bool subject_before(const nf_cdoc *d, size_t b, size_t v, np *out)
     }
     /* the noun phrase: words back to punctuation or a clause word, at most 8 */
     size_t s = j;
-    static const char *const stops[] = {"that", "but", "and", "which", "when", "as",
-        "while", "because", "if", "so", "after", "before", "since", "where", NULL};
-    while (s > b && j - s < 10 && is_w(d, s - 1) && !lw_in(d, s - 1, stops)
+
+    while (s > b && j - s < 10 && is_w(d, s - 1) && !lw_in(d, s - 1, CLAUSE)
            && !(d->t[s - 1].flags & NF_TF_QUOTED && !(d->t[j > 0 ? j - 1 : 0].flags & NF_TF_QUOTED))
            && !lw_in(d, s - 1, SPEECH) && !lw_in(d, s - 1, REPORT))
         s--;
@@ -400,16 +497,33 @@ void nf_rawcites_reset(nf_rawcites *rc)
     memset(rc, 0, sizeof *rc);
 }
 
+/* Not a name: a lone pronoun or stop word, "I'm", a possessive inside ("Israel's Claims"). */
+static bool junk_name(const nf_cdoc *d, uint32_t a, uint32_t z)
+{
+    if (z == a + 1 && (lw_in(d, a, PRONOUNS) || (d->t[a].flags & NF_CT_STOP)))
+        return true;
+    for (uint32_t k = a; k < z; k++) {
+        const char *w = d->t[k].lw;
+        size_t n = d->t[k].len;
+        if (w[0] == 'i' && w[1] == '\'')
+            return true;
+        if (k + 1 < z && n > 2 && w[n - 2] == '\'' && w[n - 1] == 's')
+            return true;
+    }
+    return false;
+}
+
 static nf_rc add_cite(const nf_cdoc *d, nf_rawcites *rc, uint32_t cue, uint32_t sent,
                       uint32_t n0, uint32_t n1, uint32_t kind_hint)
 {
     if (n1 <= n0)
         return NF_OK;
-    uint32_t kind = 0;
-    char *key = nf_attrib_key(d, n0, n1, &kind);
+    uint32_t kind = 0, c0 = n0, c1 = n1;
+    char *key = nf_attrib_key2(d, n0, n1, &kind, &c0, &c1);
     if (!key)
         return NF_ENOMEM;
-    if (!*key) {
+    /* a run that ends in a nationality adjective is a modifier: "South Korean (officials)" */
+    if (!*key || demonym(d, n1 - 1) || is_title(d, c1 - 1) || junk_name(d, c0, c1)) {
         free(key);
         return NF_OK;
     }
@@ -422,10 +536,9 @@ static nf_rc add_cite(const nf_cdoc *d, nf_rawcites *rc, uint32_t cue, uint32_t 
         free(key);
         return NF_ENOMEM;
     }
-    /* the name as printed, without leading titles */
-    uint32_t p0 = n0;
-    while (p0 + 1 < n1 && (is_title(d, p0) || punct_is(d, p0, '.') || lw_is(d, p0, "the")))
-        p0++;
+    /* the name as printed, without titles */
+    uint32_t p0 = c0;
+    n1 = c1;
     size_t a = d->t[p0].start, z = d->t[n1 - 1].end;
     if (z - a > 2 && (!strncmp(d->text + z - 2, "'s", 2)))
         z -= 2;
@@ -738,16 +851,12 @@ nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap)
             continue;
         }
         /* "CIA Director Mike Pompeo": the person starts after the last title */
-        size_t a = i;
-        for (size_t k = i; k < z; k++)
-            if (is_title(d, k))
-                a = k + 1;
-        while (a < z && !is_w(d, a))
-            a++;
-        uint32_t kind = 0;
-        char *key = a < z ? nf_attrib_key(d, (uint32_t)a, (uint32_t)z, &kind) : strdup("");
+        uint32_t kind = 0, c0 = 0, c1 = 0;
+        char *key = nf_attrib_key2(d, (uint32_t)i, (uint32_t)z, &kind, &c0, &c1);
         if (!key)
             return NF_ENOMEM;
+        size_t a = c0;
+        z = c1;
         if (kind == NF_SRC_PERSON && strchr(key, ' ')) {
             /* "key\0printed name" in one allocation */
             size_t kl = strlen(key), nl = d->t[z - 1].end - d->t[a].start;

@@ -128,32 +128,38 @@ static void stem_token(nf_ctok *c, struct sb_stemmer *st)
     c->stem = nf_hash_str(c->lw, n) | 1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* NF_CT_COMMON on capitalised words whose folded form also occurs in lower case. */
+/* NF_CT_COMMON on capitalised words whose folded form also occurs in lower case: an open
+ * addressing set of the lower-case words' hashes, one pass to fill, one to ask. */
 static nf_rc mark_common(nf_cdoc *d)
 {
-    uint64_t *low = malloc((d->nt + 1) * sizeof *low);
-    size_t n = 0;
-    if (!low)
+    size_t cap = 64;
+    while (cap < 2 * d->nt + 2)
+        cap *= 2;
+    uint64_t *set = calloc(cap, sizeof *set);
+    if (!set)
         return NF_ENOMEM;
     for (size_t i = 0; i < d->nt; i++) {
         unsigned char c = (unsigned char)d->text[d->t[i].start];
-        if (d->t[i].kind == NF_TOK_WORD && c >= 'a' && c <= 'z')
-            low[n++] = d->t[i].h;
+        if (d->t[i].kind != NF_TOK_WORD || c < 'a' || c > 'z')
+            continue;
+        uint64_t h = d->t[i].h | 1;
+        size_t k = h & (cap - 1);
+        while (set[k] && set[k] != h)
+            k = (k + 1) & (cap - 1);
+        set[k] = h;
     }
-    qsort(low, n, sizeof *low, cmp_u64);
     for (size_t i = 0; i < d->nt; i++) {
         unsigned char c = (unsigned char)d->text[d->t[i].start];
-        if (d->t[i].kind == NF_TOK_WORD && c >= 'A' && c <= 'Z'
-            && bsearch(&d->t[i].h, low, n, sizeof *low, cmp_u64))
-            d->t[i].flags |= NF_CT_COMMON;
+        if (d->t[i].kind != NF_TOK_WORD || c < 'A' || c > 'Z')
+            continue;
+        uint64_t h = d->t[i].h | 1;
+        for (size_t k = h & (cap - 1); set[k]; k = (k + 1) & (cap - 1))
+            if (set[k] == h) {
+                d->t[i].flags |= NF_CT_COMMON;
+                break;
+            }
     }
-    free(low);
+    free(set);
     return NF_OK;
 }
 

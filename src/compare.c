@@ -44,12 +44,15 @@ typedef struct cctx {
     nf_comparison *c;
     /* source keys, parallel to c->src */
     char **keys; uint64_t *khash; size_t ckeys;
+    uint32_t *htab; size_t hcap;             /* hash index over keys */
     size_t cap_src, cap_cit;
     /* alignment */
     uint32_t *sent_base;     /* n + 1: global id of each doc's first sentence */
     uint32_t *uf;            /* union-find over global sentence ids */
+    uint32_t *sdoc;          /* global sentence id -> document */
     uint32_t nsent;
     char **people; size_t npeople, cpeople;  /* multi-word person keys, sorted by last word */
+    char **byfirst;                           /* the same, sorted by first word */
 } cctx;
 
 /* ---- union-find ---- */
@@ -73,12 +76,35 @@ static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
 
 /* ---- sources ---- */
 
+/* Open addressing over key hashes -> source index + 1; rebuilt when half full. */
+static nf_rc src_rehash(cctx *x)
+{
+    size_t cap = x->hcap ? x->hcap * 2 : 256;
+    uint32_t *t = calloc(cap, sizeof *t);
+    if (!t)
+        return NF_ENOMEM;
+    for (size_t i = 0; i < x->c->nsrc; i++) {
+        size_t k = x->khash[i] & (cap - 1);
+        while (t[k])
+            k = (k + 1) & (cap - 1);
+        t[k] = (uint32_t)i + 1;
+    }
+    free(x->htab);
+    x->htab = t;
+    x->hcap = cap;
+    return NF_OK;
+}
+
 static int32_t src_find(cctx *x, const char *key)
 {
+    if (!x->hcap)
+        return -1;
     uint64_t h = nf_hash_str(key, strlen(key));
-    for (size_t i = 0; i < x->c->nsrc; i++)
+    for (size_t k = h & (x->hcap - 1); x->htab[k]; k = (k + 1) & (x->hcap - 1)) {
+        uint32_t i = x->htab[k] - 1;
         if (x->khash[i] == h && !strcmp(x->keys[i], key))
             return (int32_t)i;
+    }
     return -1;
 }
 
@@ -102,8 +128,6 @@ static int32_t src_add(cctx *x, const char *key, const char *name, uint32_t kind
     if (nf_grow((void **)&x->c->src, &x->cap_src, n + 1, sizeof *x->c->src)
         || nf_grow((void **)&x->keys, &x->ckeys, n + 1, sizeof *x->keys))
         return -1;
-    size_t c2 = x->ckeys;
-    (void)c2;
     uint64_t *kh = realloc(x->khash, (n + 1) * sizeof *kh);
     if (!kh)
         return -1;
@@ -120,6 +144,15 @@ static int32_t src_add(cctx *x, const char *key, const char *name, uint32_t kind
     x->khash[n] = nf_hash_str(key, strlen(key));
     s->kind = kind;
     x->c->nsrc++;
+    if (2 * x->c->nsrc > x->hcap) {
+        if (src_rehash(x))
+            return -1;
+    } else {
+        size_t slot = x->khash[n] & (x->hcap - 1);
+        while (x->htab[slot])
+            slot = (slot + 1) & (x->hcap - 1);
+        x->htab[slot] = (uint32_t)n + 1;
+    }
     return (int32_t)n;
 }
 
@@ -128,6 +161,50 @@ static const char *last_word(const char *k)
 {
     const char *p = strrchr(k, ' ');
     return p ? p + 1 : k;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Family name first ("Kim" for "Kim Jong-un", "Moon" for "Moon Jae-in"): a lone word that
+ * starts exactly one full name, when no full name ends with it. */
+static const char *link_first(cctx *x, const char *key)
+{
+    size_t kl = strlen(key), lo = 0, hi = x->npeople;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (strcmp(x->byfirst[m], key) < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    /* the most frequent full name; ambiguous when another has a different second word */
+    const char *found = NULL;
+    size_t best = 0;
+    for (size_t i = lo; i < x->npeople && !strncmp(x->byfirst[i], key, kl);) {
+        size_t j = i;
+        while (j < x->npeople && !strcmp(x->byfirst[j], x->byfirst[i]))
+            j++;
+        const char *k = x->byfirst[i];
+        if (k[kl] == ' ') {
+            const char *w2 = k + kl + 1, *e2 = strchr(w2, ' ');
+            size_t l2 = e2 ? (size_t)(e2 - w2) : strlen(w2);
+            if (found) {
+                const char *f2 = found + kl + 1, *fe = strchr(f2, ' ');
+                size_t fl = fe ? (size_t)(fe - f2) : strlen(f2);
+                if (fl != l2 || strncmp(f2, w2, l2))
+                    return key;
+            }
+            if (j - i > best) {
+                best = j - i;
+                found = k;
+            }
+        }
+        i = j;
+    }
+    return found ? found : key;
 }
 
 static int cmp_last(const void *a, const void *b)
@@ -144,9 +221,13 @@ static nf_rc collect_people(cctx *x)
             return NF_ENOMEM;
     if (x->npeople)
         qsort(x->people, x->npeople, sizeof *x->people, cmp_last);
-    if (getenv("NF_DEBUG_PEOPLE"))
-        for (size_t i = 0; i < x->npeople; i++)
-            fprintf(stderr, "person %s\n", x->people[i]);
+    x->byfirst = malloc((x->npeople + 1) * sizeof *x->byfirst);
+    if (!x->byfirst)
+        return NF_ENOMEM;
+    if (x->npeople) {
+        memcpy(x->byfirst, x->people, x->npeople * sizeof *x->people);
+        qsort(x->byfirst, x->npeople, sizeof *x->byfirst, cmp_str);
+    }
     return NF_OK;
 }
 
@@ -186,7 +267,7 @@ static const char *link_key(cctx *x, const char *key)
         }
         i = j;
     }
-    return found ? found : key;
+    return found ? found : link_first(x, key);
 }
 
 static nf_rc build_sources(cctx *x)
@@ -218,66 +299,84 @@ static nf_rc build_sources(cctx *x)
     return NF_OK;
 }
 
-/* narticles, ndirect, primary (see the file comment). */
+typedef struct edge {
+    uint32_t from, to;       /* from relays to */
+} edge;
+
+static int cmp_edge(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return x->to < y->to ? -1 : x->to > y->to;
+}
+
+/* narticles, ndirect, primary (see the file comment). Citations are in article order, relay
+ * edges sorted by their relaying source; each article walks the edges from what it cites. */
 static nf_rc rank_sources(cctx *x)
 {
     nf_comparison *c = x->c;
-    size_t S = c->nsrc;
+    size_t S = c->nsrc, ne = 0;
     if (!S)
         return NF_OK;
-    uint8_t *edge = calloc(S * S, 1);          /* edge[y*S+x]: y relays x */
-    uint8_t *reach = malloc(S);
+    edge *e = malloc((c->ncit + 1) * sizeof *e);
+    uint32_t *first = calloc(S + 1, sizeof *first);
+    uint32_t *mark = malloc(S * sizeof *mark);
     uint32_t *stack = malloc(S * sizeof *stack);
     uint32_t *relayed = calloc(S, sizeof *relayed);
-    uint32_t *last = malloc(S * sizeof *last);
     nf_rc rc = NF_ENOMEM;
-    if (!edge || !reach || !stack || !relayed || !last)
+    if (!e || !first || !mark || !stack || !relayed)
         goto done;
     for (size_t i = 0; i < c->ncit; i++)
-        if (c->cit[i].via >= 0) {
-            uint32_t y = c->cit[i].source, t = c->cit[c->cit[i].via].source;
-            if (y != t && !edge[y * S + t]) {
-                edge[y * S + t] = 1;
-                relayed[t]++;
-            }
-        }
+        if (c->cit[i].via >= 0 && c->cit[i].source != c->cit[c->cit[i].via].source)
+            e[ne++] = (edge){c->cit[i].source, c->cit[c->cit[i].via].source};
+    if (ne)
+        qsort(e, ne, sizeof *e, cmp_edge);
+    size_t m = 0;
+    for (size_t i = 0; i < ne; i++)          /* distinct edges */
+        if (!m || e[i].from != e[m - 1].from || e[i].to != e[m - 1].to)
+            e[m++] = e[i];
+    ne = m;
+    for (size_t i = 0; i < ne; i++) {
+        first[e[i].from + 1]++;
+        relayed[e[i].to]++;
+    }
     for (size_t s = 0; s < S; s++)
-        last[s] = UINT32_MAX;
-    for (size_t d = 0; d < x->n; d++) {
-        if (x->skip[d])
-            continue;
-        memset(reach, 0, S);
-        size_t sp = 0;
-        for (size_t i = 0; i < c->ncit; i++) {
-            const nf_citation *ct = &c->cit[i];
-            if (ct->article != d || ct->cue == NF_CUE_DATELINE || ct->cue == NF_CUE_NO_RESPONSE
-                || ct->cue == NF_CUE_NO_CONFIRM)
+        first[s + 1] += first[s];
+    for (size_t s = 0; s < S; s++)
+        mark[s] = UINT32_MAX;
+    for (size_t i = 0; i < c->ncit;) {
+        uint32_t d = c->cit[i].article;
+        size_t j = i, sp = 0;
+        for (; j < c->ncit && c->cit[j].article == d; j++) {
+            const nf_citation *ct = &c->cit[j];
+            if (ct->cue == NF_CUE_DATELINE || ct->cue == NF_CUE_NO_RESPONSE
+                || ct->cue == NF_CUE_NO_CONFIRM || mark[ct->source] == d)
                 continue;
-            if (last[ct->source] != d) {
-                last[ct->source] = (uint32_t)d;
-                c->src[ct->source].ndirect++;
-            }
-            if (!reach[ct->source]) {
-                reach[ct->source] = 1;
-                stack[sp++] = ct->source;
-            }
+            mark[ct->source] = d;
+            c->src[ct->source].ndirect++;
+            c->src[ct->source].narticles++;
+            stack[sp++] = ct->source;
         }
         while (sp) {
             uint32_t y = stack[--sp];
-            for (size_t t = 0; t < S; t++)
-                if (edge[y * S + t] && !reach[t]) {
-                    reach[t] = 1;
-                    stack[sp++] = (uint32_t)t;
+            for (uint32_t k = first[y]; k < first[y + 1]; k++)
+                if (mark[e[k].to] != d) {
+                    mark[e[k].to] = d;
+                    c->src[e[k].to].narticles++;
+                    stack[sp++] = e[k].to;
                 }
         }
-        for (size_t s = 0; s < S; s++)
-            c->src[s].narticles += reach[s];
+        i = j;
     }
-    /* primary: the best (narticles, relayed) among named sources cited by >= 2 articles */
+    /* primary: the best (narticles, relayed) among named sources most articles lead back to */
     size_t active = 0;
     for (size_t d = 0; d < x->n; d++)
         active += !x->skip[d];
-    uint32_t need = active >= 2 ? 2 : 1, bn = 0, br = 0;
+    /* "most articles": at least half of them, and two */
+    uint32_t need = (uint32_t)((active + 1) / 2), bn = 0, br = 0;
+    if (need < 2)
+        need = active >= 2 ? 2 : 1;
     for (size_t s = 0; s < S; s++) {
         const nf_source *r = &c->src[s];
         if (r->kind == NF_SRC_PLACE || r->narticles < need)
@@ -292,11 +391,11 @@ static nf_rc rank_sources(cctx *x)
             c->src[s].primary = 1;
     rc = NF_OK;
 done:
-    free(edge);
-    free(reach);
+    free(e);
+    free(first);
+    free(mark);
     free(stack);
     free(relayed);
-    free(last);
     return rc;
 }
 
@@ -305,11 +404,14 @@ done:
 static int32_t speaker_source(cctx *x, size_t d, uint32_t n0, uint32_t n1)
 {
     uint32_t kind = 0;
-    char *key = nf_attrib_key(&x->docs[d], n0, n1, &kind);
+    uint32_t c0 = n0, c1 = n1;
+    char *key = nf_attrib_key2(&x->docs[d], n0, n1, &kind, &c0, &c1);
     if (!key)
         return -1;
     const char *lk = link_key(x, key);
     const nf_cdoc *doc = &x->docs[d];
+    n0 = c0;
+    n1 = c1;
     char *name = strndup(doc->text + doc->t[n0].start, doc->t[n1 - 1].end - doc->t[n0].start);
     int32_t s = *key ? src_add(x, lk, lk != key ? lk + strlen(lk) + 1 : name,
                                lk != key ? NF_SRC_PERSON : kind) : -1;
@@ -427,18 +529,7 @@ static int cmp_post(const void *a, const void *b)
     return x->sid < y->sid ? -1 : x->sid > y->sid;
 }
 
-static uint32_t sid_doc(const cctx *x, uint32_t sid)
-{
-    size_t lo = 0, hi = x->n;
-    while (hi - lo > 1) {
-        size_t m = (lo + hi) / 2;
-        if (x->sent_base[m] <= sid)
-            lo = m;
-        else
-            hi = m;
-    }
-    return (uint32_t)lo;
-}
+static uint32_t sid_doc(const cctx *x, uint32_t sid) { return x->sdoc[sid]; }
 
 static nf_rc align(cctx *x, const nf_qgroups *g)
 {
@@ -449,13 +540,17 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
     uint32_t *touched = NULL;
     x->nsent = x->sent_base[x->n];
     x->uf = malloc((x->nsent + 1) * sizeof *x->uf);
+    x->sdoc = malloc((x->nsent + 1) * sizeof *x->sdoc);
     w = calloc(x->nsent + 1, sizeof *w);
     acc = calloc(x->nsent + 1, sizeof *acc);
     touched = malloc((x->nsent + 1) * sizeof *touched);
-    if (!x->uf || !w || !acc || !touched)
+    if (!x->uf || !x->sdoc || !w || !acc || !touched)
         goto done;
     for (uint32_t i = 0; i < x->nsent; i++)
         x->uf[i] = i;
+    for (size_t d = 0; d < x->n; d++)
+        for (uint32_t i = x->sent_base[d]; i < x->sent_base[d + 1]; i++)
+            x->sdoc[i] = (uint32_t)d;
     /* postings: distinct stems of each sentence */
     for (size_t d = 0; d < x->n; d++) {
         if (x->skip[d])
@@ -477,7 +572,8 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
             }
         }
     }
-    qsort(p, np, sizeof *p, cmp_post);
+    if (np)
+        qsort(p, np, sizeof *p, cmp_post);
     /* idf per posting run; sentence weights */
     double N = x->nsent ? x->nsent : 1;
     size_t dfcap = (size_t)fmax(32.0, NF_ALIGN_DF_CAP * N);
@@ -543,11 +639,6 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
         for (uint32_t k = 0; k < nt; k++) {
             uint32_t o = touched[k];
             double ov = acc[o], dice = 2 * ov / (w[s] + w[o]), cont = ov / fmin(w[s], w[o]);
-            if (getenv("NF_DEBUG_ALIGN") && dice >= 0.25) {
-                uint32_t od = sid_doc(x, o);
-                nf_span a1 = x->docs[ds].sent[s - x->sent_base[ds]], b1 = x->docs[od].sent[o - x->sent_base[od]];
-                fprintf(stderr, "%.2f %.2f %.1f | %.*s\n   | %.*s\n", dice, cont, ov, (int)NF_MIN(a1.end - a1.start, 150u), x->docs[ds].text + a1.start, (int)NF_MIN(b1.end - b1.start, 150u), x->docs[od].text + b1.start);
-            }
             if (dice >= NF_ALIGN_DICE || (cont >= NF_ALIGN_CONTAIN && ov >= 12.0))
                 uf_union(x->uf, s, o);
             acc[o] = 0;
@@ -594,6 +685,7 @@ static nf_rc additions(cctx *x)
     uint32_t *ndoc = calloc(x->nsent + 1, sizeof *ndoc);     /* per root: articles */
     uint32_t *lastd = malloc((x->nsent + 1) * sizeof *lastd);
     uint32_t *rep = malloc((x->nsent + 1) * sizeof *rep);
+    uint32_t *rstart = NULL, *byroot = NULL;
     size_t capa = 0, capo = 0, capob = 0;
     nf_rc rc = NF_ENOMEM;
     if (!ndoc || !lastd || !rep)
@@ -642,9 +734,23 @@ static nf_rc additions(cctx *x)
     }
     /* omissions: a cluster carried by most of the other articles, missing from this one */
     if (active >= 3) {
+        /* sentences grouped by their cluster root (counting sort) */
         uint8_t *has = malloc(x->n);
-        if (!has)
+        rstart = calloc(x->nsent + 2, sizeof *rstart);
+        byroot = malloc((x->nsent + 1) * sizeof *byroot);
+        if (!has || !rstart || !byroot) {
+            free(has);
             goto done;
+        }
+        for (uint32_t s = 0; s < x->nsent; s++)
+            rstart[uf_find(x->uf, s) + 1]++;
+        for (uint32_t r = 0; r < x->nsent; r++)
+            rstart[r + 1] += rstart[r];
+        uint32_t *fill = lastd;     /* reused as a cursor */
+        for (uint32_t r = 0; r < x->nsent; r++)
+            fill[r] = rstart[r];
+        for (uint32_t s = 0; s < x->nsent; s++)
+            byroot[fill[uf_find(x->uf, s)]++] = s;
         for (uint32_t r = 0; r < x->nsent; r++) {
             if (uf_find(x->uf, r) != r || rep[r] == UINT32_MAX)
                 continue;
@@ -652,9 +758,8 @@ static nf_rc additions(cctx *x)
             if (ndoc[r] < (need > 2 ? need : 2))
                 continue;
             memset(has, 0, x->n);
-            for (uint32_t s = 0; s < x->nsent; s++)
-                if (uf_find(x->uf, s) == r)
-                    has[sid_doc(x, s)] = 1;
+            for (uint32_t k = rstart[r]; k < rstart[r + 1]; k++)
+                has[sid_doc(x, byroot[k])] = 1;
             uint32_t rd = sid_doc(x, rep[r]);
             for (size_t d = 0; d < x->n; d++) {
                 if (x->skip[d] || has[d])
@@ -675,6 +780,8 @@ done:
     free(ndoc);
     free(lastd);
     free(rep);
+    free(rstart);
+    free(byroot);
     return rc;
 }
 
@@ -682,9 +789,13 @@ done:
 
 typedef struct dslot {
     nf_slot s;
-    uint32_t doc, sid;
+    uint32_t doc;
+    uint64_t sid;           /* the sentence's cluster root */
     uint64_t ctx[2 * NF_CTX_WINDOW];
     uint32_t nctx;
+    uint64_t nearc[4];      /* the two content stems on each side */
+    uint32_t nnear;
+    uint64_t left, right;   /* the nearest content stem on each side, 0 none */
     uint32_t parent;
     uint8_t diff;
 } dslot;
@@ -713,6 +824,14 @@ static void window(const nf_cdoc *d, dslot *ds)
             if (!k->stem || k->kind == NF_TOK_NUM || k->stem == ds->s.unit)
                 continue;
             ds->ctx[ds->nctx++] = k->stem;
+            if (got < 2)
+                ds->nearc[ds->nnear++] = k->stem;
+            if (got == 0) {
+                if (side)
+                    ds->right = k->stem;
+                else
+                    ds->left = k->stem;
+            }
             got++;
         }
     }
@@ -724,6 +843,18 @@ static uint32_t ctx_overlap(const dslot *a, const dslot *b)
     for (uint32_t i = 0; i < a->nctx; i++)
         for (uint32_t j = 0; j < b->nctx; j++)
             if (a->ctx[i] == b->ctx[j]) {
+                n++;
+                break;
+            }
+    return n;
+}
+
+static uint32_t near_overlap(const dslot *a, const dslot *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < a->nnear; i++)
+        for (uint32_t j = 0; j < b->nnear; j++)
+            if (a->nearc[i] == b->nearc[j]) {
                 n++;
                 break;
             }
@@ -747,12 +878,33 @@ static bool compatible(const dslot *a, const dslot *b)
         }
         return false;
     }
+    /* a date without its day ("January", "late January", "in 2011") is too vague to
+     * contradict another: news recalls earlier events of the same kind with such dates */
+    if (a->s.kind == NF_SLOT_DATE && (!a->s.day || !b->s.day))
+        return true;
     if (a->s.kind == NF_SLOT_DATE && a->s.year && b->s.year && a->s.year != b->s.year)
         return false;
-    if (a->s.kind == NF_SLOT_DATE && (a->s.hi - a->s.lo > 300 || b->s.hi - b->s.lo > 300))
-        return true;   /* a bare year agrees with any date of that year */
     double eps = 1e-9 * fmax(fabs(a->s.lo), fabs(b->s.lo));
     return !(a->s.hi + eps < b->s.lo || b->s.hi + eps < a->s.lo);
+}
+
+typedef struct keyed {
+    uint64_t key;
+    uint32_t idx;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static uint32_t ds_find(dslot *v, uint32_t i)
@@ -795,50 +947,109 @@ static nf_rc differences(cctx *x)
         qsort(v, nv, sizeof *v, cmp_dslot);
     for (size_t i = 0; i < nv; i++)
         v[i].parent = (uint32_t)i;
-    /* within each (kind, unit) group: per slot and other article, agree or differ */
+    /* within each (kind, unit) group: per slot and other article, agree or differ. The
+     * candidates of a slot are found through three sorted views of its group (same sentence
+     * cluster, same left neighbour, same right neighbour): a slot sharing none of them cannot
+     * be in the same context, so no pair of the group is looked at blindly. */
+    keyed *ks = malloc((3 * nv + 1) * sizeof *ks);
+    uint32_t *cand = malloc((3 * nv + 1) * sizeof *cand);
+    uint32_t *stamp = calloc(nv + 1, sizeof *stamp);
+    if (!ks || !cand || !stamp) {
+        free(ks), free(cand), free(stamp);
+        goto done;
+    }
+    uint32_t now = 0;
     for (size_t g0 = 0; g0 < nv;) {
         size_t g1 = g0;
         while (g1 < nv && v[g1].s.kind == v[g0].s.kind && v[g1].s.unit == v[g0].s.unit)
             g1++;
+        size_t G = g1 - g0;
+        keyed *view[3] = {ks, ks + G, ks + 2 * G};
         for (size_t i = g0; i < g1; i++) {
-            for (size_t j0 = g0; j0 < g1;) {
-                size_t j1 = j0;
-                while (j1 < g1 && v[j1].doc == v[j0].doc)
-                    j1++;
-                if (v[j0].doc == v[i].doc) {
-                    j0 = j1;
+            view[0][i - g0] = (keyed){v[i].sid, (uint32_t)i};
+            view[1][i - g0] = (keyed){v[i].left, (uint32_t)i};
+            view[2][i - g0] = (keyed){v[i].right, (uint32_t)i};
+        }
+        for (int w = 0; w < 3; w++)
+            qsort(view[w], G, sizeof *view[w], cmp_keyed);
+        for (size_t i = g0; i < g1; i++) {
+            size_t nc = 0;
+            now++;
+            uint64_t key[3] = {v[i].sid, v[i].left, v[i].right};
+            for (int w = 0; w < 3; w++) {
+                if (w && !key[w])
                     continue;
+                size_t lo = 0, hi = G;
+                while (lo < hi) {
+                    size_t mid = (lo + hi) / 2;
+                    if (view[w][mid].key < key[w])
+                        lo = mid + 1;
+                    else
+                        hi = mid;
                 }
+                for (size_t k = lo; k < G && view[w][k].key == key[w]; k++) {
+                    uint32_t j = view[w][k].idx;
+                    if (v[j].doc != v[i].doc && stamp[j] != now) {
+                        stamp[j] = now;
+                        cand[nc++] = j;
+                    }
+                }
+            }
+            if (nc > 1)
+                qsort(cand, nc, sizeof *cand, cmp_u32);   /* group order: by doc */
+            for (size_t c0 = 0; c0 < nc;) {
+                size_t c1 = c0;
+                while (c1 < nc && v[cand[c1]].doc == v[cand[c0]].doc)
+                    c1++;
                 bool agree = false;
                 size_t best = SIZE_MAX;
                 uint32_t bestov = 0;
-                for (size_t j = j0; j < j1; j++) {
+                for (size_t q = c0; q < c1; q++) {
+                    size_t j = cand[q];
+                    /* the same slot: aligned sentences; or the word right next to both values
+                     * is the same, two of the four nearest agree and the wider window shares
+                     * three ("approval rating is 80%" / "approval rating at 70 per cent"). An
+                     * office is held by different people at different times: officials are
+                     * compared only inside aligned sentences. */
                     uint32_t ov = ctx_overlap(&v[i], &v[j]);
-                    /* dates have no unit: they need more shared context than counts */
-                    uint32_t need = v[i].s.kind == NF_SLOT_DATE ? 3 : 2;
-                    bool same_ctx = v[i].sid == v[j].sid || ov >= need;
+                    bool nb = (v[i].left && v[i].left == v[j].left)
+                              || (v[i].right && v[i].right == v[j].right);
+                    bool same_ctx = v[i].sid == v[j].sid
+                                    || (v[i].s.kind != NF_SLOT_OFFICIAL && nb && ov >= 3
+                                        && near_overlap(&v[i], &v[j]) >= 2);
                     if (!same_ctx)
                         continue;
                     if (compatible(&v[i], &v[j])) {
                         agree = true;
                         break;
                     }
-                    if (best == SIZE_MAX || ov + (v[i].sid == v[j].sid ? 4u : 0u) > bestov) {
+                    uint32_t score = ov + (v[i].sid == v[j].sid ? 4u : 0u);
+                    if (best == SIZE_MAX || score > bestov) {
                         best = j;
-                        bestov = ov + (v[i].sid == v[j].sid ? 4u : 0u);
+                        bestov = score;
                     }
                 }
+                /* "25 percent on steel and 10 percent on aluminium": the other value is
+                 * explained when it agrees with another value of this same sentence (those
+                 * are next to slot i in the group's order) */
+                for (size_t k = i; !agree && best != SIZE_MAX && k-- > g0
+                                   && v[k].doc == v[i].doc && v[k].s.sent == v[i].s.sent;)
+                    agree = compatible(&v[k], &v[best]);
+                for (size_t k = i + 1; !agree && best != SIZE_MAX && k < g1
+                                       && v[k].doc == v[i].doc && v[k].s.sent == v[i].s.sent; k++)
+                    agree = compatible(&v[k], &v[best]);
                 if (!agree && best != SIZE_MAX) {
                     v[i].diff = v[best].diff = 1;
-                    uint32_t a = ds_find(v, (uint32_t)i), b = ds_find(v, (uint32_t)best);
-                    if (a != b)
-                        v[a > b ? a : b].parent = a > b ? b : a;
+                    uint32_t ra = ds_find(v, (uint32_t)i), rb = ds_find(v, (uint32_t)best);
+                    if (ra != rb)
+                        v[ra > rb ? ra : rb].parent = ra > rb ? rb : ra;
                 }
-                j0 = j1;
+                c0 = c1;
             }
         }
         g0 = g1;
     }
+    free(ks), free(cand), free(stamp);
     /* one difference per connected set of differing slots */
     for (size_t i = 0; i < nv; i++) {
         if (!v[i].diff || ds_find(v, (uint32_t)i) != i)
@@ -975,6 +1186,7 @@ done:
     free(x.skip);
     free(x.sent_base);
     free(x.uf);
+    free(x.sdoc);
     if (x.keys) {
         size_t nk = *out ? (*out)->nsrc : (x.c ? x.c->nsrc : 0);
         for (size_t i = 0; i < nk; i++)
@@ -982,9 +1194,11 @@ done:
     }
     free(x.keys);
     free(x.khash);
+    free(x.htab);
     for (size_t i = 0; i < x.npeople; i++)
         free(x.people[i]);
     free(x.people);
+    free(x.byfirst);
     nf_comparison_free(x.c);
     if (st)
         sb_stemmer_delete(st);

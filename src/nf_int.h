@@ -187,6 +187,9 @@ void  nf_rawcites_reset(nf_rawcites *rc);
 nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap);
 /* Canonical key of a name in tokens [t0, t1): folded words joined by spaces, titles dropped. */
 char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind);
+/* The same, also giving the tokens [*k0, *k1) of the name proper (titles dropped). */
+char *nf_attrib_key2(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind, uint32_t *k0,
+                     uint32_t *k1);
 
 /* quote.c: quoted material shared across the story's documents. */
 typedef struct nf_qocc {     /* one occurrence: doc, word range */
@@ -212,7 +215,8 @@ typedef struct nf_slot {
     uint32_t sent;
     double lo, hi;           /* value interval (dates: days since year 0 within a year, or
                               * absolute when the year is known) */
-    int32_t year;            /* dates: year or 0; */
+    int32_t year;            /* dates: year or 0 */
+    int32_t day;             /* dates: day of the month or 0 */
     uint64_t unit;           /* hash of the unit / role key; 0 none */
     char norm[48];
 } nf_slot;

@@ -3,24 +3,23 @@
  *
  * Key idea: compare word sequences, not strings. Each document's words are case-folded and
  * hashed (nf_cdoc), so punctuation, case and straight vs curly marks are already gone. Every
- * run of NF_QUOTE_MIN_WORDS consecutive words of every document goes into one sorted shingle
- * index. For each quoted span of each document, each of its shingles is looked up; a hit in
- * another document starts a run that is extended word by word while both sides agree and the
- * quoted span lasts. A run is found once: it starts where the previous words differ or where the
- * quote begins. The other side of a run may be quoted or not: a quote that one outlet prints in
- * marks and another verbatim without them is found the same way (an "echo").
+ * run of NF_QUOTE_MIN_WORDS consecutive words (a shingle) of every document goes into one
+ * sorted index. A shingle is a candidate when it occurs in two or more documents and at least
+ * one of them prints it inside quotation marks. Candidates that follow each other in some
+ * document are joined (union-find): a maximal chain is one shared quote. A quote that one
+ * outlet prints in marks and another verbatim without them is found the same way (an "echo":
+ * the unquoted occurrence carries the same shingles).
  *
- * Runs become occurrences (document, word range, quoted?) joined by union-find: the two ends of
- * a run, and occurrences of one document whose ranges overlap. A quote split in two by one
- * outlet ("A," he said, "B") and whole in another gives two groups, one per half — each half
- * is found in the whole. The canonical text of a group is its longest occurrence.
+ * A quote split in two by one outlet ("A," he said, "B") and whole in another gives two
+ * quotes, one per half: the shingles that straddle the cut occur in one document only, so the
+ * chain breaks there. The canonical text of a quote is its longest quoted occurrence.
  *
- * Cost: index build O(W log W) for W words in the story; each quoted shingle costs one binary
- * search plus its hits. No pairwise comparison of documents.
+ * Cost: the index sort, O(W log W) for W words in the story, then linear passes; no pairwise
+ * comparison of documents, so a quote carried by all n articles costs O(n), not O(n^2).
  *
- * Invariants: every group has occurrences in >= 2 documents, at most one per document (the
- * union of that document's ranges), at least one of them quoted; groups are ordered by the
- * first occurrence (document, then position).
+ * Invariants: every group has occurrences in >= 2 documents, at most one per document (its
+ * longest range there), at least one of them quoted; groups are ordered by the first
+ * occurrence (document, then position).
  */
 #include "nf_int.h"
 #include <stdlib.h>
@@ -52,58 +51,26 @@ static uint64_t shingle_key(const nf_cdoc *d, size_t p)
 
 typedef struct occ {
     uint32_t doc, w0, w1, quoted;
-    uint32_t parent;
+    uint32_t root;
 } occ;
 
-static uint32_t find(occ *o, uint32_t i)
+static uint32_t find(uint32_t *p, uint32_t i)
 {
-    while (o[i].parent != i) {
-        o[i].parent = o[o[i].parent].parent;
-        i = o[i].parent;
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
     }
     return i;
 }
 
-static void unite(occ *o, uint32_t a, uint32_t b)
+static void unite(uint32_t *p, uint32_t a, uint32_t b)
 {
-    a = find(o, a);
-    b = find(o, b);
-    if (a != b) {
-        if (a < b)
-            o[b].parent = a;
-        else
-            o[a].parent = b;
-    }
-}
-
-typedef struct occs {
-    occ *o; size_t n, cap;
-} occs;
-
-static nf_rc push(occs *v, uint32_t doc, uint32_t w0, uint32_t w1, uint32_t quoted)
-{
-    if (nf_grow((void **)&v->o, &v->cap, v->n + 1, sizeof *v->o))
-        return NF_ENOMEM;
-    v->o[v->n] = (occ){doc, w0, w1, quoted, (uint32_t)v->n};
-    v->n++;
-    return NF_OK;
-}
-
-/* The word range [*w0, *w1) of quote q in d. */
-static void quote_words(const nf_cdoc *d, const nf_quote *q, size_t *w0, size_t *w1)
-{
-    size_t lo = 0, hi = d->nword;
-    while (lo < hi) {
-        size_t m = (lo + hi) / 2;
-        if (d->t[d->word[m]].start < q->inner.start)
-            lo = m + 1;
-        else
-            hi = m;
-    }
-    *w0 = lo;
-    while (hi < d->nword && d->t[d->word[hi]].end <= q->inner.end)
-        hi++;
-    *w1 = hi;
+    a = find(p, a);
+    b = find(p, b);
+    if (a < b)
+        p[b] = a;
+    else if (b < a)
+        p[a] = b;
 }
 
 static bool quoted_range(const nf_cdoc *d, size_t w0, size_t w1)
@@ -122,12 +89,30 @@ static bool contentful(const nf_cdoc *d, size_t w0, size_t w1)
     return c >= 3;
 }
 
+static bool shingle_quoted(const nf_cdoc *d, size_t p)
+{
+    for (size_t i = 0; i < NF_QUOTE_MIN_WORDS; i++)
+        if (!(d->t[d->word[p + i]].flags & NF_TF_QUOTED))
+            return false;
+    return true;
+}
+
 static int cmp_occ(const void *a, const void *b)
 {
     const occ *x = a, *y = b;
+    if (x->root != y->root)
+        return x->root < y->root ? -1 : 1;
     if (x->doc != y->doc)
         return x->doc < y->doc ? -1 : 1;
     return x->w0 < y->w0 ? -1 : x->w0 > y->w0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const nf_qgroup *x = a, *y = b;
+    if (x->occ[0].doc != y->occ[0].doc)
+        return x->occ[0].doc < y->occ[0].doc ? -1 : 1;
+    return x->occ[0].w0 < y->occ[0].w0 ? -1 : x->occ[0].w0 > y->occ[0].w0;
 }
 
 void nf_qgroups_reset(nf_qgroups *q)
@@ -139,131 +124,53 @@ void nf_qgroups_reset(nf_qgroups *q)
     q->n = 0;
 }
 
-/* Runs from the quoted spans of document a into the index. */
-static nf_rc runs_from(const nf_cdoc *docs, const shingle *ix, size_t nix, uint32_t a, occs *v)
+/* Occurrences sorted by (root, doc, position) -> groups. */
+static nf_rc groups_from(const nf_cdoc *docs, occ *o, size_t no, nf_qgroups *out)
 {
-    const nf_cdoc *d = &docs[a];
-    const size_t K = NF_QUOTE_MIN_WORDS;
-    for (size_t qi = 0; qi < d->nquote; qi++) {
-        size_t q0, q1;
-        quote_words(d, &d->quote[qi], &q0, &q1);
-        for (size_t p = q0; p + K <= q1; p++) {
-            shingle key = {shingle_key(d, p), 0, 0};
-            const shingle *h = ix;
-            size_t lo = 0, hi = nix;
-            while (lo < hi) {
-                size_t m = (lo + hi) / 2;
-                if (ix[m].key < key.key)
-                    lo = m + 1;
-                else
-                    hi = m;
-            }
-            for (h = ix + lo; h < ix + nix && h->key == key.key; h++) {
-                if (h->doc == a)
-                    continue;
-                const nf_cdoc *e = &docs[h->doc];
-                size_t r = h->pos, len = 0;
-                if (p > q0 && r > 0 && wh(d, p - 1) == wh(e, r - 1))
-                    continue;   /* inside a run that started earlier */
-                while (p + len < q1 && r + len < e->nword && wh(d, p + len) == wh(e, r + len))
-                    len++;
-                if (len < K || !contentful(d, p, p + len))
-                    continue;   /* a hash collision, or only function words */
-                nf_rc rc;
-                if ((rc = push(v, a, (uint32_t)p, (uint32_t)(p + len), 1))
-                    || (rc = push(v, h->doc, (uint32_t)r, (uint32_t)(r + len),
-                                  quoted_range(e, r, r + len))))
-                    return rc;
-                unite(v->o, (uint32_t)(v->n - 2), (uint32_t)(v->n - 1));
-            }
-        }
-    }
-    return NF_OK;
-}
-
-/* Occurrences -> groups: one merged range per document, >= 2 documents, >= 1 quoted. */
-static nf_rc collect(occs *v, nf_qgroups *out)
-{
-    /* overlapping ranges of one document are the same quote */
-    uint32_t *ord = malloc((v->n + 1) * sizeof *ord);
-    if (!ord)
-        return NF_ENOMEM;
-    occ *sorted = malloc((v->n + 1) * sizeof *sorted);
-    if (!sorted) {
-        free(ord);
-        return NF_ENOMEM;
-    }
-    for (size_t i = 0; i < v->n; i++) {
-        sorted[i] = v->o[i];
-        sorted[i].parent = (uint32_t)i;    /* remember the original index */
-    }
-    qsort(sorted, v->n, sizeof *sorted, cmp_occ);
-    for (size_t i = 1; i < v->n; i++) {
-        if (sorted[i].doc != sorted[i - 1].doc)
-            continue;
-        /* overlap with any earlier range of this doc still open */
-        for (size_t j = i; j-- > 0 && sorted[j].doc == sorted[i].doc;)
-            if (sorted[j].w1 > sorted[i].w0) {
-                unite(v->o, sorted[j].parent, sorted[i].parent);
-                break;
-            }
-    }
-    nf_rc rc = NF_OK;
-    for (size_t i = 0; i < v->n; i++)
-        ord[i] = find(v->o, sorted[i].parent);
-    uint8_t *done = calloc(v->n + 1, 1);
-    if (!done)
-        rc = NF_ENOMEM;
-    /* roots in order of their first occurrence in (doc, pos) order */
-    for (size_t i = 0; i < v->n && !rc; i++) {
-        uint32_t root = ord[i];
-        if (done[root])
-            continue;
+    if (!no)
+        return NF_OK;
+    qsort(o, no, sizeof *o, cmp_occ);
+    size_t capg = 0;
+    for (size_t i = 0; i < no;) {
+        size_t j = i;
+        while (j < no && o[j].root == o[i].root)
+            j++;
         nf_qgroup g = {0};
         size_t cap = 0, nq = 0;
-        for (size_t j = i; j < v->n; j++) {
-            if (ord[j] != root)
-                continue;
-            occ *x = &sorted[j];
+        for (size_t k = i; k < j; k++) {
+            const occ *x = &o[k];
             nf_qocc *last = g.nocc ? &g.occ[g.nocc - 1] : NULL;
             if (last && last->doc == x->doc) {
-                /* keep the longest range of this document; extend when overlapping */
-                if (x->w0 < last->w1) {
-                    if (x->w1 > last->w1)
-                        last->w1 = x->w1;
-                } else if (x->w1 - x->w0 > last->w1 - last->w0) {
+                /* the longest range of this document */
+                if (x->w1 - x->w0 > last->w1 - last->w0 || (x->quoted && !last->quoted)) {
                     last->w0 = x->w0;
                     last->w1 = x->w1;
+                    last->quoted = x->quoted;
                 }
-                last->quoted |= x->quoted;
                 continue;
             }
             if (nf_grow((void **)&g.occ, &cap, g.nocc + 1, sizeof *g.occ)) {
-                rc = NF_ENOMEM;
-                break;
+                free(g.occ);
+                return NF_ENOMEM;
             }
             g.occ[g.nocc++] = (nf_qocc){x->doc, x->w0, x->w1, x->quoted};
         }
         for (size_t k = 0; k < g.nocc; k++)
             nq += g.occ[k].quoted != 0;
-        if (!rc && g.nocc >= 2 && nq >= 1) {
-            nf_qgroup *ng = realloc(out->g, (out->n + 1) * sizeof *ng);
-            if (!ng) {
-                rc = NF_ENOMEM;
+        if (g.nocc >= 2 && nq >= 1 && contentful(&docs[g.occ[0].doc], g.occ[0].w0, g.occ[0].w1)) {
+            if (nf_grow((void **)&out->g, &capg, out->n + 1, sizeof *out->g)) {
                 free(g.occ);
-                break;
+                return NF_ENOMEM;
             }
-            out->g = ng;
             out->g[out->n++] = g;
         } else {
             free(g.occ);
         }
-        done[root] = 1;
+        i = j;
     }
-    free(done);
-    free(ord);
-    free(sorted);
-    return rc;
+    if (out->n)
+        qsort(out->g, out->n, sizeof *out->g, cmp_group);
+    return NF_OK;
 }
 
 nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgroups *out)
@@ -272,34 +179,78 @@ nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgr
     size_t total = 0;
     out->g = NULL;
     out->n = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t *base = calloc(n + 1, sizeof *base);     /* first shingle id of each doc */
+    if (!base)
+        return NF_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        base[i] = total;
         if (!(skip && skip[i]) && docs[i].nword >= K)
             total += docs[i].nword - K + 1;
+    }
+    base[n] = total;
     shingle *ix = malloc((total + 1) * sizeof *ix);
-    occs v = {0};
+    uint32_t *cid = malloc((total + 1) * sizeof *cid);    /* shingle id -> candidate or none */
+    uint32_t *uf = malloc((total + 1) * sizeof *uf);
+    occ *o = NULL;
+    size_t no = 0, capo = 0;
     nf_rc rc = NF_ENOMEM;
-    if (!ix)
+    if (!ix || !cid || !uf)
         goto done;
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((skip && skip[i]) || docs[i].nword < K)
-            continue;
-        for (size_t p = 0; p + K <= docs[i].nword; p++)
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; base[i] + p < base[i + 1]; p++)
             ix[m++] = (shingle){shingle_key(&docs[i], p), (uint32_t)i, (uint32_t)p};
-    }
     qsort(ix, m, sizeof *ix, cmp_shingle);
-    for (size_t a = 0; a < n; a++) {
-        if (skip && skip[a])
-            continue;
-        if ((rc = runs_from(docs, ix, m, (uint32_t)a, &v)))
-            goto done;
+    /* candidates: a hash in >= 2 documents, quoted in one at least; all its positions share
+     * one union-find id (the first position's shingle id) */
+    for (size_t i = 0; i < m; i++)
+        cid[base[ix[i].doc] + ix[i].pos] = UINT32_MAX;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        bool quoted = false, two = false;
+        while (j < m && ix[j].key == ix[i].key) {
+            quoted |= shingle_quoted(&docs[ix[j].doc], ix[j].pos);
+            two |= ix[j].doc != ix[i].doc;
+            j++;
+        }
+        if (quoted && two) {
+            uint32_t id = (uint32_t)(base[ix[i].doc] + ix[i].pos);
+            for (size_t k = i; k < j; k++)
+                cid[base[ix[k].doc] + ix[k].pos] = id;
+        }
+        i = j;
     }
-    rc = collect(&v, out);
-    if (rc)
-        goto done;
+    for (size_t i = 0; i < total; i++)
+        uf[i] = (uint32_t)i;
+    /* chains: candidates that follow each other in a document are one quote */
+    for (size_t d = 0; d < n; d++)
+        for (size_t s = base[d]; s + 1 < base[d + 1]; s++)
+            if (cid[s] != UINT32_MAX && cid[s + 1] != UINT32_MAX)
+                unite(uf, cid[s], cid[s + 1]);
+    /* occurrences: maximal runs of candidates in each document */
+    for (size_t d = 0; d < n; d++)
+        for (size_t s = base[d]; s < base[d + 1];) {
+            if (cid[s] == UINT32_MAX) {
+                s++;
+                continue;
+            }
+            size_t e = s;
+            while (e < base[d + 1] && cid[e] != UINT32_MAX)
+                e++;
+            uint32_t w0 = (uint32_t)(s - base[d]), w1 = (uint32_t)(e - base[d] - 1 + K);
+            if (nf_grow((void **)&o, &capo, no + 1, sizeof *o))
+                goto done;
+            o[no++] = (occ){(uint32_t)d, w0, w1, quoted_range(&docs[d], w0, w1),
+                            find(uf, cid[s])};
+            s = e;
+        }
+    rc = groups_from(docs, o, no, out);
 done:
+    free(base);
     free(ix);
-    free(v.o);
+    free(cid);
+    free(uf);
+    free(o);
     if (rc)
         nf_qgroups_reset(out);
     return rc;

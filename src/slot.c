@@ -15,6 +15,7 @@
  */
 #include "nf_int.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 
@@ -31,6 +32,51 @@ static const char *const ROLEWORDS[] = {"spokesman", "spokeswoman", "spokesperso
     "premier", "chancellor", "attorney", "sheriff", "commander", "head", NULL};
 
 static bool lw_is(const nf_cdoc *d, size_t i, const char *w) { return !strcmp(d->t[i].lw, w); }
+
+/* Months, number words and role words by hash (the folded word's nf_hash_str): one probe per
+ * token instead of a strcmp per list entry. value: month 1-12 | (number word + 1) << 8 |
+ * role << 16. */
+#define WORD_SLOTS 512
+static struct { uint64_t h; uint32_t v; } words[WORD_SLOTS];
+static pthread_once_t words_once = PTHREAD_ONCE_INIT;
+
+static void words_put(const char *w, uint32_t v)
+{
+    uint64_t h = nf_hash_str(w, strlen(w));
+    size_t k = h & (WORD_SLOTS - 1);
+    while (words[k].v && words[k].h != h)
+        k = (k + 1) & (WORD_SLOTS - 1);
+    words[k].h = h;
+    words[k].v |= v;
+}
+
+static void words_build(void)
+{
+    for (uint32_t m = 0; m < 12; m++) {
+        words_put(MONTHS[m], m + 1);
+        if (m != 4)
+            words_put(MON3[m], m + 1);
+        char dot[8];
+        snprintf(dot, sizeof dot, "%s.", MON3[m]);
+        words_put(dot, m + 1);
+    }
+    words_put("sept", 9);
+    words_put("sept.", 9);
+    for (uint32_t k = 0; k < NF_ARRAY_LEN(NUMWORDS); k++)
+        words_put(NUMWORDS[k], (k + 1) << 8);
+    for (const char *const *w = ROLEWORDS; *w; w++)
+        words_put(*w, 1u << 16);
+}
+
+static uint32_t word_class(const nf_cdoc *d, size_t i)
+{
+    pthread_once(&words_once, words_build);
+    uint64_t h = d->t[i].h;
+    for (size_t k = h & (WORD_SLOTS - 1); words[k].v; k = (k + 1) & (WORD_SLOTS - 1))
+        if (words[k].h == h)
+            return words[k].v;
+    return 0;
+}
 static bool is_w(const nf_cdoc *d, size_t i) { return d->t[i].flags & NF_CT_WORD; }
 static bool capw(const nf_cdoc *d, size_t i)
 {
@@ -38,16 +84,16 @@ static bool capw(const nf_cdoc *d, size_t i)
     return d->t[i].kind == NF_TOK_WORD && ((d->t[i].flags & NF_TF_CAP) || (c >= 'A' && c <= 'Z'));
 }
 
+static bool punct_is_dot(const nf_cdoc *d, size_t i)
+{
+    return d->t[i].kind == NF_TOK_PUNCT && !strcmp(d->t[i].lw, ".");
+}
+
 static int month_of(const nf_cdoc *d, size_t i)
 {
     if (!is_w(d, i))
         return 0;
-    for (int m = 0; m < 12; m++)
-        if (lw_is(d, i, MONTHS[m]) || (lw_is(d, i, MON3[m]) && m != 4))
-            return m + 1;
-    if (lw_is(d, i, "sept"))
-        return 9;
-    return 0;
+    return (int)(word_class(d, i) & 0xff);
 }
 
 /* numeric value of token i: digits with separators, or a number word; NAN when none */
@@ -62,13 +108,14 @@ static double num_of(const nf_cdoc *d, size_t i)
         buf[k] = 0;
         char *end;
         double v = strtod(buf, &end);
-        return end != buf && (*end == 0 || !strcmp(end, "th") || !strcmp(end, "st")
+        return end != buf && (*end == 0 || !strcmp(end, "%") || !strcmp(end, "th") || !strcmp(end, "st")
                               || !strcmp(end, "nd") || !strcmp(end, "rd")) ? v : NAN;
     }
-    if (is_w(d, i))
-        for (size_t k = 0; k < NF_ARRAY_LEN(NUMWORDS); k++)
-            if (lw_is(d, i, NUMWORDS[k]))
-                return (double)k;
+    if (is_w(d, i)) {
+        uint32_t v = (word_class(d, i) >> 8) & 0xff;
+        if (v)
+            return (double)(v - 1);
+    }
     return NAN;
 }
 
@@ -139,6 +186,8 @@ static size_t date_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slot *s
         /* "may" is a month only next to a number */
         if (m == 5 && !(z < e && !isnan(num_of(d, z))) && !(i > b && !isnan(num_of(d, i - 1))))
             return 0;
+        if (z < e && punct_is_dot(d, z) && z + 1 < e && d->t[z + 1].kind == NF_TOK_NUM)
+            z++;     /* "Feb . 8" */
         if (z < e && d->t[z].kind == NF_TOK_NUM) {
             double v = num_of(d, z);
             if (v >= 1 && v <= 31) {
@@ -179,6 +228,7 @@ static size_t date_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slot *s
         }
         s->year = isnan(year) ? 0 : (int32_t)year;
         s->t1 = (uint32_t)z;
+        s->day = isnan(day) ? 0 : (int32_t)day;
         if (s->year)
             snprintf(s->norm, sizeof s->norm, "%04d-%02d-%02d", s->year, m, isnan(day) ? 0 : (int)day);
         else
@@ -201,10 +251,7 @@ static size_t date_at(const nf_cdoc *d, size_t b, size_t e, size_t i, nf_slot *s
 
 static bool role_word(const nf_cdoc *d, size_t i)
 {
-    for (const char *const *w = ROLEWORDS; *w; w++)
-        if (lw_is(d, i, *w))
-            return true;
-    return false;
+    return (word_class(d, i) >> 16) & 1;
 }
 
 /* "Kremlin spokesman Dmitry Peskov", "Health Minister Jane Doe", "Secretary of State Mike
@@ -298,10 +345,13 @@ nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *
         bool cur = i > b && d->t[i - 1].kind == NF_TOK_PUNCT && (d->t[i - 1].lw[0] == '$'
                    || !strncmp(d->t[i - 1].lw, "\xe2\x82\xac", 3) || !strncmp(d->t[i - 1].lw, "\xc2\xa3", 2));
         s.t0 = (uint32_t)(cur ? i - 1 : i);
-        if (j < e && (d->t[j].lw[0] == '%' || lw_is(d, j, "percent") || lw_is(d, j, "pct")
-                      || (lw_is(d, j, "per") && j + 1 < e && lw_is(d, j + 1, "cent")))) {
+        bool glued = d->t[i].kind == NF_TOK_NUM && d->t[i].len > 1
+                     && d->t[i].lw[d->t[i].len - 1] == '%';     /* "80%" as one token */
+        if (glued || (j < e && (d->t[j].lw[0] == '%' || lw_is(d, j, "percent") || lw_is(d, j, "pct")
+                      || (lw_is(d, j, "per") && j + 1 < e && lw_is(d, j + 1, "cent"))))) {
             s.kind = NF_SLOT_PERCENT;
-            j += lw_is(d, j, "per") ? 2 : 1;
+            if (!glued)
+                j += lw_is(d, j, "per") ? 2 : 1;
             s.unit = nf_hash_str("%", 1);
             snprintf(s.norm, sizeof s.norm, "%s%g%%", q == 1 ? ">=" : q == -1 ? "<=" : q == 2 ? "~" : "", v);
         } else if (cur || (j < e && (lw_is(d, j, "dollars") || lw_is(d, j, "euros")
@@ -325,7 +375,11 @@ nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *
                 u++;    /* "three rebel towns": the noun is the last of a short run */
             if (j < e && is_w(d, j) && d->t[j].kind == NF_TOK_WORD && !(d->t[j].flags & NF_CT_STOP)
                 && !capw(d, j)) {
-                s.unit = d->t[u].stem;
+                /* the whole counted phrase: "three ballistic missiles" is not "23 missiles" */
+                s.unit = d->t[j].stem;
+                for (size_t k = j + 1; k <= u; k++)
+                    s.unit = (s.unit * 0x100000001b3ull) ^ d->t[k].stem;
+                s.unit |= 1;
                 if (u == j)
                     j++;
                 else

@@ -13,6 +13,7 @@ static struct sb_stemmer *st;
 static size_t groups(const char *const *texts, size_t n, const uint8_t *skip, nf_qgroups *g)
 {
     nf_cdoc d[8];
+    memset(d, 0, sizeof d);
     for (size_t i = 0; i < n; i++)
         if (nf_cdoc_build(&d[i], texts[i], strlen(texts[i]), st) != NF_OK)
             return 999;
