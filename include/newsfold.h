@@ -585,7 +585,7 @@ typedef struct nf_stored {
 
 typedef int (*nf_stored_fn)(const nf_stored *st, void *ctx);   /* non-zero stops */
 
-/* Every article in arrival order: publication time (undated last), then insertion order. */
+/* Every article in arrival order: publication time (undated first, as fold), then insertion. */
 nf_rc nf_store_each_article(nf_store *s, nf_stored_fn fn, void *ctx);
 /* The members of one story in arrival order; NF_ENOTFOUND when the story does not exist. */
 nf_rc nf_store_story_members(nf_store *s, int64_t story, nf_stored_fn fn, void *ctx);

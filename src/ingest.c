@@ -13,91 +13,78 @@
  * an assignment is written only when it differs from the stored one, so a rerun over unchanged
  * input writes nothing.
  *
- * The story folder: until the `fold` module is merged, the folder here is the exact-copy rule
- * only (an article whose text is byte-identical to an earlier one is its copy and joins its
- * story; every other article starts a story). folder_* below is the one place that changes.
+ * The folder is dedup (nf_dedup, online: copies) feeding fold (nf_folder: stories), then the
+ * refinement pass, exactly as `newsfold fold` does; folder_* below is the only place that knows.
+ * Online ingest skips the refinement (it is a batch step): a later `fold --db` applies it.
  */
 #include "nf_int.h"
 #include <stdlib.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
-/* ---- the folder (stand-in: exact copies only) ---- */
-
-typedef struct fold_entry {
-    uint64_t hash;
-    int64_t story;
-    char *id;
-} fold_entry;
+/* ---- the folder: copies from dedup (nf_dedup, online), stories from fold (nf_folder) ----
+ * Both see every article in arrival order, so index i is the same article in each; ids[i]
+ * names it. Story ids are the folder's (sequence number of the story's first article) + 1. */
 
 typedef struct folder {
-    fold_entry *e;           /* open addressing on hash; capacity a power of two */
+    nf_folder *f;
+    nf_dedup *d;
+    char **ids;
     size_t n, cap;
-    int64_t next_story;
+    int64_t floor;           /* new story ids are at least this (folder_reserve) */
 } folder;
 
 static void folder_free(folder *f)
 {
-    for (size_t i = 0; i < f->cap; i++)
-        free(f->e[i].id);
-    free(f->e);
+    nf_folder_free(f->f);
+    nf_dedup_free(f->d);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->ids[i]);
+    free(f->ids);
     memset(f, 0, sizeof *f);
-}
-
-static nf_rc folder_grow(folder *f)
-{
-    size_t ncap = f->cap ? f->cap * 2 : 1024;
-    fold_entry *ne = calloc(ncap, sizeof *ne);
-    if (!ne)
-        return NF_ENOMEM;
-    for (size_t i = 0; i < f->cap; i++) {
-        if (!f->e[i].id)
-            continue;
-        size_t j = f->e[i].hash & (ncap - 1);
-        while (ne[j].id)
-            j = (j + 1) & (ncap - 1);
-        ne[j] = f->e[i];
-    }
-    free(f->e);
-    f->e = ne;
-    f->cap = ncap;
-    return NF_OK;
 }
 
 static size_t folder_stories(const folder *f)
 {
-    return (size_t)f->next_story;
+    return f->f ? (size_t)nf_folder_stories(f->f) : 0;
 }
 
-/* New stories get ids >= next (ids the store already shows are never reused). */
 static void folder_reserve(folder *f, int64_t next)
 {
-    if (next - 1 > f->next_story)
-        f->next_story = next - 1;
+    f->floor = next;    /* the folder's ids are deterministic: nothing to reserve */
 }
 
-/* Add one article in arrival order: its story and, when it copies an earlier one, that id. */
+/* After the online pass: merge close stories (nf_folder_refine), as `newsfold fold` does. */
+static nf_rc folder_refine(folder *f)
+{
+    return f->f ? nf_folder_refine(f->f, NULL) : NF_OK;
+}
+
+/* The story of the i-th article added (may change through folder_refine). */
+static int64_t folder_story(folder *f, size_t i)
+{
+    return (int64_t)nf_folder_story(f->f, i) + 1;
+}
+
 static nf_rc folder_add(folder *f, const nf_article *a, int64_t *story, const char **copy_of)
 {
-    if ((f->n + 1) * 2 > f->cap && folder_grow(f))
+    nf_rc rc = NF_OK;
+    if (!f->f && (rc = nf_folder_new(&f->f, NULL)))
+        return rc;
+    if (!f->d && (rc = nf_dedup_new(&f->d, NULL)))
+        return rc;
+    if ((rc = nf_grow((void **)&f->ids, &f->cap, f->n + 1, sizeof *f->ids)))
+        return rc;
+    nf_copy cp;
+    if ((rc = nf_dedup_add(f->d, a->text, a->text_len, &cp)))
+        return rc;
+    nf_fold_result r;
+    if ((rc = nf_folder_add(f->f, a, cp.copy_of, &r)))
+        return rc;
+    if (!(f->ids[f->n] = strdup(a->id)))
         return NF_ENOMEM;
-    uint64_t h = XXH3_64bits(a->text, a->text_len);
-    size_t j = h & (f->cap - 1);
-    for (; f->e[j].id; j = (j + 1) & (f->cap - 1)) {
-        if (f->e[j].hash == h) {
-            *story = f->e[j].story;
-            *copy_of = f->e[j].id;
-            return NF_OK;
-        }
-    }
-    f->e[j].id = strdup(a->id);
-    if (!f->e[j].id)
-        return NF_ENOMEM;
-    f->e[j].hash = h;
-    f->e[j].story = ++f->next_story;
     f->n++;
-    *story = f->e[j].story;
-    *copy_of = NULL;
+    *story = (int64_t)r.story + 1;
+    (void)f->floor;
+    *copy_of = cp.copy_of >= 0 && (size_t)cp.copy_of < f->n ? f->ids[cp.copy_of] : NULL;
     return NF_OK;
 }
 
@@ -113,7 +100,7 @@ typedef struct assign {
 typedef struct refold_ctx {
     folder f;
     size_t fed;
-    assign *as;
+    assign *as;              /* every article, in arrival order (= folder order) */
     size_t n, cap;
     nf_rc rc;
 } refold_ctx;
@@ -126,10 +113,6 @@ static int refold_one(const nf_stored *st, void *vctx)
     if ((c->rc = folder_add(&c->f, st->a, &story, &copy_of)))
         return 1;
     c->fed++;
-    int copy_changed = (copy_of == NULL) != (st->copy_of == NULL) ||
-                       (copy_of && strcmp(copy_of, st->copy_of));
-    if (story == st->story && !copy_changed)
-        return 0;
     if ((c->rc = nf_grow((void **)&c->as, &c->cap, c->n + 1, sizeof *c->as)))
         return 1;
     assign *x = &c->as[c->n++];
@@ -138,7 +121,8 @@ static int refold_one(const nf_stored *st, void *vctx)
     x->copy_of = copy_of ? strdup(copy_of) : NULL;
     x->story = story;
     x->old_story = st->story;
-    x->copy_changed = copy_changed;
+    x->copy_changed = (copy_of == NULL) != (st->copy_of == NULL) ||
+                      (copy_of && strcmp(copy_of, st->copy_of));
     if (!x->id || (copy_of && !x->copy_of))
         c->rc = NF_ENOMEM;
     return c->rc != NF_OK;
@@ -152,6 +136,20 @@ nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats)
     nf_rc rc = nf_store_each_article(s, refold_one, &c);
     if (!rc)
         rc = c.rc;
+    if (!rc)
+        rc = folder_refine(&c.f);
+    size_t nch = 0;    /* keep only the assignments that changed, in order */
+    for (size_t i = 0; !rc && i < c.n; i++) {
+        c.as[i].story = folder_story(&c.f, i);
+        if (c.as[i].story == c.as[i].old_story && !c.as[i].copy_changed) {
+            free(c.as[i].id);
+            free(c.as[i].copy_of);
+            continue;
+        }
+        c.as[nch++] = c.as[i];
+    }
+    if (!rc)
+        c.n = nch;
     size_t written = 0;
     int64_t *touched = NULL;
     size_t ntouched = 0, captouched = 0;

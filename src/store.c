@@ -12,7 +12,8 @@
  *   - stories.size = count(members of the story); a story with no members has no row.
  *   - The headline is the title of the earliest independent titled member, else the first line
  *     (at most 120 characters) of the earliest independent member's text.
- *   - Arrival order is (time, undated last; then seq), seq being the insertion number.
+ *   - Arrival order is (time, undated first; then seq), seq being the insertion number — the
+ *     order `newsfold fold` folds in.
  *   - Schema version is PRAGMA user_version (NF_STORE_SCHEMA), the file is marked by PRAGMA
  *     application_id (NF_STORE_APP_ID); anything else is refused with a readable reason.
  * Layout and meaning of every column: docs/store.md.
@@ -36,7 +37,7 @@ enum {
                  "coalesce(m.story, -1), c.copy_of, coalesce(c.similarity, 0) "
 #define ART_FROM "FROM articles a LEFT JOIN members m ON m.article = a.id " \
                  "LEFT JOIN copies c ON c.article = a.id "
-#define ARRIVAL  "a.time IS NULL, a.time, a.seq"
+#define ARRIVAL  "a.time IS NOT NULL, a.time, a.seq"
 
 static const char *const SQL[Q_COUNT] = {
     [Q_GET_HASH] = "SELECT seq, text_hash, outlet IS ?2, url IS ?3, title IS ?4, time IS ?5 "
@@ -70,7 +71,7 @@ static const char *const SQL[Q_COUNT] = {
         " trim(substr(substr(a2.text, 1, instr(a2.text || char(10), char(10)) - 1), 1, 120)) END "
         " FROM members m2 JOIN articles a2 ON a2.id = m2.article "
         " LEFT JOIN copies c2 ON c2.article = a2.id WHERE m2.story = ?1 "
-        " ORDER BY coalesce(a2.title, '') = '', c2.article IS NOT NULL, a2.time IS NULL, a2.time, "
+        " ORDER BY coalesce(a2.title, '') = '', c2.article IS NOT NULL, a2.time IS NOT NULL, a2.time, "
         " a2.seq LIMIT 1) "
         "FROM members m JOIN articles a ON a.id = m.article "
         "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1 HAVING count(*) > 0",
@@ -99,7 +100,7 @@ static const char SCHEMA[] =
     "  text_hash TEXT NOT NULL,\n"
     "  revisions INTEGER NOT NULL DEFAULT 0,\n"
     "  stored_at TEXT NOT NULL);\n"
-    "CREATE INDEX articles_arrival ON articles(time IS NULL, time, seq);\n"
+    "CREATE INDEX articles_arrival ON articles(time IS NOT NULL, time, seq);\n"
     "CREATE TABLE members(\n"
     "  article TEXT PRIMARY KEY REFERENCES articles(id),\n"
     "  story INTEGER NOT NULL) WITHOUT ROWID;\n"

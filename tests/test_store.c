@@ -121,8 +121,8 @@ static void test_roundtrip(void)
     memset(&sn, 0, sizeof sn);
     CHECK_EQ_INT(nf_store_each_article(s, collect, &sn), NF_OK);
     CHECK_EQ_INT(sn.n, 2);
-    CHECK_EQ_STR(sn.ids[0], "a1");     /* undated last, though stored later */
-    CHECK_EQ_STR(sn.ids[1], "a0");
+    CHECK_EQ_STR(sn.ids[0], "a0");     /* undated first (as fold), though stored later */
+    CHECK_EQ_STR(sn.ids[1], "a1");
     nf_store_close(s);
 }
 
