@@ -66,7 +66,8 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     for (size_t i = 0; i < c->n; i++)
         c->order[i] = i;
     order_ctx = c;
-    qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
+    if (c->n)
+        qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
     if ((rc = nf_folder_new(&f, o)))
         return rc;
     for (size_t k = 0; k < c->n; k++) {

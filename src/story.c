@@ -231,7 +231,8 @@ static nf_rc vec_add(nf_folder *f, nf_tw **v, uint32_t *n, uint32_t *capv, const
     if ((rc = nf_grow((void **)v, &c, k, sizeof **v)))
         return rc;
     *capv = (uint32_t)c;
-    memcpy(*v, out, k * sizeof *out);
+    if (k)
+        memcpy(*v, out, k * sizeof *out);
     *n = (uint32_t)k;
     return NF_OK;
 }
@@ -329,11 +330,14 @@ static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, 
     size_t n = nt + ne;
     if (nf_grow((void **)&f->qk, &f->capqk, n + 1, sizeof *f->qk))
         return 0;
-    memcpy(f->qk, t, nt * sizeof *t);
-    memcpy(f->qk + nt, e, ne * sizeof *e);
+    if (nt)
+        memcpy(f->qk, t, nt * sizeof *t);
+    if (ne)
+        memcpy(f->qk + nt, e, ne * sizeof *e);
     if (n > k && k > 0)
         n = prune(f, f->qk, n, k);
-    qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
+    if (n)
+        qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
     return NF_MIN(k, n);
 }
 
