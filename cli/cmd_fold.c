@@ -39,6 +39,7 @@ void cli_articles_free(cli_articles *c)
     free(c->a);
     free(c->order);
     free(c->story);
+    nf_folder_free(c->folder);
     memset(c, 0, sizeof *c);
 }
 
@@ -57,6 +58,8 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
 {
     nf_rc rc = NF_ENOMEM;
     nf_folder *f = NULL;
+    nf_folder_free(c->folder);
+    c->folder = NULL;
     free(c->order);
     free(c->story);
     c->order = malloc((c->n + 1) * sizeof *c->order);
@@ -85,7 +88,10 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     c->nstories = nf_folder_stories(f);
     c->memory = nf_folder_memory(f);
 done:
-    nf_folder_free(f);
+    if (rc)
+        nf_folder_free(f);
+    else
+        c->folder = f;   /* kept: evidence strings point into it */
     return rc;
 }
 
