@@ -8,7 +8,7 @@ if ! "$NF" fold --help >/dev/null 2>&1; then
     echo "store_sigkill: SKIP: this build has no fold verb"; finish store_sigkill; exit $?
 fi
 command -v sqlite3 >/dev/null || { echo "store_sigkill: sqlite3 missing (make deps)"; echo "store_sigkill: 0 passed, 1 failed"; exit 1; }
-for k in $(seq 1 20); do
+for k in $(seq 1 5); do
     sed "s/\"id\": *\"\([^\"]*\)\"/\"id\": \"\1-k$k\"/" "$SHARED"/data/*.jsonl
 done > "$TMP/big.jsonl"
 N=$(wc -l < "$TMP/big.jsonl")
