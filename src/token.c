@@ -301,6 +301,25 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t)
         }
         int kind = NF_TOK_PUNCT, flags = 0;
         size_t e;
+        if (wtab[s[i]]) {
+            /* fast path: an ASCII word or number that no joiner, %, or non-ASCII letter
+             * continues is complete after its alphanumeric run */
+            bool letters = false;
+            e = alnum_run(s, n, i, &letters);
+            int ec = e < n ? cls[s[e]] : C_SP;
+            bool joins = (ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) &&
+                         e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
+            if (ec == C_SP || ec == C_NL || ec == C_PUN ||
+                ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins)) {
+                int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
+                flags = (c == C_UP ? NF_TF_CAP : 0) | (aux ? NF_TF_PARA : 0);
+                if ((rc = push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux)))
+                    return rc;
+                nl = 0;
+                i = e;
+                continue;
+            }
+        }
         if (is_alnum(c) || (c == C_APOS && (i == 0 || !is_alnum(cls[s[i - 1]])) &&
                             clitic_at(s, n, i, s[i] == '\'' ? 1 : 3))) {
             e = scan_word(s, n, i, &kind);
