@@ -958,6 +958,10 @@ static void scale(const char *path, uint32_t threads)
     printf("  index %.0f bytes/article (+ %zu bytes/article/thread transient while banding), "
            "peak RSS %.1f MB\n",
            n ? (double)st.index_bytes / n : 0, 2 * sizeof(nf_lsh_item), ru.ru_maxrss / 1024.0);
+    double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+                 ru.ru_stime.tv_usec * 1e-6;
+    printf("  CPU time %.2f s (%.1f MB/s of JSONL per CPU-second; wall-clock figures depend on "
+           "what else runs)\n", cpu, file_bytes / 1e6 / cpu);
     nf_dedup_free(d);
     for (size_t i = 0; i < CHUNK; i++)
         free(lines[i]);
