@@ -830,6 +830,10 @@ static int next_line(nf_reader *r, const char **lp, size_t *ln)
             r->pos += *ln + 1;
             r->scan = 0;
             r->lineno++;
+            if (*ln > r->o.max_record) {     /* whole line already here, still too long */
+                r->toolong = *ln;
+                return LINE_LONG;
+            }
             return LINE_OK;
         }
         r->scan = have;
