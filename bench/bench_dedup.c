@@ -455,6 +455,8 @@ static void bench_synd(int online)
     o.threads = 2;
     if (getenv("BENCH_THRESHOLD"))
         o.threshold = atof(getenv("BENCH_THRESHOLD"));
+    if (getenv("BENCH_LINK_ANY"))
+        o.link = NF_LINK_ANY;
     if (getenv("BENCH_BINS"))
         o.sketch.bins = (uint32_t)atoi(getenv("BENCH_BINS"));
     nf_dedup *d;
@@ -487,9 +489,10 @@ static void bench_synd(int online)
     nf_dedup_get_stats(d, &st);
     printf("synd (%s%s): %zu originals (ECB+ dev, NewsWCL50, seeds), %zu copied x %d kinds, "
            "pool %zu; K=%u shingle=%u threshold=%.2f containment=%.2f bands=%u rows=%u; "
-           "%.3f s, candidates %llu, verified %llu\n",
+           "link %s; %.3f s, candidates %llu, verified %llu\n",
            online ? "one at a time" : "batch", raw ? ", raw text" : ", nf_clean first", norig, made, E_NKINDS, n, o.sketch.bins,
-           o.sketch.shingle, o.threshold, o.containment, o.bands, o.rows, dt,
+           o.sketch.shingle, o.threshold, o.containment, o.bands, o.rows,
+           o.link == NF_LINK_ANY ? "any" : "rep", dt,
            (unsigned long long)st.candidates, (unsigned long long)st.verified);
 
     /* true shingle sets */
