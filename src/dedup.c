@@ -12,9 +12,11 @@
  *
  * Batch: exact groups first (sort by exact hash), then only one member per exact group enters
  * the bands; bands run in parallel threads, each over its own sorted (key, doc) array; verified
- * pairs go to per-thread edge lists; union-find joins them with the smaller index as root.
- * Connected components do not depend on edge order, so the result does not depend on the
- * thread count. Band runs longer than max_bucket are chained (each member against the run's
+ * pairs go to per-thread edge lists; the edges are sorted and joined in (a, b) order by
+ * union-find with the smaller index as root, so the result does not depend on the thread count.
+ * With NF_LINK_REP (default) two clusters of several articles merge only when their
+ * representatives are copies too, so one borderline pair does not chain two families of
+ * reprints together; a single article joins through any verified pair. Band runs longer than max_bucket are chained (each member against the run's
  * first and against its predecessor), bounding work per run to linear.
  *
  * One at a time: an open-addressing table maps (band, key) and the exact hash to the first
@@ -84,6 +86,8 @@ static nf_rc fill_opts(nf_dedup_opts *o, double *jmin)
         o->min_kept = 0.5;
     if (o->threads == 0)
         o->threads = 1;
+    if (o->link != NF_LINK_REP && o->link != NF_LINK_ANY)
+        return NF_EINVAL;
     if (o->max_bucket == 0)
         o->max_bucket = 16;
     if (!(o->threshold > 0 && o->threshold <= 1) || !(o->containment > 0 && o->containment <= 1) ||
@@ -339,7 +343,7 @@ nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
         slot *s = tab_find(d, d->info[i].exact[0], EXACT_TAG);
         if (s->tag && d->info[s->doc].exact[1] == d->info[i].exact[1])
             best = d->rep[s->doc];
-        for (uint32_t b = 0; b < d->o.bands && best == i; b++) {
+        for (uint32_t b = 0; b < d->o.bands; b++) {     /* smallest verified representative */
             s = tab_find(d, nf_lsh_band_key(sig, b, d->o.rows), b + 1);
             if (!s->tag || d->rep[s->doc] >= best)
                 continue;
@@ -541,11 +545,64 @@ done:
     return rc;
 }
 
+/* Join verified pairs in (a, b) order, so the result is the same for any thread count. With
+ * NF_LINK_REP a single article joins a cluster through any verified pair (a reprint of a reprint
+ * is found), but two clusters of several articles merge only when their representatives are
+ * copies too: a borderline pair between members of two families (rewrites of one wire story,
+ * each with its reprints) does not chain the families together. */
+static nf_rc join_edges(nf_dedup *d, job *jobs)
+{
+    size_t ne = 0;
+    for (uint32_t t = 0; t < d->o.threads; t++)
+        ne += jobs[t].ne;
+    nf_lsh_item *a = malloc((ne ? ne : 1) * sizeof *a), *tmp = malloc((ne ? ne : 1) * sizeof *tmp);
+    nf_rc rc = NF_ENOMEM;
+    if (!a || !tmp)
+        goto done;
+    size_t m = 0;
+    for (uint32_t t = 0; t < d->o.threads; t++)
+        for (size_t k = 0; k < jobs[t].ne; k++)
+            a[m++] = (nf_lsh_item){(uint64_t)jobs[t].e[k].a << 32 | jobs[t].e[k].b, 0, 0};
+    if ((rc = nf_lsh_sort(a, tmp, m)))
+        goto done;
+    bool check = d->o.link == NF_LINK_REP;
+    uint32_t *size = malloc(d->n * sizeof *size);      /* members, valid at roots */
+    if (!size)
+        goto done;
+    for (uint32_t i = 0; i < d->n; i++)
+        size[i] = 1;
+    for (uint32_t i = 0; i < d->n; i++)
+        if (d->rep[i] != i)
+            size[find(d->rep, i)]++;
+    for (size_t k = 0; k < m; k++) {
+        if (k && a[k].key == a[k - 1].key)
+            continue;
+        d->st.verified++;
+        uint32_t x = find(d->rep, (uint32_t)(a[k].key >> 32)), y = find(d->rep, (uint32_t)a[k].key);
+        if (x == y)
+            continue;
+        if (!check || size[x] == 1 || size[y] == 1 || judge(d, x, y).kind != NF_COPY_NONE) {
+            unite(d->rep, x, y);
+            uint32_t r = x < y ? x : y;
+            size[r] = size[x] + size[y];
+        }
+    }
+    free(size);
+done:
+    free(a);
+    free(tmp);
+    return rc;
+}
+
 nf_rc nf_dedup_finish(nf_dedup *d)
 {
     if (d->mode == MODE_ONLINE || d->finished)
         return NF_EINVAL;
     d->mode = MODE_BATCH;
+    if (d->n == 0) {
+        d->finished = true;
+        return NF_OK;
+    }
     for (uint32_t i = 0; i < d->n; i++)
         d->rep[i] = i;
     nf_rc rc = exact_pass(d);
@@ -558,12 +615,12 @@ nf_rc nf_dedup_finish(nf_dedup *d)
     for (uint32_t t = 0; t < d->o.threads; t++) {
         if (!rc && jobs[t].rc)
             rc = jobs[t].rc;
-        for (size_t k = 0; k < jobs[t].ne; k++)
-            unite(d->rep, jobs[t].e[k].a, jobs[t].e[k].b);
         d->st.candidates += jobs[t].candidates;
-        d->st.verified += jobs[t].ne;
-        free(jobs[t].e);
     }
+    if (!rc)
+        rc = join_edges(d, jobs);
+    for (uint32_t t = 0; t < d->o.threads; t++)
+        free(jobs[t].e);
     if (rc)
         return rc;
     for (uint32_t i = 0; i < d->n; i++)
