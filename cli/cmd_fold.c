@@ -115,6 +115,7 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         {"--query-terms", offsetof(nf_fold_opts, query_terms)},
         {"--index-terms", offsetof(nf_fold_opts, index_terms)},
         {"--max-candidates", offsetof(nf_fold_opts, max_candidates)},
+        {"--story-terms", offsetof(nf_fold_opts, story_terms_cap)},
     };
     for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) {
         if (strcmp(argv[*i], u32[k].opt))
