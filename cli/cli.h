@@ -76,4 +76,5 @@ const char *cli_fold_help(void);
 int cmd_fold(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_read(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 #endif
