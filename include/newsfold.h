@@ -343,7 +343,9 @@ typedef struct nf_fold_opts {
     uint32_t max_candidates;  /* stories scored per article, most query hits first (16) */
     uint32_t story_terms_cap; /* entries kept in a story centroid (1024) */
     double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (50) */
-    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.25) */
+    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
+    double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
+    uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
 } nf_fold_opts;
 
 void nf_fold_opts_init(nf_fold_opts *o);
@@ -374,7 +376,8 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts);   /* opts NULL: 
  * arrive in date order, then input order (the CLI sorts). */
 nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r);
 /* Optional refinement after the online pass: merge stories whose average link (mean pairwise
- * similarity of their members) is >= merge_threshold, best pair first. *merges may be NULL. */
+ * similarity of their members) is >= merge_threshold, best pair first; then attach fragments
+ * (<= attach_max_members) to their best larger story at attach_threshold. *merges may be NULL. */
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges);
 /* The current story id of article seq (changes only through nf_folder_refine). */
 uint64_t nf_folder_story(nf_folder *f, uint64_t seq);
