@@ -352,8 +352,9 @@ void nf_fold_opts_init(nf_fold_opts *o);
 
 #define NF_EVIDENCE_MAX 5
 
-/* What nf_folder_add decided and why. Strings point into the folder and stay valid until the
- * folder is freed. */
+#define NF_EVIDENCE_LEN 48
+
+/* What nf_folder_add decided and why (strings are copied in, truncated to NF_EVIDENCE_LEN-1). */
 typedef struct nf_fold_result {
     uint64_t article;         /* this article's sequence number in the folder (0-based) */
     uint64_t story;           /* story id: sequence number of the story's first article */
@@ -364,8 +365,8 @@ typedef struct nf_fold_result {
     uint32_t quote_shingles;  /* 6-word quoted shingles shared with the story */
     uint32_t candidates;      /* stories scored */
     uint32_t nterms, nentities;
-    const char *terms[NF_EVIDENCE_MAX];      /* top shared stemmed terms */
-    const char *entities[NF_EVIDENCE_MAX];   /* top shared entities (names, numbers) */
+    char terms[NF_EVIDENCE_MAX][NF_EVIDENCE_LEN];     /* top shared stemmed terms */
+    char entities[NF_EVIDENCE_MAX][NF_EVIDENCE_LEN];  /* top shared entities (names, numbers) */
 } nf_fold_result;
 
 typedef struct nf_folder nf_folder;

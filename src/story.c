@@ -29,6 +29,7 @@
  */
 #include "nf_int.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct story {
@@ -441,7 +442,7 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
 
 /* Top shared keys of the article and story as evidence. */
 static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, size_t nb,
-                     const char **out, uint32_t *nout)
+                     char (*out)[NF_EVIDENCE_LEN], uint32_t *nout)
 {
     nf_tw best[NF_EVIDENCE_MAX];
     uint32_t n = 0;
@@ -464,7 +465,7 @@ static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, si
         best[k] = x;
     }
     for (uint32_t k = 0; k < n; k++)
-        out[k] = nf_dict_str(f->dict, best[k].id);
+        snprintf(out[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, best[k].id));
     *nout = n;
 }
 

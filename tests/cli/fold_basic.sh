@@ -12,6 +12,8 @@ ok "copy_of present" 'grep -q "\"copy_of\"" "$TMP/s.jsonl"'
 ok "summary" 'grep -q "fold: 2 articles, 0 copies, 1 stories" "$TMP/err"'
 $NF fold --evidence "$S/seeds" > "$TMP/e.jsonl" 2>/dev/null
 ok "evidence quotes" 'grep -q "\"quote_shingles\": *[1-9]" "$TMP/e.jsonl"'
+$NF fold -q --evidence "$S/data/newswcl50.jsonl" > "$TMP/w.jsonl" 2>/dev/null
+ok "evidence strings stay valid as the dictionary grows" 'grep "\"id\": *\"0_M\"" "$TMP/w.jsonl" | grep -q "\"entities\": *\[[^]]*\"kim\""'
 $NF fold -q "$S/data/newswcl50.jsonl" > "$TMP/a.jsonl" 2>/dev/null
 $NF fold -q "$S/data/newswcl50.jsonl" > "$TMP/b.jsonl" 2>/dev/null
 ok "deterministic" 'cmp -s "$TMP/a.jsonl" "$TMP/b.jsonl"'
