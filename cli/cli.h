@@ -76,11 +76,14 @@ int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, con
 
 /* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
  * order; story[i] is the input index of article i's story's first article. The folder is kept
- * until cli_articles_free, so evidence strings in the results stay valid. */
+ * until cli_articles_free. */
 typedef struct cli_articles {
     nf_article *a;
     size_t n, cap;
     size_t *order, *story;
+    size_t *copy_of;        /* input index of the original, SIZE_MAX for an original */
+    size_t ncopies;
+    int no_dedup;           /* set before cli_fold_articles: skip copy detection */
     uint64_t nstories;
     size_t memory;
     int oom;

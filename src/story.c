@@ -18,7 +18,9 @@
  *     weight: never a scan of all stories. Stories idle for window_days are skipped when dated.
  *   - Copies (copy_of from dedup) inherit their original's story and add no evidence.
  *   - Refinement: rounds of "collect candidate story pairs with average link >= merge_threshold,
- *     merge the best pairs first, each story at most once per round" until nothing merges.
+ *     merge the best pairs first, each story at most once per round" until nothing merges; then
+ *     fragments (stories of at most attach_max_members) join their best-linked larger story when
+ *     the link reaches the lower attach_threshold.
  *     Merged stories are joined with union-find; the root keeps the smaller first article, so a
  *     story id is always the sequence number of its first article.
  *
@@ -27,6 +29,7 @@
  */
 #include "nf_int.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct story {
@@ -60,6 +63,7 @@ struct nf_folder {
     nf_tw *scratch; size_t capscratch;
     nf_tw *qk; size_t capqk;
     float *wsel; size_t capwsel;
+    float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint32_t stamp;
     uint64_t live;
 };
@@ -70,8 +74,8 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .threshold = 0.35, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
-        .max_candidates = 64, .story_terms_cap = 1024, .idf_prior_docs = 50,
-        .merge_threshold = 0.25,
+        .max_candidates = 16, .story_terms_cap = 1024, .idf_prior_docs = 50,
+        .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 2,
     };
 }
 
@@ -119,6 +123,7 @@ void nf_folder_free(nf_folder *f)
     free(f->scratch);
     free(f->qk);
     free(f->wsel);
+    free(f->dense);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     free(f);
@@ -437,7 +442,7 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
 
 /* Top shared keys of the article and story as evidence. */
 static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, size_t nb,
-                     const char **out, uint32_t *nout)
+                     char (*out)[NF_EVIDENCE_LEN], uint32_t *nout)
 {
     nf_tw best[NF_EVIDENCE_MAX];
     uint32_t n = 0;
@@ -460,16 +465,43 @@ static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, si
         best[k] = x;
     }
     for (uint32_t k = 0; k < n; k++)
-        out[k] = nf_dict_str(f->dict, best[k].id);
+        snprintf(out[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, best[k].id));
     *nout = n;
+}
+
+/* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
+ * sparse dot product, cheaper than a merge when the story vector is long. */
+static double dense_dot(const float *dense, const nf_tw *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)dense[v[i].id] * v[i].w;
+    return s;
+}
+
+static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
+{
+    size_t need = nf_dict_size(f->dict) + 1;
+    if (need > f->capdense) {
+        size_t old = f->capdense;
+        nf_rc rc = nf_grow((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
+        if (rc)
+            return rc;
+        memset(f->dense + old, 0, (f->capdense - old) * sizeof *f->dense);
+    }
+    for (size_t i = 0; i < a->nterm; i++)
+        f->dense[a->term[i].id] = sign > 0 ? a->term[i].w : 0;
+    for (size_t i = 0; i < a->nent; i++)
+        f->dense[a->ent[i].id] = sign > 0 ? a->ent[i].w : 0;
+    return NF_OK;
 }
 
 static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
                     double *es, double *tf, uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
-    *ts = nf_tw_dot(a->term, a->nterm, s->t, s->nt) / n;
-    *es = nf_tw_dot(a->ent, a->nent, s->e, s->ne) / n;
+    *ts = dense_dot(f->dense, s->t, s->nt) / n;
+    *es = dense_dot(f->dense, s->e, s->ne) / n;
     *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
@@ -510,6 +542,8 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
     size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
     candidates(f, nk, a->time, UINT32_MAX);
     rank_candidates(f);
+    if ((rc = scatter(f, ft, 1)))
+        return rc;
     uint32_t best = UINT32_MAX;
     double bsim = -1, bts = 0, bes = 0, btf = 1;
     uint32_t bqs = 0;
@@ -521,6 +555,7 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
             bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
     }
+    scatter(f, ft, 0);
     r->candidates = (uint32_t)f->ncand;
     uint32_t si;
     if (best != UINT32_MAX && bsim >= f->o.threshold) {
@@ -648,6 +683,35 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         total += merged;
         if (!merged)
             break;
+    }
+    /* Fragments: a story of at most attach_max_members scored members (an article that found
+     * no story above the online threshold, and its echo) joins its best-linked larger story
+     * when the average link reaches attach_threshold. */
+    {
+        double att = f->o.attach_threshold;
+        uint32_t small = f->o.attach_max_members;
+        for (uint32_t s = 0; att > 0 && small > 0 && s < f->nst; s++) {
+            if (f->st[s].parent != s || f->st[s].nvec > small)
+                continue;
+            const story *S = &f->st[s];
+            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            candidates(f, nk, S->thi, s);
+            rank_candidates(f);
+            double best = -1;
+            uint32_t bc = UINT32_MAX;
+            for (size_t i = 0; i < f->ncand; i++) {
+                uint32_t c = f->cand[i];
+                if (f->st[c].nvec <= small)
+                    continue;
+                double sim = link_sim(f, &f->st[s], &f->st[c]);
+                if (sim > best) best = sim, bc = c;
+            }
+            if (bc != UINT32_MAX && best >= att) {
+                if ((rc = merge(f, s, bc)))
+                    goto done;
+                total++;
+            }
+        }
     }
 done:
     free(pairs);
