@@ -25,7 +25,6 @@
  */
 #include "nf_int.h"
 #include <jansson.h>
-#include <libstemmer.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -1137,7 +1136,7 @@ nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of
     cctx x = {0};
     nf_qgroups g = {0};
     nf_rc rc = NF_ENOMEM;
-    struct sb_stemmer *st = sb_stemmer_new("english", NULL);
+    nf_stemmer *st = nf_stemmer_new();
     x.arts = arts;
     x.n = n;
     x.c = calloc(1, sizeof *x.c);
@@ -1200,8 +1199,7 @@ done:
     free(x.people);
     free(x.byfirst);
     nf_comparison_free(x.c);
-    if (st)
-        sb_stemmer_delete(st);
+    nf_stemmer_free(st);
     return rc;
 }
 

@@ -5,9 +5,8 @@
  */
 #include "harness.h"
 #include "nf_int.h"
-#include <libstemmer.h>
 
-static struct sb_stemmer *st;
+static nf_stemmer *st;
 
 /* 1 when the text yields a citation with this cue and key */
 static int has(const char *text, uint32_t cue, const char *key)
@@ -87,7 +86,7 @@ static int relays(const char *text, const char *who, const char *whom)
 
 int main(void)
 {
-    st = sb_stemmer_new("english", NULL);
+    st = nf_stemmer_new();
 
     /* each cue fires */
     CHECK(has("The plan was approved, Kommersant reported.", NF_CUE_REPORTED, "kommersant"));
@@ -172,6 +171,6 @@ int main(void)
     speaker("\"We will win,\" said Jane Smith, the mayor.", sp, sizeof sp);
     CHECK_EQ_STR(sp, "jane smith");
 
-    sb_stemmer_delete(st);
+    nf_stemmer_free(st);
     return nf_test_done("test_attrib");
 }
