@@ -53,7 +53,8 @@ static const char *const TITLES[] = {
     "representative", "speaker", "head", "deputy", "sheriff", "inspector", "vice", "prime",
     "foreign", "defense", "defence", "interior", "finance", "justice", "attorney-general",
     "st", "mx", "sir", "lord", "lady", "dame", "assistant", "associate", "former", "chair", "chairperson", "founder",
-    "executive", NULL};
+    "executive", "mp", "mep", "lawmaker", "congressman", "congresswoman", "councillor",
+    "councilman", "councilwoman", "rabbi", "reverend", "rev", "bishop", "cardinal", NULL};
 static const char *const ORGWORDS[] = {
     "inc", "corp", "corporation", "company", "co", "ltd", "llc", "plc", "agency", "ministry",
     "embassy", "center", "centre", "platform", "press", "news", "times", "post", "journal",
