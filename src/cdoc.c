@@ -19,6 +19,48 @@
 
 uint64_t nf_hash_str(const char *s, size_t n) { return XXH3_64bits(s, n); }
 
+/* Stable LSD radix sort of 16-byte records by their leading uint64 key, 8 bits a pass; a pass
+ * whose byte is the same in every record is skipped. Stable, so records with equal keys keep
+ * their order (the callers add them in (document, position) order). */
+nf_rc nf_sort_key64(void *recs, size_t n)
+{
+    typedef struct rec {
+        uint64_t key;
+        uint64_t rest;
+    } rec;
+    _Static_assert(sizeof(rec) == 16, "16-byte records");
+    if (n < 2)
+        return NF_OK;
+    rec *a = recs, *b = malloc(n * sizeof *b);
+    if (!b)
+        return NF_ENOMEM;
+    size_t count[256];
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i].key >> shift) & 0xff]++;
+        if (count[(a[0].key >> shift) & 0xff] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t k = 0; k < 256; k++) {
+            size_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i].key >> shift) & 0xff]++] = a[i];
+        rec *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != recs) {             /* an odd number of passes: the result is in the buffer */
+        memcpy(recs, a, n * sizeof *a);
+        b = a;
+    }
+    free(b);
+    return NF_OK;
+}
+
 /* English function words: they carry no content for alignment. Sorted for bsearch. */
 static const char *const STOP[] = {
     "a", "about", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are",

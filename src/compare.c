@@ -520,13 +520,6 @@ typedef struct post {
     uint32_t sid;
 } post;
 
-static int cmp_post(const void *a, const void *b)
-{
-    const post *x = a, *y = b;
-    if (x->stem != y->stem)
-        return x->stem < y->stem ? -1 : 1;
-    return x->sid < y->sid ? -1 : x->sid > y->sid;
-}
 
 static uint32_t sid_doc(const cctx *x, uint32_t sid) { return x->sdoc[sid]; }
 
@@ -571,8 +564,9 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
             }
         }
     }
-    if (np)
-        qsort(p, np, sizeof *p, cmp_post);
+    _Static_assert(sizeof(post) == 16, "radix-sorted records");
+    if (nf_sort_key64(p, np))
+        goto done;
     /* idf per posting run; sentence weights */
     double N = x->nsent ? x->nsent : 1;
     size_t dfcap = (size_t)fmax(32.0, NF_ALIGN_DF_CAP * N);

@@ -29,15 +29,6 @@ typedef struct shingle {
     uint32_t doc, pos;
 } shingle;
 
-static int cmp_shingle(const void *a, const void *b)
-{
-    const shingle *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
 
 static uint64_t wh(const nf_cdoc *d, size_t w) { return d->t[d->word[w]].h; }
 
@@ -222,7 +213,10 @@ nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgr
                 ix[m++] = (shingle){shingle_key(&docs[i], p), (uint32_t)i, (uint32_t)p};
     for (size_t i = 0; i < total; i++)
         cid[i] = UINT32_MAX;
-    qsort(ix, m, sizeof *ix, cmp_shingle);
+    _Static_assert(sizeof(shingle) == 16, "radix-sorted records");
+    if ((rc = nf_sort_key64(ix, m)))
+        goto done;
+    rc = NF_ENOMEM;
     /* candidates: a hash in >= 2 documents, quoted in one at least; all its positions share
      * one union-find id (the first position's shingle id) */
     for (size_t i = 0; i < m;) {
