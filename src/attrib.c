@@ -797,7 +797,7 @@ static nf_rc sentence_cites(const nf_cdoc *d, uint32_t s, nf_rawcites *rc)
             /* "X told officials to change their phones" is an instruction, not a statement */
             if (told) {
                 bool instr = false;
-                for (size_t k = i + 1; k < e && k < i + 8; k++) {
+                for (size_t k = i + 1; k < e && k < i + 16; k++) {
                     if (!is_w(d, k) || lw_is(d, k, "that"))
                         break;
                     if (lw_is(d, k, "to")) {
