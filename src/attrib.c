@@ -593,8 +593,19 @@ static bool resolve_unnamed(const nf_cdoc *d, const nf_rawcites *rc, const np *p
     if (p->d1 - p->d0 == 1 && (lw_is(d, h, "he") || lw_is(d, h, "she")))
         k = last_speaker(rc, p->d0);
     else if (p->d1 - p->d0 <= 3 && lw_is(d, p->d0, "the") && lw_in(d, h, ROLES)
-             && !lw_is(d, h, "official"))
+             && !lw_is(d, h, "official")) {
+        /* "the president said": the nearest earlier "President NAME" of the article, else
+         * the last named speaker */
+        for (uint32_t t = p->d0; t-- > 0;)
+            if (d->t[t].h == d->t[h].h && cap(d, t) && t + 1 < d->nt && name_word(d, t + 1)) {
+                size_t e = d->sent_t0[d->t[t].sent + 1];
+                out->n0 = t + 1;
+                out->n1 = (uint32_t)run_fwd(d, t + 1, e);
+                if (out->n1 > out->n0)
+                    return true;
+            }
         k = last_speaker(rc, p->d0);
+    }
     else if (p->d1 - p->d0 <= 3 && lw_is(d, p->d0, "the") && lw_in(d, h, MEDIUMS))
         k = last_org(rc, p->d0);
     if (k < 0)

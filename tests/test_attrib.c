@@ -170,6 +170,10 @@ int main(void)
     CHECK_EQ_STR(sp, "~one official");
     speaker("\"We will win,\" said Jane Smith, the mayor.", sp, sizeof sp);
     CHECK_EQ_STR(sp, "jane smith");
+    /* "the president said" is the president named earlier, not the last speaker */
+    speaker("President Jane Smith met Bob Jones on Monday. Bob Jones said little. \"We will win "
+            "this fight for everyone,\" the president said.", sp, sizeof sp);
+    CHECK_EQ_STR(sp, "jane smith");
 
     nf_stemmer_free(st);
     return nf_test_done("test_attrib");
