@@ -66,7 +66,7 @@ static const char *const ORGWORDS[] = {
     "herald", "daily", "gazette", "guardian", "telegraph", "mail", "express", "insider",
     "magazine", "channel", "broadcasting", "media", "club", "board", "bureau", "authority",
     "nations", "assembly", "cabinet", "ministry", "police", "school", "hospital", "church",
-    "fbi", "cia", "nato", "un", "eu", "white", "pentagon", "twitter", "facebook", "apple",
+    "fbi", "cia", "nato", "pentagon", "twitter", "facebook", "apple",
     "google", "microsoft", "amazon", "levada-center", "interfax", "tass", "xinhua", "afp", "ap",
     "cnn", "bbc", "nbc", "cbs", "abc", "fox", "msnbc", "npr", "axios", "politico", "kommersant",
     "international", "amnesty", "watch", "street", "dnc", "rnc", "gop", NULL};
@@ -97,7 +97,9 @@ static const char *const CONNECT[] = {"of", "for", "de", "al", "bin", "van", "vo
 static const char *const STARTERS[] = {"according", "although", "though", "explaining",
         "last", "next", "earlier", "later", "naturally", "everyone", "officials", "yes", "no",
         "meanwhile", "still", "instead", "asked", "speaking", "read", "various", "several",
-        "many", "both", "multiple", "other", "others", "most", "all", "some", NULL};
+        "many", "both", "multiple", "other", "others", "most", "all", "some", "since",
+        "despite", "amid", "during", "yet", "thus", "hence", "unlike", "like", "including",
+        "following", "without", "within", "upon", "whether", "perhaps", "maybe", NULL};
 static const char *const CLAUSE[] = {"that", "but", "and", "which", "when", "as",
         "while", "because", "if", "so", "after", "before", "since", "where", NULL};
 
@@ -869,7 +871,7 @@ nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap)
             return NF_ENOMEM;
         size_t a = c0;
         z = c1;
-        if (kind == NF_SRC_PERSON && strchr(key, ' ')) {
+        if (kind == NF_SRC_PERSON && strchr(key, ' ') && !junk_name(d, c0, c1)) {
             /* "key\0printed name" in one allocation */
             size_t kl = strlen(key), nl = d->t[z - 1].end - d->t[a].start;
             const char *pe = d->text + d->t[a].start;
