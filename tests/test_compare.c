@@ -335,8 +335,44 @@ static void copies_and_additions(void)
     nf_comparison_free(NULL);
 }
 
+/* names across the story: a lone surname joins its full name, unless two people share it */
+static void names(void)
+{
+    nf_article a[2] = {art("a", "A", "Kremlin spokesman Dmitry Peskov said the order was final. "
+                                     "The talks resumed on Monday in the capital."),
+                       art("b", "B", "Peskov said the order would stand for a long time. "
+                                     "Mr. Peskov said nothing else about the matter.")};
+    const nf_article *pa[2] = {&a[0], &a[1]};
+    nf_comparison *c = NULL;
+    CHECK_EQ_INT(nf_compare(pa, 2, NULL, &c), NF_OK);
+    if (c) {
+        const nf_source *p = src_named(c, "Peskov");
+        CHECK(p && !strcmp(p->name, "Dmitry Peskov") && p->narticles == 2 && p->kind == NF_SRC_PERSON);
+        size_t n = 0;
+        for (size_t i = 0; i < c->nsrc; i++)
+            n += strstr(c->src[i].name, "Peskov") != NULL;
+        CHECK_EQ_INT(n, 1);
+    }
+    nf_comparison_free(c);
+    art_free(&a[0]);
+    art_free(&a[1]);
+    nf_article b[2] = {art("a", "A", "Mike Pompeo met Jane Pompeo. Mike Pompeo and Jane Pompeo left."),
+                       art("b", "B", "Pompeo said the talks went well, officials added.")};
+    const nf_article *pb[2] = {&b[0], &b[1]};
+    c = NULL;
+    CHECK_EQ_INT(nf_compare(pb, 2, NULL, &c), NF_OK);
+    if (c) {
+        const nf_source *p = src_named(c, "Pompeo");
+        CHECK(p && !strcmp(p->name, "Pompeo"));
+    }
+    nf_comparison_free(c);
+    art_free(&b[0]);
+    art_free(&b[1]);
+}
+
 int main(void)
 {
+    names();
     seeds();
     differences();
     copies_and_additions();
