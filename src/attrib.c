@@ -219,6 +219,16 @@ static bool name_word(const nf_cdoc *d, size_t i)
 
     if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, STARTERS))
         return false;
+    /* an upper-case word opening a paragraph is a dateline ("KINSHASA 1997-02-17"), not a
+     * speaker; dateline() reads those */
+    if ((d->t[i].flags & NF_TF_PARA) && d->t[i].len >= 3) {
+        const char *w = d->text + d->t[i].start;
+        bool upper = true;
+        for (uint32_t k = 0; k < d->t[i].end - d->t[i].start && upper; k++)
+            upper = !(w[k] >= 'a' && w[k] <= 'z');
+        if (upper)
+            return false;
+    }
     /* "Aides said": a sentence-initial capital on a word the article also writes in lower case */
     if ((d->t[i].flags & (NF_TF_SENT | NF_TF_PARA)) && (d->t[i].flags & NF_CT_COMMON)
         && !(i + 1 < d->nt && cap(d, i + 1)))
@@ -480,6 +490,15 @@ static bool subject_before(const nf_cdoc *d, size_t b, size_t v, np *out)
     out->d1 = (uint32_t)j;
     /* the last name run in [s, j) that reaches the verb end of the phrase */
     size_t r0 = run_bwd(d, s, j);
+    /* "a defence ministry official in Kinshasa said": a name after a preposition is where the
+     * subject is, not who */
+    static const char *const PREP[] = {"in", "at", "from", "near", "outside", "inside", "across",
+                                       "on", "with", "to", NULL};
+    if (r0 < j && r0 > s) {
+        for (const char *const *w = PREP; *w; w++)
+            if (lw_is(d, r0 - 1, *w))
+                return false;
+    }
     if (r0 < j) {
         out->n0 = (uint32_t)r0;
         out->n1 = (uint32_t)j;

@@ -774,6 +774,10 @@ static nf_rc additions(cctx *x)
             for (uint32_t k = rstart[r]; k < rstart[r + 1]; k++)
                 has[sid_doc(x, byroot[k])] = 1;
             uint32_t rd = sid_doc(x, rep[r]);
+            size_t rw, rcn;
+            sent_size(&x->docs[rd], rep[r] - x->sent_base[rd], &rw, &rcn);
+            if (rw < 4 || rcn < 2)
+                continue;   /* a dateline or a fragment is no omission */
             for (size_t d = 0; d < x->n; d++) {
                 if (x->skip[d] || has[d])
                     continue;

@@ -127,6 +127,8 @@ int main(void)
     CHECK_EQ_INT(count("Over 80 per cent of voters approve, and prices rose 5 per cent."), 0);
     CHECK_EQ_INT(count("He said nothing about it."), 0);
     CHECK(!has("Kiriyenko told officials to change their phones.", NF_CUE_TOLD_TO, NULL));
+    /* a name after a preposition is where the speaker is, not who */
+    CHECK(!has("A defence ministry official in Kinshasa said the towns were hit.", NF_CUE_SAID, NULL));
     /* an instruction is no attribution */
     CHECK(!has("Sergei Kiriyenko told officials to change their phones.", NF_CUE_TOLD, NULL));
     CHECK(!has("The army did not respond to the attack.", NF_CUE_NO_RESPONSE, NULL));
