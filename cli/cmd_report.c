@@ -144,18 +144,20 @@ static void story_html(FILE *f, const char *id, const nf_article *const *arts,
         fputs("</li>", f);
     }
     fputs("</ul>\n", f);
-    for (size_t j = 0, first = 1; j < c->ncit; j++)
+    bool nores = false;
+    for (size_t j = 0; j < c->ncit; j++)
         if (c->cit[j].cue == NF_CUE_NO_RESPONSE) {
-            if (first)
-                fputs("<h3>Did not respond</h3><ul>", f), first = 0;
+            if (!nores)
+                fputs("<h3>Did not respond</h3><ul>", f);
+            nores = true;
             fputs("<li>", f);
             html_str(f, c->src[c->cit[j].source].name);
             fputs(" ", f);
             tag(f, arts, c->cit[j].article);
             fputs("</li>", f);
-            if (j + 1 == c->ncit)
-                fputs("</ul>", f);
         }
+    if (nores)
+        fputs("</ul>\n", f);
 
     for (int pass = 0; pass < 2; pass++) {
         fputs(pass ? "<h3>Echoed quotes <small>(in marks in one article, verbatim without in another)"

@@ -53,7 +53,8 @@ static const char *const TITLES[] = {
     "representative", "speaker", "head", "deputy", "sheriff", "inspector", "vice", "prime",
     "foreign", "defense", "defence", "interior", "finance", "justice", "attorney-general",
     "st", "mx", "sir", "lord", "lady", "dame", "assistant", "associate", "former", "chair", "chairperson", "founder",
-    "executive", NULL};
+    "executive", "mp", "mep", "lawmaker", "congressman", "congresswoman", "councillor",
+    "councilman", "councilwoman", "rabbi", "reverend", "rev", "bishop", "cardinal", NULL};
 static const char *const ORGWORDS[] = {
     "inc", "corp", "corporation", "company", "co", "ltd", "llc", "plc", "agency", "ministry",
     "embassy", "center", "centre", "platform", "press", "news", "times", "post", "journal",
@@ -65,7 +66,7 @@ static const char *const ORGWORDS[] = {
     "herald", "daily", "gazette", "guardian", "telegraph", "mail", "express", "insider",
     "magazine", "channel", "broadcasting", "media", "club", "board", "bureau", "authority",
     "nations", "assembly", "cabinet", "ministry", "police", "school", "hospital", "church",
-    "fbi", "cia", "nato", "un", "eu", "white", "pentagon", "twitter", "facebook", "apple",
+    "fbi", "cia", "nato", "pentagon", "twitter", "facebook", "apple",
     "google", "microsoft", "amazon", "levada-center", "interfax", "tass", "xinhua", "afp", "ap",
     "cnn", "bbc", "nbc", "cbs", "abc", "fox", "msnbc", "npr", "axios", "politico", "kommersant",
     "international", "amnesty", "watch", "street", "dnc", "rnc", "gop", NULL};
@@ -96,7 +97,9 @@ static const char *const CONNECT[] = {"of", "for", "de", "al", "bin", "van", "vo
 static const char *const STARTERS[] = {"according", "although", "though", "explaining",
         "last", "next", "earlier", "later", "naturally", "everyone", "officials", "yes", "no",
         "meanwhile", "still", "instead", "asked", "speaking", "read", "various", "several",
-        "many", "both", "multiple", "other", "others", "most", "all", "some", NULL};
+        "many", "both", "multiple", "other", "others", "most", "all", "some", "since",
+        "despite", "amid", "during", "yet", "thus", "hence", "unlike", "like", "including",
+        "following", "without", "within", "upon", "whether", "perhaps", "maybe", NULL};
 static const char *const CLAUSE[] = {"that", "but", "and", "which", "when", "as",
         "while", "because", "if", "so", "after", "before", "since", "where", NULL};
 
@@ -216,6 +219,16 @@ static bool name_word(const nf_cdoc *d, size_t i)
 
     if ((d->t[i].flags & NF_TF_SENT) && lw_in(d, i, STARTERS))
         return false;
+    /* an upper-case word opening a paragraph is a dateline ("KINSHASA 1997-02-17"), not a
+     * speaker; dateline() reads those */
+    if ((d->t[i].flags & NF_TF_PARA) && d->t[i].len >= 3) {
+        const char *w = d->text + d->t[i].start;
+        bool upper = true;
+        for (uint32_t k = 0; k < d->t[i].end - d->t[i].start && upper; k++)
+            upper = !(w[k] >= 'a' && w[k] <= 'z');
+        if (upper)
+            return false;
+    }
     /* "Aides said": a sentence-initial capital on a word the article also writes in lower case */
     if ((d->t[i].flags & (NF_TF_SENT | NF_TF_PARA)) && (d->t[i].flags & NF_CT_COMMON)
         && !(i + 1 < d->nt && cap(d, i + 1)))
@@ -477,6 +490,15 @@ static bool subject_before(const nf_cdoc *d, size_t b, size_t v, np *out)
     out->d1 = (uint32_t)j;
     /* the last name run in [s, j) that reaches the verb end of the phrase */
     size_t r0 = run_bwd(d, s, j);
+    /* "a defence ministry official in Kinshasa said": a name after a preposition is where the
+     * subject is, not who */
+    static const char *const PREP[] = {"in", "at", "from", "near", "outside", "inside", "across",
+                                       "on", "with", "to", NULL};
+    if (r0 < j && r0 > s) {
+        for (const char *const *w = PREP; *w; w++)
+            if (lw_is(d, r0 - 1, *w))
+                return false;
+    }
     if (r0 < j) {
         out->n0 = (uint32_t)r0;
         out->n1 = (uint32_t)j;
@@ -592,8 +614,19 @@ static bool resolve_unnamed(const nf_cdoc *d, const nf_rawcites *rc, const np *p
     if (p->d1 - p->d0 == 1 && (lw_is(d, h, "he") || lw_is(d, h, "she")))
         k = last_speaker(rc, p->d0);
     else if (p->d1 - p->d0 <= 3 && lw_is(d, p->d0, "the") && lw_in(d, h, ROLES)
-             && !lw_is(d, h, "official"))
+             && !lw_is(d, h, "official")) {
+        /* "the president said": the nearest earlier "President NAME" of the article, else
+         * the last named speaker */
+        for (uint32_t t = p->d0; t-- > 0;)
+            if (d->t[t].h == d->t[h].h && cap(d, t) && t + 1 < d->nt && name_word(d, t + 1)) {
+                size_t e = d->sent_t0[d->t[t].sent + 1];
+                out->n0 = t + 1;
+                out->n1 = (uint32_t)run_fwd(d, t + 1, e);
+                if (out->n1 > out->n0)
+                    return true;
+            }
         k = last_speaker(rc, p->d0);
+    }
     else if (p->d1 - p->d0 <= 3 && lw_is(d, p->d0, "the") && lw_in(d, h, MEDIUMS))
         k = last_org(rc, p->d0);
     if (k < 0)
@@ -796,7 +829,7 @@ static nf_rc sentence_cites(const nf_cdoc *d, uint32_t s, nf_rawcites *rc)
             /* "X told officials to change their phones" is an instruction, not a statement */
             if (told) {
                 bool instr = false;
-                for (size_t k = i + 1; k < e && k < i + 8; k++) {
+                for (size_t k = i + 1; k < e && k < i + 16; k++) {
                     if (!is_w(d, k) || lw_is(d, k, "that"))
                         break;
                     if (lw_is(d, k, "to")) {
@@ -857,7 +890,7 @@ nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap)
             return NF_ENOMEM;
         size_t a = c0;
         z = c1;
-        if (kind == NF_SRC_PERSON && strchr(key, ' ')) {
+        if (kind == NF_SRC_PERSON && strchr(key, ' ') && !junk_name(d, c0, c1)) {
             /* "key\0printed name" in one allocation */
             size_t kl = strlen(key), nl = d->t[z - 1].end - d->t[a].start;
             const char *pe = d->text + d->t[a].start;

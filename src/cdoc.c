@@ -14,9 +14,52 @@
 #include <xxhash.h>
 #include "nf_int.h"
 #include <libstemmer.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 uint64_t nf_hash_str(const char *s, size_t n) { return XXH3_64bits(s, n); }
+
+/* Stable LSD radix sort of 16-byte records by their leading uint64 key, 8 bits a pass; a pass
+ * whose byte is the same in every record is skipped. Stable, so records with equal keys keep
+ * their order (the callers add them in (document, position) order). */
+nf_rc nf_sort_key64(void *recs, size_t n)
+{
+    typedef struct rec {
+        uint64_t key;
+        uint64_t rest;
+    } rec;
+    _Static_assert(sizeof(rec) == 16, "16-byte records");
+    if (n < 2)
+        return NF_OK;
+    rec *a = recs, *b = malloc(n * sizeof *b);
+    if (!b)
+        return NF_ENOMEM;
+    size_t count[256];
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i].key >> shift) & 0xff]++;
+        if (count[(a[0].key >> shift) & 0xff] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t k = 0; k < 256; k++) {
+            size_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i].key >> shift) & 0xff]++] = a[i];
+        rec *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != recs) {             /* an odd number of passes: the result is in the buffer */
+        memcpy(recs, a, n * sizeof *a);
+        b = a;
+    }
+    free(b);
+    return NF_OK;
+}
 
 /* English function words: they carry no content for alignment. Sorted for bsearch. */
 static const char *const STOP[] = {
@@ -107,25 +150,108 @@ static nf_rc fold(nf_cdoc *d, nf_ctok *c, nf_buf *tmp)
     return NF_OK;
 }
 
-static void stem_token(nf_ctok *c, struct sb_stemmer *st)
+struct nf_stemmer {
+    struct sb_stemmer *sb;
+    uint64_t *key, *val;     /* open addressing: word hash (| 1, 0 = empty) -> stem hash */
+    size_t cap, n;
+};
+
+nf_stemmer *nf_stemmer_new(void)
 {
-    if (!(c->flags & NF_CT_WORD) || nf_cdoc_is_stop(c->lw, c->len)) {
-        c->flags |= (c->flags & NF_CT_WORD) ? NF_CT_STOP : 0;
+    nf_stemmer *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->sb = sb_stemmer_new("english", NULL);
+    s->cap = 4096;
+    s->key = calloc(s->cap, sizeof *s->key);
+    s->val = calloc(s->cap, sizeof *s->val);
+    if (!s->sb || !s->key || !s->val) {
+        nf_stemmer_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void nf_stemmer_free(nf_stemmer *s)
+{
+    if (!s)
+        return;
+    if (s->sb)
+        sb_stemmer_delete(s->sb);
+    free(s->key);
+    free(s->val);
+    free(s);
+}
+
+static void cache_put(nf_stemmer *s, uint64_t k, uint64_t v)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t nc = s->cap * 2;
+        uint64_t *nk = calloc(nc, sizeof *nk), *nv = calloc(nc, sizeof *nv);
+        if (!nk || !nv) {
+            free(nk);
+            free(nv);
+            return;     /* the cache is an optimisation: go on without growing it */
+        }
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->key[i]) {
+                size_t j = s->key[i] & (nc - 1);
+                while (nk[j])
+                    j = (j + 1) & (nc - 1);
+                nk[j] = s->key[i];
+                nv[j] = s->val[i];
+            }
+        free(s->key);
+        free(s->val);
+        s->key = nk;
+        s->val = nv;
+        s->cap = nc;
+    }
+    size_t j = k & (s->cap - 1);
+    while (s->key[j] && s->key[j] != k)
+        j = (j + 1) & (s->cap - 1);
+    if (!s->key[j])
+        s->n++;
+    s->key[j] = k;
+    s->val[j] = v;
+}
+
+static void stem_token(nf_ctok *c, nf_stemmer *st)
+{
+    if (!(c->flags & NF_CT_WORD)) {
         c->stem = 0;
         return;
     }
+    uint64_t k = (c->h | 1) ^ (c->kind == NF_TOK_NUM ? 2 : 0);
+    if (st) {
+        for (size_t j = k & (st->cap - 1); st->key[j]; j = (j + 1) & (st->cap - 1))
+            if (st->key[j] == k) {
+                c->stem = st->val[j] >> 1;
+                if (st->val[j] & 1)
+                    c->flags |= NF_CT_STOP;
+                return;
+            }
+    }
     /* possessive 's does not change the stem */
     size_t n = c->len;
+    bool stop = nf_cdoc_is_stop(c->lw, c->len);
     if (n > 2 && c->lw[n - 2] == '\'' && c->lw[n - 1] == 's')
         n -= 2;
-    if (st && c->kind == NF_TOK_WORD) {
-        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)c->lw, (int)n);
-        if (r) {
-            c->stem = nf_hash_str((const char *)r, (size_t)sb_stemmer_length(st)) | 1;
-            return;
-        }
+    if (stop) {
+        c->stem = 0;
+    } else if (st && st->sb && c->kind == NF_TOK_WORD) {
+        const sb_symbol *r = sb_stemmer_stem(st->sb, (const sb_symbol *)c->lw, (int)n);
+        c->stem = r ? nf_hash_str((const char *)r, (size_t)sb_stemmer_length(st->sb)) | 1
+                    : nf_hash_str(c->lw, n) | 1;
+    } else {
+        c->stem = nf_hash_str(c->lw, n) | 1;
     }
-    c->stem = nf_hash_str(c->lw, n) | 1;
+    /* the cache stores stem << 1 | stop: stems keep 63 bits (odd, never 0) */
+    c->stem &= UINT64_MAX >> 1;
+    if (stop)
+        c->flags |= NF_CT_STOP;
+    if (st)
+        cache_put(st, k, (c->stem << 1) | (stop ? 1 : 0));
 }
 
 /* NF_CT_COMMON on capitalised words whose folded form also occurs in lower case: an open
@@ -163,7 +289,7 @@ static nf_rc mark_common(nf_cdoc *d)
     return NF_OK;
 }
 
-nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, struct sb_stemmer *st)
+nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, nf_stemmer *st)
 {
     nf_tokens tk;
     nf_cleaning cl = {0};

@@ -25,7 +25,6 @@
  */
 #include "nf_int.h"
 #include <jansson.h>
-#include <libstemmer.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -170,9 +169,46 @@ static int cmp_str(const void *a, const void *b)
 
 /* Family name first ("Kim" for "Kim Jong-un", "Moon" for "Moon Jae-in"): a lone word that
  * starts exactly one full name, when no full name ends with it. */
+/* Candidates for one lone name: distinct full names with their counts, grouped by the word
+ * that tells people apart (the given name). The group named most often wins when it has at
+ * least twice the mentions of all others ("Kim" is Kim Jong Un in a story that names Kim
+ * Jong-il once); otherwise the lone name stays alone. */
+typedef struct cand {
+    const char *key, *w;
+    size_t wl, count;
+} cand;
+
+static const char *pick(const cand *c, size_t n)
+{
+    size_t total = 0, best = SIZE_MAX, bestsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += c[i].count;
+        size_t sum = 0;
+        for (size_t j = 0; j < n; j++)
+            if (c[j].wl == c[i].wl && !strncmp(c[j].w, c[i].w, c[i].wl))
+                sum += c[j].count;
+        if (best == SIZE_MAX || sum > bestsum
+            || (sum == bestsum && c[i].count > c[best].count)) {
+            best = i;
+            bestsum = sum;
+        }
+    }
+    if (best == SIZE_MAX || bestsum < 2 * (total - bestsum))
+        return NULL;
+    /* the most frequent spelling inside the winning group */
+    const cand *r = &c[best];
+    for (size_t i = 0; i < n; i++)
+        if (c[i].wl == r->wl && !strncmp(c[i].w, r->w, r->wl) && c[i].count > r->count)
+            r = &c[i];
+    return r->key;
+}
+
+/* Family name first ("Kim" for "Kim Jong-un", "Moon" for "Moon Jae-in"): a lone word that
+ * starts the full names, when no full name ends with it. */
 static const char *link_first(cctx *x, const char *key)
 {
-    size_t kl = strlen(key), lo = 0, hi = x->npeople;
+    size_t kl = strlen(key), lo = 0, hi = x->npeople, n = 0;
+    cand c[32];
     while (lo < hi) {
         size_t m = (lo + hi) / 2;
         if (strcmp(x->byfirst[m], key) < 0)
@@ -180,31 +216,19 @@ static const char *link_first(cctx *x, const char *key)
         else
             hi = m;
     }
-    /* the most frequent full name; ambiguous when another has a different second word */
-    const char *found = NULL;
-    size_t best = 0;
-    for (size_t i = lo; i < x->npeople && !strncmp(x->byfirst[i], key, kl);) {
+    for (size_t i = lo; i < x->npeople && !strncmp(x->byfirst[i], key, kl) && n < 32;) {
         size_t j = i;
         while (j < x->npeople && !strcmp(x->byfirst[j], x->byfirst[i]))
             j++;
         const char *k = x->byfirst[i];
         if (k[kl] == ' ') {
             const char *w2 = k + kl + 1, *e2 = strchr(w2, ' ');
-            size_t l2 = e2 ? (size_t)(e2 - w2) : strlen(w2);
-            if (found) {
-                const char *f2 = found + kl + 1, *fe = strchr(f2, ' ');
-                size_t fl = fe ? (size_t)(fe - f2) : strlen(f2);
-                if (fl != l2 || strncmp(f2, w2, l2))
-                    return key;
-            }
-            if (j - i > best) {
-                best = j - i;
-                found = k;
-            }
+            c[n++] = (cand){k, w2, e2 ? (size_t)(e2 - w2) : strlen(w2), j - i};
         }
         i = j;
     }
-    return found ? found : key;
+    const char *r = pick(c, n);
+    return r ? r : key;
 }
 
 static int cmp_last(const void *a, const void *b)
@@ -244,11 +268,11 @@ static const char *link_key(cctx *x, const char *key)
         else
             hi = m;
     }
-    /* the most frequent full name; two people when their given names differ ("Moon Jae-in"
-     * and "Moon Jae in" agree; "Mike Pompeo" and "Jane Pompeo" do not) */
-    const char *found = NULL, *pen = NULL;
-    size_t pl = 0, best = 0;
-    for (size_t i = lo; i < x->npeople && !strcmp(last_word(x->people[i]), key);) {
+    /* full names ending with it, told apart by the word before the surname ("Mike Pompeo"
+     * and "Jane Pompeo" are two people) */
+    cand c[32];
+    size_t n = 0;
+    for (size_t i = lo; i < x->npeople && !strcmp(last_word(x->people[i]), key) && n < 32;) {
         size_t j = i;
         while (j < x->npeople && !strcmp(x->people[j], x->people[i]))
             j++;
@@ -256,18 +280,13 @@ static const char *link_key(cctx *x, const char *key)
         const char *p = lw - 1;
         while (p > k && p[-1] != ' ')
             p--;
-        size_t l = (size_t)(lw - 1 - p);
-        if (pen && (l != pl || strncmp(p, pen, l)))
-            return key;
-        pen = p;
-        pl = l;
-        if (j - i > best) {
-            best = j - i;
-            found = k;
-        }
+        c[n++] = (cand){k, p, (size_t)(lw - 1 - p), j - i};
         i = j;
     }
-    return found ? found : link_first(x, key);
+    if (!n)
+        return link_first(x, key);
+    const char *r = pick(c, n);
+    return r ? r : key;
 }
 
 static nf_rc build_sources(cctx *x)
@@ -521,13 +540,6 @@ typedef struct post {
     uint32_t sid;
 } post;
 
-static int cmp_post(const void *a, const void *b)
-{
-    const post *x = a, *y = b;
-    if (x->stem != y->stem)
-        return x->stem < y->stem ? -1 : 1;
-    return x->sid < y->sid ? -1 : x->sid > y->sid;
-}
 
 static uint32_t sid_doc(const cctx *x, uint32_t sid) { return x->sdoc[sid]; }
 
@@ -572,8 +584,9 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
             }
         }
     }
-    if (np)
-        qsort(p, np, sizeof *p, cmp_post);
+    _Static_assert(sizeof(post) == 16, "radix-sorted records");
+    if (nf_sort_key64(p, np))
+        goto done;
     /* idf per posting run; sentence weights */
     double N = x->nsent ? x->nsent : 1;
     size_t dfcap = (size_t)fmax(32.0, NF_ALIGN_DF_CAP * N);
@@ -761,6 +774,10 @@ static nf_rc additions(cctx *x)
             for (uint32_t k = rstart[r]; k < rstart[r + 1]; k++)
                 has[sid_doc(x, byroot[k])] = 1;
             uint32_t rd = sid_doc(x, rep[r]);
+            size_t rw, rcn;
+            sent_size(&x->docs[rd], rep[r] - x->sent_base[rd], &rw, &rcn);
+            if (rw < 4 || rcn < 2)
+                continue;   /* a dateline or a fragment is no omission */
             for (size_t d = 0; d < x->n; d++) {
                 if (x->skip[d] || has[d])
                     continue;
@@ -952,10 +969,10 @@ static nf_rc differences(cctx *x)
      * cluster, same left neighbour, same right neighbour): a slot sharing none of them cannot
      * be in the same context, so no pair of the group is looked at blindly. */
     keyed *ks = malloc((3 * nv + 1) * sizeof *ks);
-    uint32_t *cand = malloc((3 * nv + 1) * sizeof *cand);
+    uint32_t *cands = malloc((3 * nv + 1) * sizeof *cands);
     uint32_t *stamp = calloc(nv + 1, sizeof *stamp);
-    if (!ks || !cand || !stamp) {
-        free(ks), free(cand), free(stamp);
+    if (!ks || !cands || !stamp) {
+        free(ks), free(cands), free(stamp);
         goto done;
     }
     uint32_t now = 0;
@@ -991,21 +1008,21 @@ static nf_rc differences(cctx *x)
                     uint32_t j = view[w][k].idx;
                     if (v[j].doc != v[i].doc && stamp[j] != now) {
                         stamp[j] = now;
-                        cand[nc++] = j;
+                        cands[nc++] = j;
                     }
                 }
             }
             if (nc > 1)
-                qsort(cand, nc, sizeof *cand, cmp_u32);   /* group order: by doc */
+                qsort(cands, nc, sizeof *cands, cmp_u32);   /* group order: by doc */
             for (size_t c0 = 0; c0 < nc;) {
                 size_t c1 = c0;
-                while (c1 < nc && v[cand[c1]].doc == v[cand[c0]].doc)
+                while (c1 < nc && v[cands[c1]].doc == v[cands[c0]].doc)
                     c1++;
                 bool agree = false;
                 size_t best = SIZE_MAX;
                 uint32_t bestov = 0;
                 for (size_t q = c0; q < c1; q++) {
-                    size_t j = cand[q];
+                    size_t j = cands[q];
                     /* the same slot: aligned sentences; or the word right next to both values
                      * is the same, two of the four nearest agree and the wider window shares
                      * three ("approval rating is 80%" / "approval rating at 70 per cent"). An
@@ -1049,7 +1066,7 @@ static nf_rc differences(cctx *x)
         }
         g0 = g1;
     }
-    free(ks), free(cand), free(stamp);
+    free(ks), free(cands), free(stamp);
     /* one difference per connected set of differing slots */
     for (size_t i = 0; i < nv; i++) {
         if (!v[i].diff || ds_find(v, (uint32_t)i) != i)
@@ -1137,7 +1154,7 @@ nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of
     cctx x = {0};
     nf_qgroups g = {0};
     nf_rc rc = NF_ENOMEM;
-    struct sb_stemmer *st = sb_stemmer_new("english", NULL);
+    nf_stemmer *st = nf_stemmer_new();
     x.arts = arts;
     x.n = n;
     x.c = calloc(1, sizeof *x.c);
@@ -1200,8 +1217,7 @@ done:
     free(x.people);
     free(x.byfirst);
     nf_comparison_free(x.c);
-    if (st)
-        sb_stemmer_delete(st);
+    nf_stemmer_free(st);
     return rc;
 }
 

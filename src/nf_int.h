@@ -155,12 +155,18 @@ typedef struct nf_cdoc {
     nf_arena *arena;                    /* lw strings */
 } nf_cdoc;
 
-struct sb_stemmer;
+/* Snowball English stems with a cache keyed by the folded word's hash: a story repeats its
+ * words, so each distinct word is stemmed once. Not thread-safe; one per comparison. */
+typedef struct nf_stemmer nf_stemmer;
+nf_stemmer *nf_stemmer_new(void);
+void nf_stemmer_free(nf_stemmer *s);
 /* Build d from text; stem may be NULL (then stems hash the folded word). */
-nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, struct sb_stemmer *stem);
+nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, nf_stemmer *stem);
 void  nf_cdoc_reset(nf_cdoc *d);
 bool  nf_cdoc_is_stop(const char *lw, size_t n);
 uint64_t nf_hash_str(const char *s, size_t n);
+/* Stable radix sort of n 16-byte records by their leading uint64_t key. */
+nf_rc nf_sort_key64(void *recs, size_t n);
 
 /* attrib.c: names and attribution inside one article. A raw citation points at tokens. */
 typedef struct nf_rawcite {

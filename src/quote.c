@@ -29,15 +29,6 @@ typedef struct shingle {
     uint32_t doc, pos;
 } shingle;
 
-static int cmp_shingle(const void *a, const void *b)
-{
-    const shingle *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
 
 static uint64_t wh(const nf_cdoc *d, size_t w) { return d->t[d->word[w]].h; }
 
@@ -89,10 +80,29 @@ static bool contentful(const nf_cdoc *d, size_t w0, size_t w1)
     return c >= 3;
 }
 
+/* All six words inside one and the same quoted span ("...news." "North Korea..." are two). */
 static bool shingle_quoted(const nf_cdoc *d, size_t p)
 {
     for (size_t i = 0; i < NF_QUOTE_MIN_WORDS; i++)
         if (!(d->t[d->word[p + i]].flags & NF_TF_QUOTED))
+            return false;
+    uint32_t a = d->t[d->word[p]].start, z = d->t[d->word[p + NF_QUOTE_MIN_WORDS - 1]].end;
+    size_t lo = 0, hi = d->nquote;
+    while (lo < hi) {     /* the last quote opening at or before a */
+        size_t m = (lo + hi) / 2;
+        if (d->quote[m].inner.start <= a)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo > 0 && d->quote[lo - 1].inner.end >= z;
+}
+
+/* A shingle that runs over a paragraph break is no quote material (and breaks chains). */
+static bool shingle_in_paragraph(const nf_cdoc *d, size_t p)
+{
+    for (size_t i = 1; i < NF_QUOTE_MIN_WORDS; i++)
+        if (d->t[d->word[p + i]].flags & NF_TF_PARA)
             return false;
     return true;
 }
@@ -199,12 +209,16 @@ nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgr
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; base[i] + p < base[i + 1]; p++)
-            ix[m++] = (shingle){shingle_key(&docs[i], p), (uint32_t)i, (uint32_t)p};
-    qsort(ix, m, sizeof *ix, cmp_shingle);
+            if (shingle_in_paragraph(&docs[i], p))
+                ix[m++] = (shingle){shingle_key(&docs[i], p), (uint32_t)i, (uint32_t)p};
+    for (size_t i = 0; i < total; i++)
+        cid[i] = UINT32_MAX;
+    _Static_assert(sizeof(shingle) == 16, "radix-sorted records");
+    if ((rc = nf_sort_key64(ix, m)))
+        goto done;
+    rc = NF_ENOMEM;
     /* candidates: a hash in >= 2 documents, quoted in one at least; all its positions share
      * one union-find id (the first position's shingle id) */
-    for (size_t i = 0; i < m; i++)
-        cid[base[ix[i].doc] + ix[i].pos] = UINT32_MAX;
     for (size_t i = 0; i < m;) {
         size_t j = i;
         bool quoted = false, two = false;
@@ -238,10 +252,15 @@ nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgr
             while (e < base[d + 1] && cid[e] != UINT32_MAX)
                 e++;
             uint32_t w0 = (uint32_t)(s - base[d]), w1 = (uint32_t)(e - base[d] - 1 + K);
+            bool q = quoted_range(&docs[d], w0, w1);
+            /* a quoted occurrence is the quoted words: "Comey “went to ..." starts at "went" */
+            while (q && w1 - w0 > K && !(docs[d].t[docs[d].word[w0]].flags & NF_TF_QUOTED))
+                w0++;
+            while (q && w1 - w0 > K && !(docs[d].t[docs[d].word[w1 - 1]].flags & NF_TF_QUOTED))
+                w1--;
             if (nf_grow((void **)&o, &capo, no + 1, sizeof *o))
                 goto done;
-            o[no++] = (occ){(uint32_t)d, w0, w1, quoted_range(&docs[d], w0, w1),
-                            find(uf, cid[s])};
+            o[no++] = (occ){(uint32_t)d, w0, w1, q, find(uf, cid[s])};
             s = e;
         }
     rc = groups_from(docs, o, no, out);

@@ -335,8 +335,82 @@ static void copies_and_additions(void)
     nf_comparison_free(NULL);
 }
 
+/* names across the story: a lone surname joins its full name, unless two people share it */
+static void names(void)
+{
+    nf_article a[2] = {art("a", "A", "Kremlin spokesman Dmitry Peskov said the order was final. "
+                                     "The talks resumed on Monday in the capital."),
+                       art("b", "B", "Peskov said the order would stand for a long time. "
+                                     "Mr. Peskov said nothing else about the matter.")};
+    const nf_article *pa[2] = {&a[0], &a[1]};
+    nf_comparison *c = NULL;
+    CHECK_EQ_INT(nf_compare(pa, 2, NULL, &c), NF_OK);
+    if (c) {
+        const nf_source *p = src_named(c, "Peskov");
+        CHECK(p && !strcmp(p->name, "Dmitry Peskov") && p->narticles == 2 && p->kind == NF_SRC_PERSON);
+        size_t n = 0;
+        for (size_t i = 0; i < c->nsrc; i++)
+            n += strstr(c->src[i].name, "Peskov") != NULL;
+        CHECK_EQ_INT(n, 1);
+    }
+    nf_comparison_free(c);
+    art_free(&a[0]);
+    art_free(&a[1]);
+    nf_article b[2] = {art("a", "A", "Mike Pompeo met Jane Pompeo. Mike Pompeo and Jane Pompeo left."),
+                       art("b", "B", "Pompeo said the talks went well, officials added.")};
+    const nf_article *pb[2] = {&b[0], &b[1]};
+    c = NULL;
+    CHECK_EQ_INT(nf_compare(pb, 2, NULL, &c), NF_OK);
+    if (c) {
+        const nf_source *p = src_named(c, "Pompeo");
+        CHECK(p && !strcmp(p->name, "Pompeo"));
+    }
+    nf_comparison_free(c);
+    art_free(&b[0]);
+    art_free(&b[1]);
+}
+
+/* odd input: every article shape the readers can accept; no crash, spans inside the text */
+static void odd_input(void)
+{
+    static const char *const texts[] = {
+        "", "\"", "\"\"\"\"", "\xe2\x80\x9c unclosed quote that runs on and on and on and on and on",
+        "(Reuters) (AP) (AFP) - - - \xe2\x80\x94", "12 12 12 12 12 12 12 12 % % per cent $ $",
+        "said said said told told according to according to per per citing",
+        "\"a b c d e f g h\" \"a b c d e f g h\" a b c d e f g h", "\xef\xbf\xbd\xef\xbf\xbd \x01\x02 April 31, 2023 May 99",
+        "Mr. . . Dr. the The THE of of Of Embassy of the in the of", "A.B.C.D.E.F.G.H.I.J.K.L.M.N.O.P",
+    };
+    size_t n = NF_ARRAY_LEN(texts);
+    nf_article a[16];
+    const nf_article *pa[16];
+    for (size_t i = 0; i < n; i++) {
+        a[i] = art("x", i % 2 ? "A" : "B", texts[i]);
+        pa[i] = &a[i];
+    }
+    nf_comparison *c = NULL;
+    CHECK_EQ_INT(nf_compare(pa, n, NULL, &c), NF_OK);
+    if (c) {
+        for (size_t i = 0; i < c->nquote; i++)
+            for (size_t k = 0; k < c->quote[i].ncar; k++) {
+                const nf_carrier *r = &c->quote[i].car[k];
+                CHECK(r->span.start <= r->span.end && r->span.end <= a[r->article].text_len);
+            }
+        for (size_t i = 0; i < c->nadd; i++)
+            CHECK(c->add[i].span.end <= a[c->add[i].article].text_len);
+        nf_buf b;
+        nf_buf_init(&b, 0);
+        CHECK_EQ_INT(nf_comparison_json(c, pa, 0, &b), NF_OK);
+        nf_buf_reset(&b);
+    }
+    nf_comparison_free(c);
+    for (size_t i = 0; i < n; i++)
+        art_free(&a[i]);
+}
+
 int main(void)
 {
+    odd_input();
+    names();
     seeds();
     differences();
     copies_and_additions();

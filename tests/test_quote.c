@@ -6,9 +6,8 @@
  */
 #include "harness.h"
 #include "nf_int.h"
-#include <libstemmer.h>
 
-static struct sb_stemmer *st;
+static nf_stemmer *st;
 
 static size_t groups(const char *const *texts, size_t n, const uint8_t *skip, nf_qgroups *g)
 {
@@ -35,7 +34,7 @@ static size_t count(const char *a, const char *b)
 
 int main(void)
 {
-    st = sb_stemmer_new("english", NULL);
+    st = nf_stemmer_new();
     nf_qgroups g = {0};
 
     /* case, punctuation, curly vs straight marks */
@@ -101,6 +100,6 @@ int main(void)
     CHECK_EQ_INT(groups(t5, 2, NULL, &g), 2);
     nf_qgroups_reset(&g);
 
-    sb_stemmer_delete(st);
+    nf_stemmer_free(st);
     return nf_test_done("test_quote");
 }

@@ -16,5 +16,8 @@ ok "shared quote marked" 'grep -q "<mark" "$TMP/r.html"'
 ok "no external asset" '! grep -Eqi "(src|href)=\"?(https?:)?//" "$TMP/r.html"'
 "$NF" report -q -o "$TMP/all.html" "${SHARED:-../shared}/data/newswcl50.jsonl" "${SHARED:-../shared}/seeds" 2>/dev/null; rc=$?
 ok "report on NewsWCL50 and seeds" '[ $rc -eq 0 ] && [ "$(grep -c "<section>" "$TMP/all.html")" -ge 10 ]'
+for t in ul ol section details table; do
+    ok "balanced <$t>" '[ "$(grep -o "<$t[ >]" "$TMP/all.html" | wc -l)" -eq "$(grep -o "</$t>" "$TMP/all.html" | wc -l)" ]'
+done
 ok "report needs -o" '! "$NF" report -q "$TMP/evil.jsonl" 2>/dev/null'
 finish compare_report
