@@ -203,14 +203,10 @@ static void help(void)
            "--evidence, why it joined (similarity, shared terms and entities, shared quotes).\n"
            "A summary (articles, stories, time) goes to stderr.\n"
            "\n  -o FILE            write to FILE instead of standard output\n"
-<<<<<<< HEAD
            "  --db PATH          keep articles, copies, stories and comparisons in the SQLite\n"
            "                     database PATH instead (incremental; see docs/store.md)\n"
-           "  --evidence         add the join evidence to each line\n%s%s",
-=======
            "  --evidence         add the join evidence to each line\n"
            "  --no-dedup         do not look for copies first\n%s%s",
->>>>>>> fold
            cli_fold_help(), cli_input_help());
 }
 
@@ -285,14 +281,11 @@ int cmd_fold(int argc, char **argv)
             goto done;
         }
     }
-<<<<<<< HEAD
     if (dbpath) {
         status = cli_fold_store(dbpath, &in);
         goto done;
     }
-=======
     int no_dedup = c.no_dedup;
->>>>>>> fold
     nf_rc rc = cli_collect(&in, &c);
     c.no_dedup = no_dedup;
     if (rc == NF_ENOMEM) {

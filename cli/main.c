@@ -12,7 +12,6 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
-<<<<<<< HEAD
     {"fold", cmd_fold, "fold articles into stories (online), print each with its story"},
     {"eval", cmd_eval, "fold labelled files and score the stories (ARI, B-cubed, pairwise F1)"},
     {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
@@ -21,11 +20,6 @@ static const verb VERBS[] = {
     {"report", cmd_report, "one self-contained HTML page comparing every story"},
     {"stories", cmd_stories, "list the stories of a database (fold --db)"},
     {"serve", cmd_serve, "serve a database over HTTP: JSON API and the story page"},
-=======
-    {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
-    {"fold", cmd_fold, "fold articles into stories (online), print each with its story"},
-    {"eval", cmd_eval, "fold labelled files and score the stories (ARI, B-cubed, pairwise F1)"},
->>>>>>> fold
 };
 
 static void usage(FILE *f)
