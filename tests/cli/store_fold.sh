@@ -20,6 +20,12 @@ ok "one run" '"$NF" fold "$TMP/odd.jsonl" "$TMP/even.jsonl" --db "$TMP/one.db" 2
 q "$TMP/inc.db" "$assign" > "$TMP/inc.txt"; q "$TMP/one.db" "$assign" > "$TMP/one.txt"
 ok "incremental equals one run" '[ -s "$TMP/inc.txt" ] && cmp -s "$TMP/inc.txt" "$TMP/one.txt"'
 ok "same stories rows" '[ "$(q "$TMP/inc.db" "SELECT id, size, outlets, headline FROM stories ORDER BY id" | cksum)" = "$(q "$TMP/one.db" "SELECT id, size, outlets, headline FROM stories ORDER BY id" | cksum)" ]'
+# the stories of `fold --db` are those of plain `fold` over the same input (same partition)
+"$NF" fold "$TMP/odd.jsonl" "$TMP/even.jsonl" -o "$TMP/fold.jsonl" 2>/dev/null
+canon() { LC_ALL=C awk '{ s[$1] = $2; if (!($2 in m) || $1 < m[$2]) m[$2] = $1 } END { for (a in s) print a, m[s[a]] }' | LC_ALL=C sort; }
+sed -n 's/^{"id": *"\([^"]*\)".*"story": *"\([^"]*\)".*/\1 \2/p' "$TMP/fold.jsonl" | canon > "$TMP/p_fold"
+q "$TMP/one.db" "SELECT m.article || ' ' || m.story FROM members m" | canon > "$TMP/p_db"
+ok "same stories as plain fold" '[ -s "$TMP/p_fold" ] && [ "$(wc -l < "$TMP/p_fold")" -eq "$(wc -l < "$TMP/all.jsonl")" ] && cmp -s "$TMP/p_fold" "$TMP/p_db"'
 N=$(wc -l < "$TMP/all.jsonl")
 ok "rerun stores nothing twice" '"$NF" fold "$TMP/all.jsonl" --db "$TMP/inc.db" 2>"$TMP/e4" && grep -q " 0 new, $N unchanged, 0 updated" "$TMP/e4" && [ "$(q "$TMP/inc.db" "SELECT count(*) FROM articles")" -eq "$N" ]'
 # a changed text under a known id is an update, reported on stderr
