@@ -836,8 +836,10 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
     const char *where_t = since != NF_NO_TIME ? "last_time >= ?2" : "1";
     /* The page comes from the rank index; the total is a separate count (a window count over
      * the page query would sort every matching story). */
-    snprintf(sql, sizeof sql, "SELECT id, size, outlets, first_time, last_time, headline "
-             "FROM stories WHERE %s AND %s ORDER BY %s LIMIT ?3 OFFSET ?4", where_q, where_t,
+    snprintf(sql, sizeof sql, "SELECT id, size, outlets, first_time, last_time, headline, %s "
+             "FROM stories WHERE %s AND %s ORDER BY %s LIMIT ?3 OFFSET ?4",
+             /* a query's matches are few and sorted anyway: count them in the same pass */
+             has_q ? "count(*) OVER ()" : "0", where_q, where_t,
              /* with a query, start from its few matches and sort them (unary + keeps the planner
               * off the rank index, which would scan every story looking for the matches) */
              has_q ? "+outlets DESC, +size DESC, +id" : "outlets DESC, size DESC, id");
@@ -853,12 +855,19 @@ nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t li
         sqlite3_bind_int64(st, 2, since);
     sqlite3_bind_int64(st, 3, limit < 0 ? -1 : limit);
     sqlite3_bind_int64(st, 4, offset < 0 ? 0 : offset);
+    int counted = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         nf_story_info si;
         story_row(st, &si);
+        if (has_q && total && !counted) {
+            *total = sqlite3_column_int64(st, 6);
+            counted = 1;
+        }
         if (fn && fn(&si, ctx))
             break;
     }
+    if (counted)
+        total = NULL;    /* known */
     unsigned ver = 0;
     int all = !has_q && since == NF_NO_TIME;
     if (total && all && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&

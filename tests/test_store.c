@@ -189,6 +189,13 @@ static void test_stories(void)
                  NF_OK);
     CHECK_EQ_INT(l.n, 1);
     CHECK_EQ_INT(l.id[0], 2);
+    CHECK_EQ_INT(total, 1);
+    total = -1;    /* an empty page still counts the matches */
+    CHECK_EQ_INT(nf_store_stories(s, "kremlin", NF_NO_TIME, 0, 0, NULL, NULL, &total), NF_OK);
+    CHECK_EQ_INT(total, 1);
+    total = -1;
+    CHECK_EQ_INT(nf_store_stories(s, "officials", NF_NO_TIME, 10, 5, NULL, NULL, &total), NF_OK);
+    CHECK_EQ_INT(total, 1);
     memset(&l, 0, sizeof l);
     CHECK_EQ_INT(nf_store_stories(s, "\"iphones\" OR (", NF_NO_TIME, 10, 0, collect_story, &l,
                                   NULL), NF_OK);   /* operators are words, never syntax */
