@@ -278,17 +278,463 @@ nf_rc nf_extract_html_opts(const char *html, size_t n, const char *url_hint,
  * Copies: exact and near-duplicate detection (src/sketch.c, src/lsh.c, src/dedup.c).
  * ========================================================================================== */
 
+/* Sketches (src/sketch.c; layout in docs/dedup.md, pinned by golden vectors).
+ * Words are maximal runs of word characters (ASCII letters and digits; non-ASCII code points of
+ * Unicode category L, M or N); each word is NFKC + case folded and hashed (XXH3-64, seed 0).
+ * A shingle is `shingle` consecutive words (a text with fewer words has one shingle of all of
+ * them); its hash mixes the word hashes. The signature holds `bins` 16-bit values:
+ *   NF_SKETCH_OPH   one-permutation hashing with optimal densification (one hash per shingle)
+ *   NF_SKETCH_KMIN  classic MinHash with `bins` multiply-shift hash functions (bench reference)
+ * exact[] is XXH3-128 of the word-hash sequence: equal for texts with the same words in the same
+ * order (case, punctuation, quotes and whitespace ignored). */
+enum { NF_SKETCH_OPH = 0, NF_SKETCH_KMIN = 1 };
+#define NF_SKETCH_MAX_BINS 1024
+
+typedef struct nf_sketch_opts {
+    uint32_t shingle;   /* words per shingle (default 5) */
+    uint32_t bins;      /* signature length K, multiple of 8 up to NF_SKETCH_MAX_BINS (128) */
+    uint32_t method;    /* NF_SKETCH_OPH (default) or NF_SKETCH_KMIN */
+} nf_sketch_opts;
+
+typedef struct nf_sketch {
+    uint64_t exact[2];      /* XXH3-128 of the word hashes: low64, high64 */
+    uint32_t nwords;
+    uint32_t nshingles;     /* shingle positions (0: no words, the signature is all 0xffff) */
+} nf_sketch;
+
+/* Per-thread scratch; not shared between threads. */
+typedef struct nf_sketcher nf_sketcher;
+nf_rc nf_sketcher_new(nf_sketcher **out, const nf_sketch_opts *opts);
+void  nf_sketcher_free(nf_sketcher *sk);
+/* Sketch s[0..n): fills *info and sig[0..bins). */
+nf_rc nf_sketch_text(nf_sketcher *sk, const char *s, size_t n, nf_sketch *info, uint16_t *sig);
+/* Share of equal bins: the Jaccard estimate of two signatures of the same opts. */
+double nf_sketch_jaccard(const uint16_t *a, const uint16_t *b, uint32_t bins);
+
+/* LSH banding (src/lsh.c). bands x rows <= bins, chosen for a Jaccard threshold by minimising
+ * fp_weight * P(false positive) + fn_weight * P(false negative), both integrated over the
+ * S-curve 1 - (1 - s^rows)^bands (as datasketch's _optimal_param). */
+nf_rc nf_lsh_params(double threshold, uint32_t bins, double fp_weight, double fn_weight,
+                    uint32_t *bands, uint32_t *rows);
+/* The key of band `band` of sig: XXH3-64 (seed = band) of its rows as little-endian uint16. */
+uint64_t nf_lsh_band_key(const uint16_t *sig, uint32_t band, uint32_t rows);
+
+/* Copy detection (src/dedup.c).
+ * A pair is a copy when (a) the exact hashes are equal, or (b) estimated Jaccard >= threshold,
+ * or (c) the shorter text keeps >= min_kept of the longer's shingles and estimated containment
+ * of the shorter in the longer >= containment (trimmed reprints). Copies are joined into
+ * clusters; the representative is the member added first (smallest index). */
+typedef enum nf_copy_kind {
+    NF_COPY_NONE = 0,       /* an original: the representative of its cluster */
+    NF_COPY_EXACT = 1,      /* same words as the representative */
+    NF_COPY_NEAR = 2,       /* Jaccard >= threshold (or linked through other copies) */
+    NF_COPY_CONTAINED = 3   /* contained in / containing the representative (trimmed copy) */
+} nf_copy_kind;
+const char *nf_copy_kind_name(nf_copy_kind k);     /* "original", "exact", "near", "contained" */
+
+/* How verified pairs join clusters (batch). */
+enum {
+    NF_LINK_REP = 0,    /* a single article joins through any verified pair; two clusters of
+                         * several articles merge only if their representatives are copies */
+    NF_LINK_ANY = 1     /* plain union-find: any verified pair merges (single linkage) */
+};
+
+typedef struct nf_dedup_opts {
+    nf_sketch_opts sketch;  /* zero: 5 words, 128 bins, OPH */
+    double threshold;       /* Jaccard threshold (0: default 0.5, chosen on bench/bench_dedup) */
+    double containment;     /* containment threshold (0: default 0.8) */
+    double min_kept;        /* shorter/longer shingle ratio for (c) (0: default 0.5) */
+    uint32_t bands, rows;   /* 0: nf_lsh_params at the lowest Jaccard a copy can have */
+    uint32_t threads;       /* batch sketching and banding threads (0: 1) */
+    uint32_t max_bucket;    /* band runs longer than this are chained, not all-pairs (0: 16) */
+    uint32_t link;          /* NF_LINK_REP (default) or NF_LINK_ANY */
+} nf_dedup_opts;
+
+typedef struct nf_copy {
+    int64_t copy_of;        /* index of the representative, -1 for an original */
+    uint64_t cluster;       /* index of the representative, own index for an original */
+    double similarity;      /* estimate against the representative (1 exact, 0 original) */
+    nf_copy_kind kind;
+} nf_copy;
+
+typedef struct nf_dedup_stats {
+    uint64_t articles, exact, near, contained;  /* copies by kind */
+    uint64_t clusters;                  /* clusters with at least one copy */
+    uint64_t candidates, verified;      /* candidate pairs checked, pairs accepted */
+    uint32_t bands, rows;
+    size_t index_bytes;                 /* memory held by the index for all articles */
+} nf_dedup_stats;
+
+/* Indices are 0, 1, 2 ... in the order of adding. One object is used either one at a time
+ * (nf_dedup_add: the answer is final at once; clusters never merge later) or in batch
+ * (nf_dedup_add_batch ... nf_dedup_finish, then nf_dedup_result: union-find over the verified
+ * pairs in index order, see opts.link). Batch results do not depend on the thread count. */
+typedef struct nf_dedup nf_dedup;
+nf_rc nf_dedup_new(nf_dedup **out, const nf_dedup_opts *opts);   /* opts may be NULL */
+void  nf_dedup_free(nf_dedup *d);
+nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out);
+nf_rc nf_dedup_add_batch(nf_dedup *d, const char *const *texts, const size_t *lens, size_t n);
+nf_rc nf_dedup_finish(nf_dedup *d);
+nf_rc nf_dedup_result(const nf_dedup *d, uint64_t index, nf_copy *out);
+void  nf_dedup_get_stats(const nf_dedup *d, nf_dedup_stats *st);
+/* The effective options (defaults filled in, bands/rows chosen). */
+void  nf_dedup_get_opts(const nf_dedup *d, nf_dedup_opts *opts);
+
 /* ============================================================================================
  * Stories: online folding (src/terms.c, src/story.c) and evaluation metrics (src/eval.c).
  * ========================================================================================== */
+
+/* Folding options. nf_fold_opts_init sets the documented defaults (docs/fold.md); the defaults
+ * are one configuration for every input, calibrated once. */
+typedef struct nf_fold_opts {
+    double threshold;         /* join the best candidate story when similarity >= this (0.35) */
+    double entity_weight;     /* similarity = (1-w) * term part + w * entity part (0.6) */
+    double quote_bonus;       /* added for shared verbatim quotes of >= 6 words (0.5, scaled) */
+    double sigma_days;        /* Gaussian time proximity when both sides are dated (7) */
+    double window_days;       /* stories idle longer than this are not candidates (30) */
+    double lede_weight;       /* weight of title and the first lede_sentences sentences (2) */
+    double tail_weight;       /* weight of sentences from body_sentences on (0.3) */
+    uint32_t lede_sentences;  /* 3 */
+    uint32_t body_sentences;  /* 10 */
+    uint32_t query_terms;     /* top-weight terms + entities of an article used as queries (24) */
+    uint32_t index_terms;     /* top-weight terms + entities of an article put in the index (12) */
+    uint32_t posting_cap;     /* most recent stories kept per index key (256) */
+    uint32_t max_candidates;  /* stories scored per article, most query hits first (16) */
+    uint32_t story_terms_cap; /* entries kept in a story centroid (1024) */
+    double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (50) */
+    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
+    double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
+    uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
+} nf_fold_opts;
+
+void nf_fold_opts_init(nf_fold_opts *o);
+
+#define NF_EVIDENCE_MAX 5
+
+#define NF_EVIDENCE_LEN 48
+
+/* What nf_folder_add decided and why (strings are copied in, truncated to NF_EVIDENCE_LEN-1). */
+typedef struct nf_fold_result {
+    uint64_t article;         /* this article's sequence number in the folder (0-based) */
+    uint64_t story;           /* story id: sequence number of the story's first article */
+    int joined;               /* 1 joined an existing story, 0 started a new one */
+    int copy;                 /* 1 placed by copy_of (inherited its original's story) */
+    double similarity;        /* combined similarity with the chosen story (0 when new) */
+    double term_sim, entity_sim, time_factor;
+    uint32_t quote_shingles;  /* 6-word quoted shingles shared with the story */
+    uint32_t candidates;      /* stories scored */
+    uint32_t nterms, nentities;
+    char terms[NF_EVIDENCE_MAX][NF_EVIDENCE_LEN];     /* top shared stemmed terms */
+    char entities[NF_EVIDENCE_MAX][NF_EVIDENCE_LEN];  /* top shared entities (names, numbers) */
+} nf_fold_result;
+
+typedef struct nf_folder nf_folder;
+
+nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts);   /* opts NULL: defaults */
+/* Fold one article. copy_of: sequence number of an earlier article this one copies (from
+ * dedup), or -1; a copy inherits that article's story without being scored. Articles should
+ * arrive in date order, then input order (the CLI sorts). */
+nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r);
+/* Optional refinement after the online pass: merge stories whose average link (mean pairwise
+ * similarity of their members) is >= merge_threshold, best pair first; then attach fragments
+ * (<= attach_max_members) to their best larger story at attach_threshold. *merges may be NULL. */
+nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges);
+/* The current story id of article seq (changes only through nf_folder_refine). */
+uint64_t nf_folder_story(nf_folder *f, uint64_t seq);
+uint64_t nf_folder_articles(const nf_folder *f);
+uint64_t nf_folder_stories(const nf_folder *f);      /* live stories (after merges) */
+size_t   nf_folder_memory(const nf_folder *f);       /* bytes held */
+void     nf_folder_free(nf_folder *f);
+
+/* Clustering quality against gold labels. Labels are arbitrary integers per item. */
+typedef struct nf_cluster_scores {
+    double ari;                         /* adjusted Rand index over all pairs */
+    double bcubed_p, bcubed_r, bcubed_f1;
+    double pair_p, pair_r, pair_f1;     /* pairwise precision / recall / F1 */
+    uint64_t n, pred_clusters, gold_clusters;
+} nf_cluster_scores;
+
+nf_rc nf_cluster_score(const uint64_t *gold, const uint64_t *pred, size_t n,
+                       nf_cluster_scores *s);
 
 /* ============================================================================================
  * Coverage: quotes, attribution, additions, differences (src/quote.c, src/attrib.c, src/compare.c).
  * ========================================================================================== */
 
+/* The comparison of one story's coverage. Every finding names an article by its index in the
+ * array given to nf_compare and carries byte spans into that article's text, so a page can
+ * highlight it. All strings are heap-owned and released by nf_comparison_free.
+ * The algorithms and the JSON layout are in docs/compare.md. */
+
+/* Attribution cues (pinned values: they appear in JSON as names, see nf_cue_name). */
+typedef enum nf_cue {
+    NF_CUE_REPORTED = 1,     /* "X reported", "X reports", "the X newspaper reported" */
+    NF_CUE_ACCORDING = 2,    /* "according to X" */
+    NF_CUE_CITING = 3,       /* "citing X", "X cited" as the relay */
+    NF_CUE_SAID = 4,         /* "X said", "said X", "X says", "X added", "X wrote" ... */
+    NF_CUE_TOLD = 5,         /* "X told ..." (X is the speaker) */
+    NF_CUE_TOLD_TO = 6,      /* "... told X" (X received the statement: a medium) */
+    NF_CUE_PER = 7,          /* "as per X", "per X" */
+    NF_CUE_NO_CONFIRM = 8,   /* "X could not confirm", "X declined to confirm" */
+    NF_CUE_NO_RESPONSE = 9,  /* "X did not respond to a request for comment", "declined to comment" */
+    NF_CUE_DATELINE = 10,    /* "KINSHASA 1997-02-17", "WASHINGTON —" at the start of the text */
+    NF_CUE_WIRE = 11         /* wire credit "(Reuters)", "(AP)" */
+} nf_cue;
+const char *nf_cue_name(uint32_t cue);
+
+typedef enum nf_source_kind {
+    NF_SRC_ORG = 1,          /* organisation, medium, agency, company, government body */
+    NF_SRC_PERSON = 2,       /* a named person */
+    NF_SRC_PLACE = 3,        /* a dateline place */
+    NF_SRC_UNNAMED = 4       /* "one official", "the spokesperson", "a report" */
+} nf_source_kind;
+
+/* One cited source of the story (names merged across articles: "Mr. Peskov" -> "Dmitry Peskov"). */
+typedef struct nf_source {
+    char *name;
+    uint32_t kind;           /* nf_source_kind */
+    uint32_t narticles;      /* articles that cite it directly or lead back to it through a relay */
+    uint32_t ndirect;        /* articles that cite it directly */
+    uint32_t primary;        /* 1 for the story's primary sources */
+    uint32_t quoted;         /* 1 when it is the speaker of a quote */
+} nf_source;
+
+/* One attribution in one article: article -> source, with the cue and where it stands. */
+typedef struct nf_citation {
+    uint32_t article;
+    uint32_t source;         /* index into nf_comparison.src */
+    uint32_t cue;            /* nf_cue */
+    int32_t via;             /* index of the citation this one relays (second-hand chain:
+                              * "told Kommersant, according to a Reuters translation" gives
+                              * Reuters with via = the Kommersant citation), or -1 */
+    nf_span name;            /* the source's name as printed */
+    nf_span sentence;
+} nf_citation;
+
+/* One article carrying a quote: where, whether in quotation marks, and who it says spoke. */
+typedef struct nf_carrier {
+    uint32_t article;
+    uint32_t quoted;         /* 1 in quotation marks, 0 printed verbatim without them */
+    nf_span span;            /* the matched words */
+    int32_t speaker;         /* index into nf_comparison.src, or -1 */
+    char *speaker_desc;      /* unnamed speaker as printed ("one official"), or NULL */
+} nf_carrier;
+
+/* Quoted material found in two or more articles. Shared: in quotation marks in at least two
+ * articles. Echoed: in marks in one, verbatim without marks in the others. */
+typedef struct nf_shared_quote {
+    char *text;              /* canonical text: the longest version printed */
+    int32_t speaker;         /* the named speaker most carriers give, or -1 */
+    uint32_t nquoted, nunquoted;
+    nf_carrier *car; size_t ncar;
+} nf_shared_quote;
+
+/* A sentence of one article (additions, omissions, differences). */
+typedef struct nf_sentref {
+    uint32_t article;
+    nf_span span;
+} nf_sentref;
+
+typedef enum nf_slot_kind {
+    NF_SLOT_COUNT = 1,       /* 12 people, three towns */
+    NF_SLOT_AMOUNT = 2,      /* $5 million */
+    NF_SLOT_PERCENT = 3,     /* 80%, over 80 per cent */
+    NF_SLOT_DATE = 4,        /* April 1, March 2024, 2018 */
+    NF_SLOT_OFFICIAL = 5     /* the person named in a role: Health Minister Jane Doe */
+} nf_slot_kind;
+const char *nf_slot_kind_name(uint32_t kind);
+
+/* One value of a slot in one article. */
+typedef struct nf_slot_value {
+    uint32_t article;
+    nf_span value;           /* the value as printed ("15", "April 15", "Jane Doe") */
+    nf_span sentence;
+    char *norm;              /* normalised value ("15", ">=80%", "04-15", "jane doe") */
+} nf_slot_value;
+
+/* A difference: the same slot (kind, key, aligned context) with incompatible values. */
+typedef struct nf_difference {
+    uint32_t kind;           /* nf_slot_kind */
+    char *key;               /* what the slot is: the unit or role and the context words */
+    nf_slot_value *val; size_t nval;
+} nf_difference;
+
+typedef struct nf_comparison {
+    size_t narticles;
+    int32_t *copy_of;              /* narticles entries: index of the original, or -1 */
+    uint32_t noutlets, nindependent; /* distinct outlets; distinct outlets among non-copies */
+    nf_source *src; size_t nsrc;
+    nf_citation *cit; size_t ncit;
+    nf_shared_quote *quote; size_t nquote;   /* shared first (nquoted >= 2), then echoed */
+    nf_sentref *add; size_t nadd;            /* additions: sentences only one article says */
+    nf_sentref *omit; size_t nomit;          /* omissions: content most others carry */
+    uint32_t *omit_by;                       /* nomit entries: the article that omits it */
+    nf_difference *diff; size_t ndiff;
+    uint32_t nsentences, naligned;           /* sentences compared, sentences aligned */
+} nf_comparison;
+
+/* Compare the coverage of one story. arts are its n articles; copy_of (may be NULL) gives for
+ * each the index of the article it copies, or -1. Copies are listed but take no part in the
+ * alignment, so they neither hide the original's additions nor count as independent outlets. */
+nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of,
+                 nf_comparison **out);
+void  nf_comparison_free(nf_comparison *c);
+/* The comparison as one JSON object (layout in docs/compare.md), appended to out. arts must be
+ * the articles given to nf_compare (for ids, outlets and the quoted text of spans). */
+nf_rc nf_comparison_json(const nf_comparison *c, const nf_article *const *arts, int indent,
+                         nf_buf *out);
+
 /* ============================================================================================
  * Store: SQLite database (src/store.c).
  * ========================================================================================== */
+
+/* The story store: articles, copies, story members, stories and each story's comparison in one
+ * SQLite file (schema in docs/store.md, versioned by PRAGMA user_version, marked by PRAGMA
+ * application_id). WAL mode; writes are grouped in explicit transactions (one per batch) and a
+ * commit always leaves stories consistent with their members. */
+#define NF_STORE_SCHEMA 1
+#define NF_STORE_APP_ID 0x4e464c44    /* "NFLD" */
+
+typedef struct nf_store nf_store;
+
+enum {
+    NF_STORE_READONLY = 1,   /* open an existing database read-only (server GETs) */
+    NF_STORE_CREATE = 2      /* create the file and schema when missing */
+};
+
+/* Open path. On failure *out is NULL and err (if given) holds a readable reason: NF_EIO (cannot
+ * open), NF_EFORMAT (not a newsfold database, or a newer schema), NF_EDB (SQLite error). */
+nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size_t errcap);
+void  nf_store_close(nf_store *s);
+const char *nf_store_errmsg(const nf_store *s);   /* last SQLite message, never NULL */
+
+/* Transactions: begin, then commit (refreshes the rows of every story whose members changed
+ * inside the transaction before COMMIT) or rollback. */
+nf_rc nf_store_begin(nf_store *s);
+nf_rc nf_store_commit(nf_store *s);
+nf_rc nf_store_rollback(nf_store *s);
+
+typedef enum nf_put_status {
+    NF_PUT_NEW = 0,          /* a new id: stored */
+    NF_PUT_SAME = 1,         /* id and text already stored: nothing written */
+    NF_PUT_UPDATED = 2       /* id stored with different text or metadata: updated in place */
+} nf_put_status;
+
+/* Store one article (upsert by id). *seq (optional) receives its insertion number, which with
+ * the publication time defines arrival order. */
+nf_rc nf_store_put_article(nf_store *s, const nf_article *a, nf_put_status *status, int64_t *seq);
+/* Read one article by id into *a (empty on entry); NF_ENOTFOUND when absent. */
+nf_rc nf_store_get_article(nf_store *s, const char *id, nf_article *a);
+
+/* Membership and copies. story < 0 removes the article from its story. copy_of NULL: not a copy. */
+nf_rc nf_store_set_story(nf_store *s, const char *article_id, int64_t story);
+nf_rc nf_store_set_copy(nf_store *s, const char *article_id, const char *copy_of,
+                        double similarity);
+/* Next unused story id (max + 1). */
+nf_rc nf_store_next_story_id(nf_store *s, int64_t *id);
+/* The comparison of a story as JSON text (format owned by coverage; stored verbatim). */
+nf_rc nf_store_set_comparison(nf_store *s, int64_t story, const char *json, size_t n);
+/* *json is malloc'ed (caller frees); NF_ENOTFOUND when the story has none. */
+nf_rc nf_store_get_comparison(nf_store *s, int64_t story, char **json);
+
+/* One stored article with its story facts, as iterators hand it out (valid during the call). */
+typedef struct nf_stored {
+    const nf_article *a;
+    int64_t seq;
+    int64_t story;           /* -1 when not yet folded */
+    const char *copy_of;     /* NULL when not a copy */
+    double similarity;
+    uint32_t revisions;      /* times the text under this id changed */
+} nf_stored;
+
+typedef int (*nf_stored_fn)(const nf_stored *st, void *ctx);   /* non-zero stops */
+
+/* Every article in arrival order: publication time (undated first, as fold), then insertion. */
+nf_rc nf_store_each_article(nf_store *s, nf_stored_fn fn, void *ctx);
+/* The members of one story in arrival order; NF_ENOTFOUND when the story does not exist. */
+nf_rc nf_store_story_members(nf_store *s, int64_t story, nf_stored_fn fn, void *ctx);
+/* One article with its story facts. */
+nf_rc nf_store_article_info(nf_store *s, const char *id, nf_stored_fn fn, void *ctx);
+
+/* A story row. */
+typedef struct nf_story_info {
+    int64_t id;
+    int64_t size;            /* members */
+    int64_t outlets;         /* independent outlets: distinct outlets of members that are not copies */
+    int64_t first_time, last_time;   /* NF_NO_TIME when no member is dated */
+    const char *headline;    /* title of the earliest independent member (may be NULL) */
+} nf_story_info;
+
+typedef int (*nf_story_fn)(const nf_story_info *st, void *ctx);
+
+/* Stories, most independent outlets first, then size, then id. query: words that must all occur
+ * in some member's title or lead, among the 2000 most recently stored matching articles
+ * (NULL/empty: all stories); since: only stories whose last article is
+ * at or after this time (NF_NO_TIME: all). *total (optional) gets the number matching. */
+nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t limit,
+                       int64_t offset, nf_story_fn fn, void *ctx, int64_t *total);
+nf_rc nf_store_story(nf_store *s, int64_t id, nf_story_info *out, nf_buf *headline);
+
+/* Counts for summaries and checks. */
+typedef struct nf_store_counts {
+    int64_t articles, stories, members, copies, comparisons, unfolded;
+    int64_t inconsistent;    /* stories whose size differs from their member count (must be 0) */
+} nf_store_counts;
+nf_rc nf_store_count(nf_store *s, nf_store_counts *c);
+
+/* Refold (src/ingest.c): feed every stored article, in arrival order, to a fresh folder and write
+ * the story and copy assignments that changed, batch articles per transaction (0: default 2000).
+ * The stories are then exactly those of one run over all stored articles. */
+typedef struct nf_refold_stats {
+    size_t folded;           /* articles fed to the folder */
+    size_t changed;          /* assignments written */
+    size_t stories;          /* stories the folder made */
+    int64_t *touched;        /* stories whose members changed (heap; the caller frees it) */
+    size_t ntouched;
+} nf_refold_stats;
+nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats);
+
+/* Online ingest (server POST): one folder fed once with the stored articles, then each new one. */
+typedef struct nf_ingest nf_ingest;
+typedef struct nf_ingest_result {
+    nf_put_status status;
+    int64_t story;
+    char *copy_of;           /* heap; NULL when not a copy (nf_ingest_result_reset frees) */
+} nf_ingest_result;
+nf_rc nf_ingest_open(nf_ingest **out, nf_store *s);
+/* Store, fold and assign n articles in one transaction; res has n entries. The comparisons of
+ * the stories that changed are marked stale (JSON text "null") in the same transaction. */
+nf_rc nf_ingest_add(nf_ingest *g, const nf_article *arts, size_t n, nf_ingest_result *res);
+void  nf_ingest_result_reset(nf_ingest_result *res, size_t n);
+void  nf_ingest_close(nf_ingest *g);
+
+/* HTTP server (src/serve.c): JSON API over the store and the page, on libmicrohttpd. Listens on
+ * loopback unless told otherwise; beyond loopback it refuses to start without a token, and POST
+ * always needs the token when one is set. Zero fields mean the defaults. */
+typedef struct nf_serve_opts {
+    const char *db_path;
+    const char *listen;      /* "127.0.0.1:8080" (default); port 0 picks a free port */
+    const char *token;       /* bearer token for writing, or NULL */
+    const char *page;        /* the HTML page served at / */
+    size_t page_len;
+    unsigned threads;        /* polling threads (default 2) */
+    size_t max_body;         /* bytes (default 16 MiB): larger bodies get 413 */
+    size_t max_header;       /* per-connection memory for headers (default 32 KiB) */
+    unsigned max_conns;      /* default 1000 */
+    unsigned timeout_s;      /* idle seconds before a connection is closed (default 15) */
+    /* Computes and stores one story's comparison through the writer w (called under the write
+     * lock when a story of two or more articles is read and its comparison is marked stale: a
+     * POST marks the comparisons of the stories it changes, so they are recomputed on first
+     * read); may be NULL. */
+    nf_rc (*compare)(void *ctx, nf_store *w, int64_t story);
+    void *compare_ctx;
+} nf_serve_opts;
+
+typedef struct nf_server nf_server;
+/* Start serving in background threads; err gets a readable reason on failure. */
+nf_rc nf_server_start(nf_server **out, const nf_serve_opts *opts, char *err, size_t errcap);
+uint16_t nf_server_port(const nf_server *s);   /* the bound port */
+void  nf_server_stop(nf_server *s);
 
 #ifdef __cplusplus
 }

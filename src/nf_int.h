@@ -83,9 +83,188 @@ nf_rc nf_html_article(const char *bytes, size_t n, const char *path, nf_article 
 
 /* ---- copies ---- */
 
+#define NF_SHINGLE_MAX 16
+
+/* sketch.c: the mixing functions and pieces of the signature layout (docs/dedup.md). */
+uint64_t nf_splitmix64(uint64_t x);
+uint64_t nf_fmix64(uint64_t k);
+uint32_t nf_sketch_word_class(int32_t cp);          /* 1: word character */
+nf_rc    nf_sketch_opts_fill(nf_sketch_opts *o);    /* defaults; NF_EINVAL when out of range */
+uint64_t nf_word_hash(const void *p, size_t len);   /* of folded word bytes */
+uint64_t nf_shingle_hash(const uint64_t *w, uint32_t k, const uint64_t *mix);
+uint32_t nf_oph_probe(uint32_t i, uint32_t j, uint32_t bins);
+/* The shingle hashes of s, one per position in order, into *out (capacity *cap, grown). */
+nf_rc nf_sketch_shingles(nf_sketcher *sk, const char *s, size_t n, uint64_t **out, size_t *nout,
+                         size_t *cap);
+
+/* lsh.c: sort-based grouping. Items are (key, doc); nf_lsh_sort orders them by key, stably
+ * (so equal keys keep doc order when filled in doc order), using tmp (n items) as scratch. */
+typedef struct nf_lsh_item {
+    uint64_t key;
+    uint32_t doc;
+    uint32_t aux;
+} nf_lsh_item;
+nf_rc nf_lsh_sort(nf_lsh_item *a, nf_lsh_item *tmp, size_t n);
+/* Probability that a pair of Jaccard s becomes a candidate. */
+double nf_lsh_prob(double s, uint32_t bands, uint32_t rows);
+
 /* ---- stories ---- */
 
+/* A term dictionary shared by the features of one folder: surface words (with their stem and
+ * flags), stemmed terms, entities and numbers, each with an id and a document frequency. */
+typedef struct nf_dict nf_dict;
+
+enum { NF_K_SURFACE = 0, NF_K_TERM = 1, NF_K_ENTITY = 2, NF_K_NUMBER = 3 };
+
+typedef struct nf_tw {
+    uint32_t id;
+    float w;
+} nf_tw;
+
+/* How text becomes weighted features (a subset of nf_fold_opts). */
+typedef struct nf_terms_cfg {
+    float lede_weight, tail_weight;
+    uint32_t lede_sentences, body_sentences;
+    double idf_prior_docs;
+} nf_terms_cfg;
+
+/* One article's features: L2-normalised tf-idf vectors sorted by id, and the sorted hashes of
+ * its quoted 6-word shingles. Scratch buffers inside are reused between articles. */
+typedef struct nf_feats {
+    nf_tw *term; size_t nterm, capterm;
+    nf_tw *ent;  size_t nent, capent;
+    uint64_t *quote; size_t nquote, capquote;
+    /* scratch */
+    nf_tw *raw; size_t nraw, capraw;         /* one entry per distinct id, in first-seen order */
+    uint32_t *rawpos, *rawstamp; size_t caprawpos; uint32_t stamp;   /* id -> entry in raw */
+    uint32_t *capw; size_t ncapw, capcapw;
+    uint64_t *wh; size_t nwh, capwh;
+    nf_tokens tok;
+    nf_buf low, seq;
+} nf_feats;
+
+nf_rc nf_dict_new(nf_dict **out);
+void  nf_dict_free(nf_dict *d);
+const char *nf_dict_str(const nf_dict *d, uint32_t id);   /* key without its kind */
+uint32_t nf_dict_kind(const nf_dict *d, uint32_t id);
+uint32_t nf_dict_size(const nf_dict *d);
+size_t nf_dict_memory(const nf_dict *d);
+
+void  nf_feats_init(nf_feats *f);
+void  nf_feats_reset(nf_feats *f);
+/* Extract and weigh the features of (title, text); counts the article into the document
+ * frequencies first, so idf is learned from the stream itself. */
+nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title,
+                       const char *text, size_t n, nf_feats *f);
+double nf_tw_dot(const nf_tw *a, size_t na, const nf_tw *b, size_t nb);
+
 /* ---- coverage ---- */
+
+/* An article prepared for comparison (compare.c): its tokens with case-folded forms, hashes and
+ * stems, sentences, quoted spans. Tokens inside scrape residue (nf_clean) are dropped, so no
+ * finding points into a caption or a "Read the original article" line. Every span stays a byte
+ * range of the original text. */
+enum {
+    NF_CT_STOP = 0x100,     /* a stop word (no stem hash) */
+    NF_CT_WORD = 0x200,     /* kind is NF_TOK_WORD or NF_TOK_NUM */
+    NF_CT_COMMON = 0x400    /* capitalised, but the article also has the word in lower case */
+};
+
+typedef struct nf_ctok {
+    uint32_t start, end;    /* bytes in the text */
+    uint32_t sent;          /* index into nf_cdoc.sent */
+    uint16_t kind;          /* nf_tok_kind */
+    uint16_t flags;         /* NF_TF_* | NF_CT_* */
+    const char *lw;         /* case-folded, normalised form, NUL-terminated */
+    uint32_t len;           /* strlen(lw) */
+    uint64_t h;             /* hash of lw */
+    uint64_t stem;          /* hash of the Snowball stem of lw; 0 for stop words and punctuation */
+} nf_ctok;
+
+typedef struct nf_cdoc {
+    const char *text;
+    size_t len;
+    nf_ctok *t; size_t nt;
+    uint32_t *word; size_t nword;       /* token indices of the words (quote matching) */
+    nf_span *sent; size_t nsent;        /* sentence byte spans (kept tokens only) */
+    uint32_t *sent_t0;                  /* nsent + 1 entries: first token of each sentence */
+    nf_quote *quote; size_t nquote;     /* outermost quoted spans (level 0) */
+    nf_arena *arena;                    /* lw strings */
+} nf_cdoc;
+
+/* Snowball English stems with a cache keyed by the folded word's hash: a story repeats its
+ * words, so each distinct word is stemmed once. Not thread-safe; one per comparison. */
+typedef struct nf_stemmer nf_stemmer;
+nf_stemmer *nf_stemmer_new(void);
+void nf_stemmer_free(nf_stemmer *s);
+/* Build d from text; stem may be NULL (then stems hash the folded word). */
+nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, nf_stemmer *stem);
+void  nf_cdoc_reset(nf_cdoc *d);
+bool  nf_cdoc_is_stop(const char *lw, size_t n);
+uint64_t nf_hash_str(const char *s, size_t n);
+/* Stable radix sort of n 16-byte records by their leading uint64_t key. */
+nf_rc nf_sort_key64(void *recs, size_t n);
+
+/* attrib.c: names and attribution inside one article. A raw citation points at tokens. */
+typedef struct nf_rawcite {
+    uint32_t cue;            /* nf_cue */
+    uint32_t sent;
+    uint32_t t0, t1;         /* name tokens [t0, t1) */
+    uint32_t kind;           /* nf_source_kind guessed from the name and its context */
+    int32_t via;             /* index (in the same array) of the citation this one relays */
+    char *key;               /* canonical name ("dmitry peskov"), heap */
+    char *name;              /* the name as printed, titles stripped, heap */
+} nf_rawcite;
+
+typedef struct nf_rawcites {
+    nf_rawcite *c; size_t n, cap;
+} nf_rawcites;
+
+/* The speaker of the quoted tokens [q0, q1) of d: a name (tokens [*n0, *n1), resolved through
+ * pronouns to the nearest earlier speaker) or an unnamed description ([*d0, *d1)). Returns
+ * 1 named, 2 unnamed, 0 none. */
+int   nf_attrib_speaker(const nf_cdoc *d, const nf_rawcites *rc, uint32_t q0, uint32_t q1,
+                        uint32_t *n0, uint32_t *n1, uint32_t *d0, uint32_t *d1);
+/* Every citation of d, in text order, with relays (via) set inside each sentence. */
+nf_rc nf_attrib_article(const nf_cdoc *d, nf_rawcites *out);
+void  nf_rawcites_reset(nf_rawcites *rc);
+nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap);
+/* Canonical key of a name in tokens [t0, t1): folded words joined by spaces, titles dropped. */
+char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind);
+/* The same, also giving the tokens [*k0, *k1) of the name proper (titles dropped). */
+char *nf_attrib_key2(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind, uint32_t *k0,
+                     uint32_t *k1);
+
+/* quote.c: quoted material shared across the story's documents. */
+typedef struct nf_qocc {     /* one occurrence: doc, word range */
+    uint32_t doc, w0, w1;
+    uint32_t quoted;
+} nf_qocc;
+typedef struct nf_qgroup {
+    nf_qocc *occ; size_t nocc;  /* merged: at most one occurrence range per doc, sorted by doc */
+} nf_qgroup;
+typedef struct nf_qgroups {
+    nf_qgroup *g; size_t n;
+} nf_qgroups;
+/* Find runs of >= NF_QUOTE_MIN_WORDS equal words that start inside a quoted span of one doc and
+ * occur in another doc; merge overlapping runs into groups. skip[i] != 0 leaves doc i out. */
+#define NF_QUOTE_MIN_WORDS 6
+nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgroups *out);
+void  nf_qgroups_reset(nf_qgroups *q);
+
+/* compare.c: numeric and name slots for differences (exposed for tests). */
+typedef struct nf_slot {
+    uint32_t kind;           /* nf_slot_kind */
+    uint32_t t0, t1;         /* tokens of the value */
+    uint32_t sent;
+    double lo, hi;           /* value interval (dates: days since year 0 within a year, or
+                              * absolute when the year is known) */
+    int32_t year;            /* dates: year or 0 */
+    int32_t day;             /* dates: day of the month or 0 */
+    uint64_t unit;           /* hash of the unit / role key; 0 none */
+    char norm[48];
+} nf_slot;
+nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *n, size_t *cap);
 
 /* ---- store ---- */
 
