@@ -12,9 +12,9 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
+    {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
     {"fold", cmd_fold, "fold articles into stories (online), print each with its story"},
     {"eval", cmd_eval, "fold labelled files and score the stories (ARI, B-cubed, pairwise F1)"},
-    {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
     {"compare", cmd_compare, "compare one story's coverage: quotes, sources, additions, differences (JSON)"},
     {"show", cmd_show, "the same comparison as a readable terminal view"},
     {"report", cmd_report, "one self-contained HTML page comparing every story"},

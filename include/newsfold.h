@@ -299,10 +299,11 @@ typedef struct nf_copy {
 } nf_copy;
 
 typedef struct nf_dedup_stats {
-    uint64_t articles, exact, near, contained, clusters;
+    uint64_t articles, exact, near, contained;  /* copies by kind */
+    uint64_t clusters;                  /* clusters with at least one copy */
     uint64_t candidates, verified;      /* candidate pairs checked, pairs accepted */
     uint32_t bands, rows;
-    size_t index_bytes;                 /* memory held per the index (all articles) */
+    size_t index_bytes;                 /* memory held by the index for all articles */
 } nf_dedup_stats;
 
 /* Indices are 0, 1, 2 ... in the order of adding. One object is used either one at a time
@@ -327,8 +328,8 @@ void  nf_dedup_get_opts(const nf_dedup *d, nf_dedup_opts *opts);
 /* Folding options. nf_fold_opts_init sets the documented defaults (docs/fold.md); the defaults
  * are one configuration for every input, calibrated once. */
 typedef struct nf_fold_opts {
-    double threshold;         /* join the best candidate story when similarity >= this (0.30) */
-    double entity_weight;     /* similarity = (1-w) * term part + w * entity part (0.5) */
+    double threshold;         /* join the best candidate story when similarity >= this (0.35) */
+    double entity_weight;     /* similarity = (1-w) * term part + w * entity part (0.6) */
     double quote_bonus;       /* added for shared verbatim quotes of >= 6 words (0.5, scaled) */
     double sigma_days;        /* Gaussian time proximity when both sides are dated (7) */
     double window_days;       /* stories idle longer than this are not candidates (30) */
@@ -339,10 +340,12 @@ typedef struct nf_fold_opts {
     uint32_t query_terms;     /* top-weight terms + entities of an article used as queries (24) */
     uint32_t index_terms;     /* top-weight terms + entities of an article put in the index (12) */
     uint32_t posting_cap;     /* most recent stories kept per index key (256) */
-    uint32_t max_candidates;  /* stories scored per article, most query hits first (64) */
+    uint32_t max_candidates;  /* stories scored per article, most query hits first (16) */
     uint32_t story_terms_cap; /* entries kept in a story centroid (1024) */
-    double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (10) */
-    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.20) */
+    double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (50) */
+    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
+    double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
+    uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
 } nf_fold_opts;
 
 void nf_fold_opts_init(nf_fold_opts *o);
@@ -373,7 +376,8 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts);   /* opts NULL: 
  * arrive in date order, then input order (the CLI sorts). */
 nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r);
 /* Optional refinement after the online pass: merge stories whose average link (mean pairwise
- * similarity of their members) is >= merge_threshold, best pair first. *merges may be NULL. */
+ * similarity of their members) is >= merge_threshold, best pair first; then attach fragments
+ * (<= attach_max_members) to their best larger story at attach_threshold. *merges may be NULL. */
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges);
 /* The current story id of article seq (changes only through nf_folder_refine). */
 uint64_t nf_folder_story(nf_folder *f, uint64_t seq);

@@ -339,7 +339,7 @@ nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
         slot *s = tab_find(d, d->info[i].exact[0], EXACT_TAG);
         if (s->tag && d->info[s->doc].exact[1] == d->info[i].exact[1])
             best = d->rep[s->doc];
-        for (uint32_t b = 0; b < d->o.bands && best == i; b++) {
+        for (uint32_t b = 0; b < d->o.bands; b++) {     /* smallest verified representative */
             s = tab_find(d, nf_lsh_band_key(sig, b, d->o.rows), b + 1);
             if (!s->tag || d->rep[s->doc] >= best)
                 continue;
@@ -546,6 +546,10 @@ nf_rc nf_dedup_finish(nf_dedup *d)
     if (d->mode == MODE_ONLINE || d->finished)
         return NF_EINVAL;
     d->mode = MODE_BATCH;
+    if (d->n == 0) {
+        d->finished = true;
+        return NF_OK;
+    }
     for (uint32_t i = 0; i < d->n; i++)
         d->rep[i] = i;
     nf_rc rc = exact_pass(d);

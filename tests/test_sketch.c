@@ -57,7 +57,12 @@ static uint64_t ref_word_hash(const uint8_t *w, size_t n)
             else
                 b |= (uint64_t)p[i] << (8 * (i - 8));
         }
-        h = ref_fmix(a * 0x9e3779b97f4a7c15ULL + ref_fmix(b ^ (0x243f6a8885a308d3ULL + len)));
+        unsigned __int128 prod = (unsigned __int128)(a ^ 0x243f6a8885a308d3ULL) *
+                                 (b ^ 0x13198a2e03707344ULL);
+        h = (uint64_t)prod ^ (uint64_t)(prod >> 64) ^ (len * 0x9e3779b97f4a7c15ULL);
+        h ^= h >> 37;
+        h *= 0x165667919e3779f9ULL;
+        h ^= h >> 32;
     }
     free(m);
     return h;
@@ -211,11 +216,11 @@ typedef struct golden {
 
 static const golden GOLD[] = {
     {0, 0, 0x6001c324468d497fULL, {0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff}, 0x0ccf5569d435389aULL},
-    {1, 1, 0x958c309bc4075c21ULL, {0xe575, 0xe575, 0xe575, 0xe575, 0xe575, 0xe575, 0xe575, 0xe575}, 0xa791e18dc18f50e8ULL},
-    {9, 5, 0x6d456cc3f49538bcULL, {0x29e5, 0x29e5, 0x6c73, 0xbf75, 0x29e5, 0x88fb, 0x5814, 0x6c73}, 0x5eeb7c1b00da5b96ULL},
-    {9, 5, 0x6d456cc3f49538bcULL, {0x29e5, 0x29e5, 0x6c73, 0xbf75, 0x29e5, 0x88fb, 0x5814, 0x6c73}, 0x5eeb7c1b00da5b96ULL},
-    {10, 6, 0x084fa0e4b2332fc5ULL, {0x0b83, 0x4523, 0x4c60, 0x31b9, 0x7167, 0x0b83, 0x4523, 0x0b83}, 0x0439e809beadf266ULL},
-    {9, 5, 0x6a076281a11ef723ULL, {0xdcbb, 0xdcbb, 0xdcbb, 0x2ac4, 0x2ac4, 0x0db5, 0xbfe6, 0x2ac4}, 0x9c7b1edb8a77157aULL},
+    {1, 1, 0x3d2813b1a79bca2cULL, {0xa459, 0xa459, 0xa459, 0xa459, 0xa459, 0xa459, 0xa459, 0xa459}, 0x8c40a6c0d5d55fffULL},
+    {9, 5, 0xd34e1241f912cee0ULL, {0x7688, 0x134f, 0xdb79, 0x722a, 0x134f, 0xa182, 0xa182, 0x722a}, 0xb8100d1a74b07d74ULL},
+    {9, 5, 0xd34e1241f912cee0ULL, {0x7688, 0x134f, 0xdb79, 0x722a, 0x134f, 0xa182, 0xa182, 0x722a}, 0xb8100d1a74b07d74ULL},
+    {10, 6, 0x3e8fc98fc465dde8ULL, {0xc42a, 0x1b14, 0x1b14, 0xa605, 0xc42a, 0xe8cf, 0x1b14, 0xc42a}, 0x5bc22d2e89c56b3fULL},
+    {9, 5, 0x5a7d88f3c7b33070ULL, {0x1000, 0xbdba, 0x9d3f, 0x9d3f, 0xbdba, 0xbdba, 0x29c4, 0x0e1b}, 0x7f55cb6871748cfdULL},
 };
 
 static void check_golden(void)
@@ -303,6 +308,37 @@ static void check_estimate(void)
     nf_sketcher_free(sk);
 }
 
+/* Sketching a text or its nf_normalize output gives the same words (the sketch folds each word
+ * itself, for speed). Exception by design: compatibility characters that decompose into
+ * non-word characters (U+00BD -> 1, U+2044, 2) split words only after normalisation; the random
+ * texts here do not contain them. */
+static void check_normalize_agrees(void)
+{
+    nf_sketcher *sk;
+    CHECK(nf_sketcher_new(&sk, NULL) == NF_OK);
+    char text[4096];
+    nf_buf b;
+    nf_buf_init(&b, 0);
+    int bad = 0;
+    for (int t = 0; t < 300; t++) {
+        size_t n = random_text(text, sizeof text);
+        b.n = 0;
+        if (nf_normalize(text, n, &b) != NF_OK) {
+            bad++;
+            continue;
+        }
+        nf_sketch a, c;
+        uint16_t sa[128], sc[128];
+        nf_sketch_text(sk, text, n, &a, sa);
+        nf_sketch_text(sk, b.p ? b.p : "", b.n, &c, sc);
+        if (a.exact[0] != c.exact[0] || memcmp(sa, sc, sizeof sa))
+            bad++;
+    }
+    CHECK_MSG(bad == 0, "%d of 300 texts sketch differently after nf_normalize", bad);
+    nf_buf_reset(&b);
+    nf_sketcher_free(sk);
+}
+
 int main(void)
 {
     check_golden();
@@ -311,5 +347,6 @@ int main(void)
     check_against_reference();
     check_opts();
     check_estimate();
+    check_normalize_agrees();
     return nf_test_done("test_sketch");
 }
