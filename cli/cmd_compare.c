@@ -70,6 +70,8 @@ nf_rc cli_stories_load(cli_input *in, cli_stories *S)
         nf_rc frc = cli_fold_articles(&ca, &o, 1, NULL, NULL);
         story = ca.story;
         free(ca.order);
+        free(ca.copy_of);
+        nf_folder_free(ca.folder);
         if (frc) {
             free(story);
             return frc;
