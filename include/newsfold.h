@@ -141,7 +141,9 @@ void  nf_reader_counts(const nf_reader *r, uint64_t *read, uint64_t *accepted,
 void  nf_reader_close(nf_reader *r);
 
 /* Parse an ISO 8601 date or date-time ("2023-03-20", "2023-03-20T10:00:00Z", "+02:00" offsets,
- * fractional seconds) into seconds since the epoch, UTC. */
+ * fractional seconds, "2023-03-20 10:00:00 GMT") or an English date as web pages write it
+ * (RFC 2822 "Mon, 20 Mar 2023 10:00:00 +0000", "March 20, 2023, 10:00 AM EST") into seconds
+ * since the epoch, UTC. The whole string must be the date (surrounding white space aside). */
 nf_rc nf_parse_date(const char *s, size_t n, int64_t *out);
 /* Host of a URL without "www." into out (NUL-terminated, truncated to cap). */
 nf_rc nf_url_host(const char *url, size_t n, char *out, size_t cap);

@@ -10,8 +10,10 @@
  *   outlet  og:site_name, JSON-LD publisher.name, else the URL host without "www."
  *   url     <link rel=canonical>, og:url, else the caller's hint
  * Invariants: the first candidate of each kind wins (pages repeat tags further down in related
- * blocks); strings are trimmed and whitespace-collapsed; dates are parsed as UTC when they
- * carry no offset.
+ * blocks); strings are trimmed and whitespace-collapsed; dates are read by the readers'
+ * nf_parse_date (date.c: ISO 8601, RFC 2822, "March 20, 2023"; UTC when they carry no offset)
+ * and must fall in 1900..2199 (CMS placeholders such as 0001-01-01 are not dates); the host
+ * is nf_url_host's.
  */
 #include "nf_int.h"
 #include <ctype.h>
@@ -61,6 +63,42 @@ void nf_html_meta_reset(nf_html_meta *m)
     }
 }
 
+/* ---- dates ---- */
+
+/* A date string (nf_parse_date's forms) that is a plausible publication time: CMS placeholders
+ * such as 0001-01-01T00:00:00Z are not dates. */
+static bool page_date(const char *s, int64_t *t)
+{
+    int64_t v;
+    if (nf_parse_date(s, strlen(s), &v) != NF_OK || v < NF_HTML_DATE_MIN || v >= NF_HTML_DATE_END)
+        return false;
+    *t = v;
+    return true;
+}
+
+bool nf_html_url_date(const char *url, int64_t *t, char ymd[11])
+{
+    if (!url)
+        return false;
+    for (const char *p = strchr(url, '/'); p; p = strchr(p + 1, '/')) {
+        /* "/yyyy/mm/dd" or "/yyyy-mm-dd", not followed by a further digit */
+        const char *q = p + 1;
+        size_t k = 0;
+        while (k < 10 && q[k] &&
+               (k == 4 || k == 7 ? q[k] == q[4] && (q[k] == '/' || q[k] == '-')
+                                 : isdigit((unsigned char)q[k])))
+            k++;
+        if (k < 10 || isdigit((unsigned char)q[10]))
+            continue;
+        memcpy(ymd, q, 10);
+        ymd[4] = ymd[7] = '-';
+        ymd[10] = 0;
+        if (page_date(ymd, t))
+            return true;
+    }
+    return false;
+}
+
 static const char *const DATE_KEYS[] = {
     "article:published_time", "og:published_time", "datepublished", "article.published",
     "pubdate", "publishdate", "publish-date", "publish_date", "publication_date",
@@ -76,7 +114,7 @@ void nf_html_meta_tag(nf_html_meta *m, const char *key, const char *content)
         nf_html_set(&m->h1, content, n);
     else if (!strcmp(key, "<time>")) {
         int64_t t;
-        if (!m->time_date && nf_html_parse_date(content, &t))
+        if (!m->time_date && page_date(content, &t))
             nf_html_set(&m->time_date, content, n);
     } else if (!strcmp(key, "canonical"))
         nf_html_set(&m->canonical, content, n);
@@ -90,7 +128,7 @@ void nf_html_meta_tag(nf_html_meta *m, const char *key, const char *content)
         for (size_t i = 0; i < NF_ARRAY_LEN(DATE_KEYS); i++)
             if (!strcasecmp(key, DATE_KEYS[i])) {
                 int64_t t;
-                if (!m->meta_date && nf_html_parse_date(content, &t))
+                if (!m->meta_date && page_date(content, &t))
                     nf_html_set(&m->meta_date, content, n);
                 break;
             }
@@ -143,7 +181,7 @@ static void ld_object(nf_html_meta *m, json_t *o, int depth)
     take(&m->ld_headline, json_object_get(o, "headline"));
     int64_t t;
     json_t *d = json_object_get(o, "datePublished");
-    if (json_is_string(d) && nf_html_parse_date(json_string_value(d), &t))
+    if (json_is_string(d) && page_date(json_string_value(d), &t))
         take(&m->ld_date, d);
     json_t *body = json_object_get(o, "articleBody");
     if (json_is_string(body)) {
@@ -179,172 +217,6 @@ void nf_html_meta_jsonld(nf_html_meta *m, const char *s, size_t n)
         }
         s += l + 1;
     }
-}
-
-/* ---- dates ---- */
-
-static int64_t days_from_civil(int64_t y, unsigned mo, unsigned d)
-{
-    y -= mo <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*p)[i]))
-            return -1;
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    return v;
-}
-
-static const char *const MONTHS[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                     "jul", "aug", "sep", "oct", "nov", "dec"};
-
-static int month_name(const char *s)
-{
-    for (int i = 0; i < 12; i++)
-        if (!strncasecmp(s, MONTHS[i], 3))
-            return i + 1;
-    return 0;
-}
-
-static bool valid_ymd(int y, int mo, int d)
-{
-    return y >= 1900 && y <= 2200 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
-}
-
-/* "19 Nov 2019", "Nov 19, 2019", "Tue, 19 Nov 2019 10:00:00 GMT" (time of day ignored). */
-static bool parse_words_date(const char *s, int64_t *t)
-{
-    int d = 0, mo = 0, y = 0;
-    for (const char *p = s; *p; p++) {
-        if (isdigit((unsigned char)*p)) {
-            long v = strtol(p, (char **)&p, 10);
-            if (v >= 1900 && v <= 2200 && !y)
-                y = (int)v;
-            else if (v >= 1 && v <= 31 && !d)
-                d = (int)v;
-            p--;
-        } else if (isalpha((unsigned char)*p)) {
-            const char *q = p;
-            while (isalpha((unsigned char)*q))
-                q++;
-            if (!mo && q - p >= 3)
-                mo = month_name(p);
-            p = q - 1;
-        }
-    }
-    if (!valid_ymd(y, mo, d))
-        return false;
-    *t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
-    return true;
-}
-
-bool nf_html_parse_date(const char *s, int64_t *t)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    const char *p = s;
-    int y = digits(&p, 4);
-    if (y < 0 || (*p != '-' && *p != '/')) {
-        return parse_words_date(s, t);
-    }
-    char sep = *p++;
-    int mo = digits(&p, 2);
-    if (mo < 0 || *p++ != sep)
-        return false;
-    int d = digits(&p, 2);
-    if (d < 0 || !valid_ymd(y, mo, d))
-        return false;
-    int64_t v = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
-    if (*p == 'T' || *p == ' ') {
-        const char *q = p + 1;
-        int hh = digits(&q, 2), mm = -1, ss = 0;
-        if (hh >= 0 && *q == ':') {
-            q++;
-            mm = digits(&q, 2);
-        }
-        if (hh >= 0 && hh < 24 && mm >= 0 && mm < 60) {
-            if (*q == ':') {
-                q++;
-                ss = digits(&q, 2);
-                if (ss < 0 || ss > 60)
-                    ss = 0;
-            }
-            while (*q == '.' || *q == ',' || isdigit((unsigned char)*q))
-                q++;
-            v += hh * 3600 + mm * 60 + ss;
-            if (*q == '+' || *q == '-') {
-                int sign = *q == '-' ? -1 : 1;
-                q++;
-                int oh = digits(&q, 2), om = 0;
-                if (*q == ':')
-                    q++;
-                if (isdigit((unsigned char)*q))
-                    om = digits(&q, 2);
-                if (oh >= 0 && oh < 24 && om >= 0 && om < 60)
-                    v -= sign * (oh * 3600 + om * 60);
-            }
-        }
-    }
-    *t = v;
-    return true;
-}
-
-bool nf_html_url_date(const char *url, int64_t *t)
-{
-    if (!url)
-        return false;
-    for (const char *p = url; *p; p++) {
-        if (*p != '/' || !isdigit((unsigned char)p[1]))
-            continue;
-        const char *q = p + 1;
-        int y = digits(&q, 4);
-        if (y < 0 || (*q != '/' && *q != '-'))
-            continue;
-        char sep = *q++;
-        int mo = digits(&q, 2);
-        if (mo < 0 || *q++ != sep)
-            continue;
-        int d = digits(&q, 2);
-        if (d < 0 || isdigit((unsigned char)*q) || !valid_ymd(y, mo, d))
-            continue;
-        *t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
-        return true;
-    }
-    return false;
-}
-
-void nf_html_url_host(const char *url, char *out, size_t cap)
-{
-    out[0] = 0;
-    if (!url || !cap)
-        return;
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : (url[0] == '/' && url[1] == '/' ? url + 2 : NULL);
-    if (!p)
-        return;
-    const char *at = p;
-    while (*at && *at != '/' && *at != '@')
-        at++;
-    if (*at == '@')
-        p = at + 1;
-    if (!strncasecmp(p, "www.", 4))
-        p += 4;
-    size_t k = 0;
-    while (p[k] && p[k] != '/' && p[k] != ':' && p[k] != '?' && p[k] != '#' && k + 1 < cap) {
-        out[k] = (char)tolower((unsigned char)p[k]);
-        k++;
-    }
-    out[k] = 0;
 }
 
 /* ---- title ---- */
@@ -457,8 +329,10 @@ nf_rc nf_html_meta_finish(nf_html_meta *m, const char *url_hint, unsigned off, n
     (void)off;
     const char *base = url_hint ? url_hint : m->og_url;
     out->url = absolute(m->canonical ? m->canonical : m->og_url ? m->og_url : url_hint, base);
-    char host[256];
-    nf_html_url_host(out->url ? out->url : url_hint, host, sizeof host);
+    char host[256] = "";
+    const char *hu = out->url ? out->url : url_hint;
+    if (!hu || nf_url_host(hu, strlen(hu), host, sizeof host) != NF_OK)
+        host[0] = 0;
     const char *site = m->site_name ? m->site_name : m->ld_publisher;
     out->outlet = site ? dup(site) : host[0] ? dup(host) : NULL;
 
@@ -475,27 +349,17 @@ nf_rc nf_html_meta_finish(nf_html_meta *m, const char *url_hint, unsigned off, n
     struct { const char *s; nf_date_source src; } dates[] = {
         {m->ld_date, NF_DATE_JSONLD}, {m->meta_date, NF_DATE_META}, {m->time_date, NF_DATE_TIME}};
     for (size_t i = 0; i < NF_ARRAY_LEN(dates); i++)
-        if (dates[i].s && nf_html_parse_date(dates[i].s, &v)) {
+        if (dates[i].s && page_date(dates[i].s, &v)) {
             out->date = dup(dates[i].s);
             out->time = v;
             out->date_source = dates[i].src;
             break;
         }
     if (out->date_source == NF_DATE_NONE) {
+        char ymd[11];
         const char *u = out->url ? out->url : url_hint;
-        if (nf_html_url_date(u, &v) || nf_html_url_date(url_hint, &v)) {
-            char buf[48];
-            int64_t days = v / 86400;
-            /* civil_from_days for the string */
-            int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-            unsigned doe = (unsigned)(z - era * 146097);
-            unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-            unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-            unsigned mo = mp < 10 ? mp + 3 : mp - 9;
-            int64_t y = (int64_t)yoe + era * 400 + (mo <= 2);
-            snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, mo, d);
-            out->date = dup(buf);
+        if (nf_html_url_date(u, &v, ymd) || nf_html_url_date(url_hint, &v, ymd)) {
+            out->date = dup(ymd);
             out->time = v;
             out->date_source = NF_DATE_URL;
         }

@@ -70,10 +70,12 @@ void  nf_html_meta_tag(nf_html_meta *m, const char *key, const char *content);
 void  nf_html_meta_jsonld(nf_html_meta *m, const char *s, size_t n);
 /* Decide title, date, outlet, url into out (text untouched). */
 nf_rc nf_html_meta_finish(nf_html_meta *m, const char *url_hint, unsigned off, nf_extracted *out);
-/* Helpers: a date (ISO 8601 and common variants) to epoch seconds; a URL's host sans "www.". */
-bool  nf_html_parse_date(const char *s, int64_t *t);
-bool  nf_html_url_date(const char *url, int64_t *t);
-void  nf_html_url_host(const char *url, char *out, size_t cap);
+/* Dates are parsed by nf_parse_date and hosts found by nf_url_host (date.c); a page date must
+ * fall in [NF_HTML_DATE_MIN, NF_HTML_DATE_END) (1900-01-01 .. 2200-01-01 UTC). */
+#define NF_HTML_DATE_MIN (-2208988800LL)
+#define NF_HTML_DATE_END 7258118400LL
+/* The first /YYYY/MM/DD or /YYYY-MM-DD date in a URL path: epoch seconds and "YYYY-MM-DD". */
+bool  nf_html_url_date(const char *url, int64_t *t, char ymd[11]);
 /* Set *dst to a trimmed, whitespace-collapsed copy of s (unless *dst is already set). */
 void  nf_html_set(char **dst, const char *s, size_t n);
 

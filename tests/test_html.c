@@ -156,6 +156,19 @@ static void test_dates(void)
     CHECK_EQ_INT(x.time, 1679529600);
     nf_extracted_reset(&x);
 
+    /* an RFC 2822 meta date; a placeholder year-1 date and an impossible URL day are skipped */
+    extract("<html><head><meta name=\"pubdate\" content=\"0001-01-01T00:00:00Z\">"
+            "<meta name=\"date\" content=\"Thu, 23 Mar 2023 10:00:00 -0200\"></head><body>" P1
+            "</body></html>", NULL, &x);
+    CHECK_EQ_INT(x.date_source, NF_DATE_META);
+    CHECK_EQ_INT(x.time, 1679572800); /* 2023-03-23T12:00:00Z */
+    nf_extracted_reset(&x);
+    extract("<html><head><meta name=\"pubdate\" content=\"0001-01-01T00:00:00Z\"></head><body>" P1
+            "</body></html>", "https://x.org/2023/02/30/a/2023-03-24/b", &x);
+    CHECK_EQ_INT(x.date_source, NF_DATE_URL);
+    CHECK_EQ_STR(x.date, "2023-03-24");
+    nf_extracted_reset(&x);
+
     extract("<html><body>" P1 "</body></html>", "https://x.org/a", &x);
     CHECK_EQ_INT(x.date_source, NF_DATE_NONE);
     CHECK(x.time == NF_NO_TIME);

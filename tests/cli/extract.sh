@@ -35,4 +35,5 @@ ok "usage error" '[ $? -eq 2 ]'
 mkdir "$TMP/crawl" && cp "$TMP/story.html" "$TMP/zipped.html.gz" "$TMP/crawl/"
 "$NF" read "$TMP/crawl" > "$TMP/read" 2> "$TMP/readerr"
 ok "reader takes html" '[ "$(wc -l < "$TMP/read")" -eq 2 ] && grep -q "Opponents argued" "$TMP/read"'
+ok "reader ids as extract" 'grep -q "\"id\":\"story\"" "$TMP/read" && grep -q "\"id\":\"zipped\"" "$TMP/read"'
 finish extract
