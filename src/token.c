@@ -296,7 +296,7 @@ static inline nf_rc push_token(nf_tokens *t, size_t a, size_t b, int kind, int f
 static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
 {
     size_t i = 0, len;
-    int nl = 0;
+    int nl = 2;                     /* newlines in the gap; the first token starts a paragraph */
     nf_rc rc;
     while (i < n) {
         int c = cls[s[i]];
@@ -321,13 +321,13 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                          e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
             if (ec == C_SP || ec == C_NL || ec == C_PUN ||
                 ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins)) {
-                int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
+                int aux = nl >= 2 ? AUX_NL2 : nl;     /* AUX_NL1 == 1 */
                 flags = (c == C_UP ? NF_TF_CAP : 0) | (aux ? NF_TF_PARA : 0);
                 if ((rc = push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux)) ||
                     (aux && (rc = push_cand(t, t->ntok - 1))))
                     return rc;
                 nl = 0;
-                i = e;
+                i = e + (e < n && s[e] == ' ');    /* the usual single space */
                 continue;
             }
         }
@@ -341,7 +341,7 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
             uint8_t b = s[i];
             *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
         }
-        int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
+        int aux = nl >= 2 ? AUX_NL2 : nl;     /* AUX_NL1 == 1 */
         if (aux)
             flags |= NF_TF_PARA;
         if ((rc = push_token(t, i, e, kind, flags, aux)) ||
