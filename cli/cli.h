@@ -108,6 +108,26 @@ nf_rc cli_store_compare_one(void *ctx, nf_store *w, int64_t story);
 nf_rc cli_store_story(nf_store *s, int64_t story, nf_article **arts, size_t *n, int32_t **copy_of);
 void  cli_store_story_free(nf_article *arts, size_t n, int32_t *copy_of);
 
+/* Coverage verbs over a database (show/compare/report --db PATH; cmd_compare.c): one stored
+ * story's members (cli_store_story) with pointers for nf_compare. */
+typedef struct cli_db_story {
+    int64_t id;
+    char idstr[24];
+    nf_article *arts; size_t n;
+    int32_t *copy_of;           /* from the store's copies table */
+    const nf_article **ptrs;    /* &arts[i] */
+} cli_db_story;
+/* Open db read-only; on failure print "newsfold VERB: reason" and return NULL. */
+nf_store *cli_db_open(const char *verb, const char *db);
+/* Parse a story id ("12"); NULL: the first story `newsfold stories` lists. Returns 0, or
+ * EXIT_USAGE after printing why (not a number, no such story, no stories). */
+int   cli_db_story_load(const char *verb, nf_store *s, const char *db, const char *story,
+                        cli_db_story *d);
+nf_rc cli_db_story_compare(const cli_db_story *d, nf_comparison **c);
+void  cli_db_story_free(cli_db_story *d);
+/* Pre-scan argv for "--db PATH" (marking both in extra); NULL when absent. */
+const char *cli_db_arg(int argc, char **argv, bool *extra);
+
 /* verbs */
 int cmd_fold(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -199,9 +199,172 @@ int cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const
     return 0;
 }
 
+/* ---- --db PATH: stories from the store written by `newsfold fold --db` ---- */
+
+const char *cli_db_arg(int argc, char **argv, bool *extra)
+{
+    const char *db = NULL;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[i + 1];
+            extra[i] = extra[i + 1] = true;
+            i++;
+        }
+    return db;
+}
+
+nf_store *cli_db_open(const char *verb, const char *db)
+{
+    nf_store *s = NULL;
+    char err[512];
+    if (nf_store_open(&s, db, NF_STORE_READONLY, err, sizeof err)) {
+        fprintf(stderr, "newsfold %s: %s\n", verb, err);
+        return NULL;
+    }
+    return s;
+}
+
+static int first_story(const nf_story_info *si, void *ctx)
+{
+    *(int64_t *)ctx = si->id;
+    return 1;
+}
+
+int cli_db_story_load(const char *verb, nf_store *s, const char *db, const char *story,
+                      cli_db_story *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = -1;
+    if (story) {
+        char *end;
+        long long x = strtoll(story, &end, 10);
+        if (!*story || *end || x < 0) {
+            fprintf(stderr, "newsfold %s: --story %s: story ids in a database are numbers "
+                    "(see newsfold stories --db %s)\n", verb, story, db);
+            return EXIT_USAGE;
+        }
+        d->id = x;
+    } else {
+        nf_rc rc = nf_store_stories(s, NULL, NF_NO_TIME, 1, 0, first_story, &d->id, NULL);
+        if (rc) {
+            fprintf(stderr, "newsfold %s: %s: %s\n", verb, db, nf_store_errmsg(s));
+            return EXIT_USAGE;
+        }
+        if (d->id < 0) {
+            fprintf(stderr, "newsfold %s: %s holds no stories (run newsfold fold FILES --db %s)\n",
+                    verb, db, db);
+            return EXIT_USAGE;
+        }
+    }
+    snprintf(d->idstr, sizeof d->idstr, "%lld", (long long)d->id);
+    nf_rc rc = cli_store_story(s, d->id, &d->arts, &d->n, &d->copy_of);
+    if (rc == NF_OK && d->n == 0)
+        rc = NF_ENOTFOUND;
+    if (rc == NF_ENOTFOUND) {
+        fprintf(stderr, "newsfold %s: no story %s in %s (see newsfold stories --db %s)\n", verb,
+                d->idstr, db, db);
+        cli_db_story_free(d);
+        return EXIT_USAGE;
+    }
+    if (rc) {
+        fprintf(stderr, "newsfold %s: %s: story %s: %s: %s\n", verb, db, d->idstr,
+                nf_strerror(rc), nf_store_errmsg(s));
+        cli_db_story_free(d);
+        return EXIT_USAGE;
+    }
+    d->ptrs = malloc(d->n * sizeof *d->ptrs);
+    if (!d->ptrs) {
+        fprintf(stderr, "newsfold %s: out of memory\n", verb);
+        cli_db_story_free(d);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        d->ptrs[i] = &d->arts[i];
+    return 0;
+}
+
+nf_rc cli_db_story_compare(const cli_db_story *d, nf_comparison **c)
+{
+    return nf_compare(d->ptrs, d->n, d->copy_of, c);
+}
+
+void cli_db_story_free(cli_db_story *d)
+{
+    if (d->arts || d->copy_of)
+        cli_store_story_free(d->arts, d->n, d->copy_of);
+    free(d->ptrs);
+    int64_t id = d->id;
+    memset(d, 0, sizeof *d);
+    d->id = id;
+}
+
+/* The stored comparison when it is fresh: a JSON object whose articles are the story's members,
+ * same ids in the same order (a stale one is stored as null; none for a one-article story). */
+static json_t *stored_comparison(nf_store *s, const cli_db_story *d)
+{
+    char *txt = NULL;
+    if (nf_store_get_comparison(s, d->id, &txt) || !txt) {
+        free(txt);
+        return NULL;
+    }
+    json_t *o = json_loads(txt, 0, NULL);
+    free(txt);
+    json_t *arts = json_object_get(o, "articles");
+    bool fresh = json_is_object(o) && json_is_array(arts) && json_array_size(arts) == d->n;
+    for (size_t i = 0; fresh && i < d->n; i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(arts, i), "id"));
+        fresh = id && d->arts[i].id && !strcmp(id, d->arts[i].id);
+    }
+    if (!fresh) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* compare --db: the stored comparison when fresh (unless recompute), else nf_compare. */
+static json_t *db_comparison(const char *db, const char *story, bool recompute, char *idstr,
+                             size_t idcap, bool *stored, int *status)
+{
+    nf_store *s = cli_db_open("compare", db);
+    json_t *o = NULL;
+    nf_comparison *c = NULL;
+    nf_rc rc;
+    nf_buf b;
+    *stored = false;
+    if (!s)
+        return NULL;
+    cli_db_story d;
+    if (cli_db_story_load("compare", s, db, story, &d))
+        goto done;
+    snprintf(idstr, idcap, "%s", d.idstr);
+    if (!recompute && (o = stored_comparison(s, &d))) {
+        *stored = true;
+        goto done;
+    }
+    c = NULL;
+    rc = cli_db_story_compare(&d, &c);
+    nf_buf_init(&b, 0);
+    if (!rc)
+        rc = nf_comparison_json(c, d.ptrs, 0, &b);
+    if (!rc)
+        o = json_loadb(b.p, b.n, 0, NULL);
+    nf_buf_reset(&b);
+    nf_comparison_free(c);
+    if (rc)
+        fprintf(stderr, "newsfold compare: story %s: %s\n", d.idstr, nf_strerror(rc));
+done:
+    if (o)
+        *status = 0;
+    cli_db_story_free(&d);
+    nf_store_close(s);
+    return o;
+}
+
 static void help(void)
 {
     printf("usage: newsfold compare [--story ID] [options] FILES...\n"
+           "       newsfold compare --db PATH [--story ID] [--recompute] [--indent N]\n"
            "\nCompare the coverage of one story and print it as one JSON object: the articles and\n"
            "their copies (found with the copy detector; copies do not count as independent\n"
            "outlets), shared quotes (quoted in two or more articles) and echoed quotes (quoted in\n"
@@ -214,7 +377,14 @@ static void help(void)
            "\nStories: articles carrying a `story` field (as written by `newsfold fold`) are grouped\n"
            "by it; when no input carries one, the inputs are folded first, as `newsfold fold`\n"
            "does with its defaults (story id = the id of the story's first article).\n"
-           "\n  --story ID         the story to compare (default: the one with most articles)\n"
+           "With --db PATH the story is read from a database written by `newsfold fold FILES\n"
+           "--db PATH` (ids as `newsfold stories --db PATH` prints them; copies as stored): the\n"
+           "comparison stored with the story is printed when it is fresh (its articles are the\n"
+           "story's members), else it is computed from the members.\n"
+           "\n  --db PATH          read the story from this database instead of FILES\n"
+           "  --recompute        with --db: compute the comparison even when one is stored\n"
+           "  --story ID         the story to compare (default: the one with most articles;\n"
+           "                     with --db, the first one `newsfold stories` lists)\n"
            "  --indent N         pretty-print with N spaces (default 2; 0 for one line)\n%s",
            cli_input_help());
 }
@@ -229,14 +399,44 @@ int cmd_compare(int argc, char **argv)
     bool *extra = calloc((size_t)argc + 1, sizeof *extra);
     if (!extra)
         return EXIT_USAGE;
+    bool recompute = false;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--indent") && i + 1 < argc) {
             indent = atoi(argv[i + 1]);
             extra[i] = extra[i + 1] = true;
             i++;
+        } else if (!strcmp(argv[i], "--recompute")) {
+            recompute = extra[i] = true;
         }
+    const char *db = cli_db_arg(argc, argv, extra);
     if (cli_story_args("compare", argc, argv, &in, &story, extra, help, &status) < 0)
         goto done;
+    if (db && in.npaths) {
+        fprintf(stderr, "newsfold compare: give either --db PATH or FILES, not both\n");
+        goto done;
+    }
+    if (db) {
+        char idstr[24];
+        bool stored;
+        json_t *o = db_comparison(db, story, recompute, idstr, sizeof idstr, &stored, &status);
+        if (!o)
+            goto done;
+        json_t *root = json_object();
+        json_object_set_new(root, "story", json_string(idstr));
+        json_object_set_new(root, "folded", json_true());
+        json_object_update(root, o);
+        json_decref(o);
+        size_t fl = JSON_PRESERVE_ORDER | (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT);
+        if (json_dumpf(root, stdout, fl) || fputc('\n', stdout) == EOF || fflush(stdout)) {
+            fprintf(stderr, "newsfold compare: cannot write output\n");
+            status = EXIT_USAGE;
+        }
+        if (!in.quiet)
+            fprintf(stderr, "newsfold compare: story %s from %s (%s comparison)\n", idstr, db,
+                    stored ? "stored" : "computed");
+        json_decref(root);
+        goto done;
+    }
     nf_rc rc = cli_stories_load(&in, &S);
     if (rc == NF_ENOMEM) {
         fprintf(stderr, "newsfold compare: out of memory\n");

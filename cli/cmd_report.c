@@ -252,16 +252,113 @@ static const char CSS[] =
     ".art{white-space:pre-wrap;border-left:3px solid #ddd;padding-left:1em}"
     "q{font-style:italic}.v{color:#b00}";
 
+typedef struct id_list {
+    int64_t *id;
+    size_t n, cap;
+    int64_t articles;
+    bool oom;
+} id_list;
+
+static int keep_id(const nf_story_info *si, void *ctx)
+{
+    id_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        int64_t *ni = realloc(l->id, cap * sizeof *ni);
+        if (!ni) {
+            l->oom = true;
+            return 1;
+        }
+        l->id = ni;
+        l->cap = cap;
+    }
+    l->id[l->n++] = si->id;
+    l->articles += si->size;
+    return 0;
+}
+
+/* report --db: the listed stories (or one), each compared from its stored members. */
+static int report_db(const char *db, const char *story, int64_t limit, const char *outp)
+{
+    nf_store *s = cli_db_open("report", db);
+    if (!s)
+        return EXIT_USAGE;
+    id_list l = {0};
+    int status = EXIT_USAGE;
+    FILE *f = NULL;
+    cli_db_story d;
+    if (story) {
+        /* resolved (and checked) by cli_db_story_load below */
+        if (cli_db_story_load("report", s, db, story, &d))
+            goto done;
+        keep_id(&(nf_story_info){.id = d.id, .size = (int64_t)d.n}, &l);
+        cli_db_story_free(&d);
+    } else if (nf_store_stories(s, NULL, NF_NO_TIME, limit ? limit : -1, 0, keep_id, &l, NULL)) {
+        fprintf(stderr, "newsfold report: %s: %s\n", db, nf_store_errmsg(s));
+        goto done;
+    }
+    if (l.oom) {
+        fprintf(stderr, "newsfold report: out of memory\n");
+        goto done;
+    }
+    f = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "newsfold report: cannot write %s\n", outp);
+        goto done;
+    }
+    fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+               "<meta name=viewport content=\"width=device-width\">"
+               "<title>newsfold report</title><style>%s</style></head><body>\n"
+               "<h1>newsfold: coverage of %zu stories, %lld articles</h1>\n",
+            CSS, l.n, (long long)l.articles);
+    bool failed = false;
+    for (size_t k = 0; k < l.n; k++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)l.id[k]);
+        if (cli_db_story_load("report", s, db, id, &d)) {
+            failed = true;
+            continue;
+        }
+        nf_comparison *c = NULL;
+        nf_rc crc = cli_db_story_compare(&d, &c);
+        if (crc) {
+            fprintf(stderr, "newsfold report: story %s: %s\n", d.idstr, nf_strerror(crc));
+            failed = true;
+        } else {
+            story_html(f, d.idstr, d.ptrs, c);
+        }
+        nf_comparison_free(c);
+        cli_db_story_free(&d);
+    }
+    fputs("</body></html>\n", f);
+    if (fflush(f) != 0 || ferror(f))
+        fprintf(stderr, "newsfold report: cannot write %s\n", outp);
+    else
+        status = failed ? EXIT_USAGE : 0;
+done:
+    if (f && f != stdout)
+        fclose(f);
+    free(l.id);
+    nf_store_close(s);
+    return status;
+}
+
 static void help(void)
 {
     printf("usage: newsfold report -o report.html [options] FILES...\n"
+           "       newsfold report -o report.html --db PATH [--story ID] [--limit N]\n"
            "\nWrite one self-contained static HTML page (inline CSS, no script, no external\n"
            "asset) comparing every story of the input: outlets, primary sources, sources, who did\n"
            "not respond, shared and echoed quotes (highlighted in each article), additions,\n"
            "omissions, differences. All article text is HTML-escaped.\n"
            "\nStories: grouped by the `story` field of the inputs (from `newsfold fold`); inputs\n"
-           "with no story field are folded first, as `newsfold fold` does.\n"
-           "\n  -o, --output FILE  the page to write ('-' for standard output; required)\n%s",
+           "with no story field are folded first, as `newsfold fold` does. With --db PATH the\n"
+           "stories come from a database written by `newsfold fold FILES --db PATH`, in the\n"
+           "order `newsfold stories --db PATH` lists them (most independent outlets first).\n"
+           "\n  -o, --output FILE  the page to write ('-' for standard output; required)\n"
+           "  --db PATH          read the stories from this database instead of FILES\n"
+           "  --story ID         only this story\n"
+           "  --limit N          with --db: the first N stories (default 100, 0 for all)\n%s",
            cli_input_help());
 }
 
@@ -282,10 +379,33 @@ int cmd_report(int argc, char **argv)
             extra[i] = extra[i + 1] = true;
             i++;
         }
+    int64_t limit = 100;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+            char *end;
+            long long x = strtoll(argv[i + 1], &end, 10);
+            if (!argv[i + 1][0] || *end || x < 0) {
+                fprintf(stderr, "newsfold report: --limit: not a non-negative number: %s\n",
+                        argv[i + 1]);
+                goto done;
+            }
+            limit = x;
+            extra[i] = extra[i + 1] = true;
+            i++;
+        }
+    const char *db = cli_db_arg(argc, argv, extra);
     if (cli_story_args("report", argc, argv, &in, &story, extra, help, &status) < 0)
         goto done;
     if (!outp) {
         fprintf(stderr, "newsfold report: -o FILE is required (see --help)\n");
+        goto done;
+    }
+    if (db && in.npaths) {
+        fprintf(stderr, "newsfold report: give either --db PATH or FILES, not both\n");
+        goto done;
+    }
+    if (db) {
+        status = report_db(db, story, limit, outp);
         goto done;
     }
     nf_rc rc = cli_stories_load(&in, &S);

@@ -229,16 +229,54 @@ static void show_differences(const view *v)
     }
 }
 
+/* show --db: one stored story, compared from its members and the stored copies */
+static int show_db(const char *db, const char *story, bool color)
+{
+    nf_store *s = cli_db_open("show", db);
+    if (!s)
+        return EXIT_USAGE;
+    cli_db_story d;
+    int status = cli_db_story_load("show", s, db, story, &d);
+    nf_store_close(s);
+    if (status)
+        return status;
+    nf_comparison *c = NULL;
+    nf_rc rc = cli_db_story_compare(&d, &c);
+    if (rc) {
+        fprintf(stderr, "newsfold show: story %s: %s\n", d.idstr, nf_strerror(rc));
+        status = EXIT_USAGE;
+    } else {
+        view v = {stdout, color, d.ptrs, c};
+        show_articles(&v, d.idstr, true);
+        show_sources(&v);
+        show_quotes(&v);
+        show_additions(&v);
+        show_differences(&v);
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "newsfold show: cannot write output\n");
+            status = EXIT_USAGE;
+        }
+    }
+    nf_comparison_free(c);
+    cli_db_story_free(&d);
+    return status;
+}
+
 static void help(void)
 {
     printf("usage: newsfold show [--story ID] [options] FILES...\n"
+           "       newsfold show --db PATH [--story ID] [--color|--no-color]\n"
            "\nThe comparison of one story (see newsfold compare --help) as a readable view:\n"
            "outlets, primary sources, sources, shared and echoed quotes with who carries them,\n"
            "each outlet's additions and omissions, differences. Colour when standard output is\n"
            "a terminal (NO_COLOR turns it off), plain text when piped.\n"
            "\nStories: grouped by the `story` field of the inputs (from `newsfold fold`); inputs\n"
-           "with no story field are folded first, as `newsfold fold` does.\n"
-           "\n  --story ID         the story to show (default: the one with most articles)\n"
+           "with no story field are folded first, as `newsfold fold` does. With --db PATH the\n"
+           "story is read from a database written by `newsfold fold FILES --db PATH` (ids as\n"
+           "`newsfold stories --db PATH` prints them; copies as stored) and compared.\n"
+           "\n  --db PATH          read the story from this database instead of FILES\n"
+           "  --story ID         the story to show (default: the one with most articles;\n"
+           "                     with --db, the first one `newsfold stories` lists)\n"
            "  --color, --no-color  force colour on or off\n%s",
            cli_input_help());
 }
@@ -261,8 +299,17 @@ int cmd_show(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-color"))
             color = 0, extra[i] = true;
     }
+    const char *db = cli_db_arg(argc, argv, extra);
     if (cli_story_args("show", argc, argv, &in, &story, extra, help, &status) < 0)
         goto done;
+    if (db && in.npaths) {
+        fprintf(stderr, "newsfold show: give either --db PATH or FILES, not both\n");
+        goto done;
+    }
+    if (db) {
+        status = show_db(db, story, color != 0);
+        goto done;
+    }
     nf_rc rc = cli_stories_load(&in, &S);
     if (rc == NF_ENOMEM) {
         fprintf(stderr, "newsfold show: out of memory\n");
