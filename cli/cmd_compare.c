@@ -7,6 +7,11 @@
  * configuration, refinement on; story id = the id of the story's first article). Copies inside a
  * story are found again with nf_dedup (one article at a time, in input order, so the first of
  * a copy cluster is the original) and passed to nf_compare as copy_of.
+ *
+ * --db PATH (compare, show, report): the story comes from the database `newsfold fold --db`
+ * wrote, its members in arrival order with the stored copies (cli_store_story). compare prints
+ * the stored comparison JSON when it is fresh — its `articles` are the members, same ids in the
+ * same order — else (stored as null when stale, absent for one article) runs nf_compare.
  */
 #include "cli.h"
 #include <stdlib.h>
