@@ -55,4 +55,5 @@ double cli_now(void);
 
 /* verbs */
 int cmd_read(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 #endif

@@ -12,6 +12,7 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
+    {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
 };
 
 static void usage(FILE *f)

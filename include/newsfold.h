@@ -221,6 +221,99 @@ const char *nf_residue_name(uint32_t why);
  * Copies: exact and near-duplicate detection (src/sketch.c, src/lsh.c, src/dedup.c).
  * ========================================================================================== */
 
+/* Sketches (src/sketch.c; layout in docs/dedup.md, pinned by golden vectors).
+ * Words are maximal runs of word characters (ASCII letters and digits; non-ASCII code points of
+ * Unicode category L, M or N); each word is NFKC + case folded and hashed (XXH3-64, seed 0).
+ * A shingle is `shingle` consecutive words (a text with fewer words has one shingle of all of
+ * them); its hash mixes the word hashes. The signature holds `bins` 16-bit values:
+ *   NF_SKETCH_OPH   one-permutation hashing with optimal densification (one hash per shingle)
+ *   NF_SKETCH_KMIN  classic MinHash with `bins` multiply-shift hash functions (bench reference)
+ * exact[] is XXH3-128 of the word-hash sequence: equal for texts with the same words in the same
+ * order (case, punctuation, quotes and whitespace ignored). */
+enum { NF_SKETCH_OPH = 0, NF_SKETCH_KMIN = 1 };
+#define NF_SKETCH_MAX_BINS 1024
+
+typedef struct nf_sketch_opts {
+    uint32_t shingle;   /* words per shingle (default 5) */
+    uint32_t bins;      /* signature length K, multiple of 8 up to NF_SKETCH_MAX_BINS (128) */
+    uint32_t method;    /* NF_SKETCH_OPH (default) or NF_SKETCH_KMIN */
+} nf_sketch_opts;
+
+typedef struct nf_sketch {
+    uint64_t exact[2];      /* XXH3-128 of the word hashes: low64, high64 */
+    uint32_t nwords;
+    uint32_t nshingles;     /* shingle positions (0: no words, the signature is all 0xffff) */
+} nf_sketch;
+
+/* Per-thread scratch; not shared between threads. */
+typedef struct nf_sketcher nf_sketcher;
+nf_rc nf_sketcher_new(nf_sketcher **out, const nf_sketch_opts *opts);
+void  nf_sketcher_free(nf_sketcher *sk);
+/* Sketch s[0..n): fills *info and sig[0..bins). */
+nf_rc nf_sketch_text(nf_sketcher *sk, const char *s, size_t n, nf_sketch *info, uint16_t *sig);
+/* Share of equal bins: the Jaccard estimate of two signatures of the same opts. */
+double nf_sketch_jaccard(const uint16_t *a, const uint16_t *b, uint32_t bins);
+
+/* LSH banding (src/lsh.c). bands x rows <= bins, chosen for a Jaccard threshold by minimising
+ * fp_weight * P(false positive) + fn_weight * P(false negative), both integrated over the
+ * S-curve 1 - (1 - s^rows)^bands (as datasketch's _optimal_param). */
+nf_rc nf_lsh_params(double threshold, uint32_t bins, double fp_weight, double fn_weight,
+                    uint32_t *bands, uint32_t *rows);
+/* The key of band `band` of sig: XXH3-64 (seed = band) of its rows as little-endian uint16. */
+uint64_t nf_lsh_band_key(const uint16_t *sig, uint32_t band, uint32_t rows);
+
+/* Copy detection (src/dedup.c).
+ * A pair is a copy when (a) the exact hashes are equal, or (b) estimated Jaccard >= threshold,
+ * or (c) the shorter text keeps >= min_kept of the longer's shingles and estimated containment
+ * of the shorter in the longer >= containment (trimmed reprints). Copies are joined into
+ * clusters; the representative is the member added first (smallest index). */
+typedef enum nf_copy_kind {
+    NF_COPY_NONE = 0,       /* an original: the representative of its cluster */
+    NF_COPY_EXACT = 1,      /* same words as the representative */
+    NF_COPY_NEAR = 2,       /* Jaccard >= threshold (or linked through other copies) */
+    NF_COPY_CONTAINED = 3   /* contained in / containing the representative (trimmed copy) */
+} nf_copy_kind;
+const char *nf_copy_kind_name(nf_copy_kind k);     /* "original", "exact", "near", "contained" */
+
+typedef struct nf_dedup_opts {
+    nf_sketch_opts sketch;  /* zero: 5 words, 128 bins, OPH */
+    double threshold;       /* Jaccard threshold (0: default 0.5, chosen on bench/bench_dedup) */
+    double containment;     /* containment threshold (0: default 0.8) */
+    double min_kept;        /* shorter/longer shingle ratio for (c) (0: default 0.5) */
+    uint32_t bands, rows;   /* 0: nf_lsh_params at the lowest Jaccard a copy can have */
+    uint32_t threads;       /* batch sketching and banding threads (0: 1) */
+    uint32_t max_bucket;    /* band runs longer than this are chained, not all-pairs (0: 16) */
+} nf_dedup_opts;
+
+typedef struct nf_copy {
+    int64_t copy_of;        /* index of the representative, -1 for an original */
+    uint64_t cluster;       /* index of the representative, own index for an original */
+    double similarity;      /* estimate against the representative (1 exact, 0 original) */
+    nf_copy_kind kind;
+} nf_copy;
+
+typedef struct nf_dedup_stats {
+    uint64_t articles, exact, near, contained, clusters;
+    uint64_t candidates, verified;      /* candidate pairs checked, pairs accepted */
+    uint32_t bands, rows;
+    size_t index_bytes;                 /* memory held per the index (all articles) */
+} nf_dedup_stats;
+
+/* Indices are 0, 1, 2 ... in the order of adding. One object is used either one at a time
+ * (nf_dedup_add: the answer is final at once; clusters never merge later) or in batch
+ * (nf_dedup_add_batch ... nf_dedup_finish, then nf_dedup_result: union-find over all pairs).
+ * Batch results do not depend on the thread count. */
+typedef struct nf_dedup nf_dedup;
+nf_rc nf_dedup_new(nf_dedup **out, const nf_dedup_opts *opts);   /* opts may be NULL */
+void  nf_dedup_free(nf_dedup *d);
+nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out);
+nf_rc nf_dedup_add_batch(nf_dedup *d, const char *const *texts, const size_t *lens, size_t n);
+nf_rc nf_dedup_finish(nf_dedup *d);
+nf_rc nf_dedup_result(const nf_dedup *d, uint64_t index, nf_copy *out);
+void  nf_dedup_get_stats(const nf_dedup *d, nf_dedup_stats *st);
+/* The effective options (defaults filled in, bands/rows chosen). */
+void  nf_dedup_get_opts(const nf_dedup *d, nf_dedup_opts *opts);
+
 /* ============================================================================================
  * Stories: online folding (src/terms.c, src/story.c) and evaluation metrics (src/eval.c).
  * ========================================================================================== */

@@ -24,6 +24,31 @@ nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* ---- copies ---- */
 
+#define NF_SHINGLE_MAX 16
+
+/* sketch.c: the mixing functions and pieces of the signature layout (docs/dedup.md). */
+uint64_t nf_splitmix64(uint64_t x);
+uint64_t nf_fmix64(uint64_t k);
+uint32_t nf_sketch_word_class(int32_t cp);          /* 1: word character */
+nf_rc    nf_sketch_opts_fill(nf_sketch_opts *o);    /* defaults; NF_EINVAL when out of range */
+uint64_t nf_word_hash(const void *p, size_t len);   /* of folded word bytes */
+uint64_t nf_shingle_hash(const uint64_t *w, uint32_t k, const uint64_t *mix);
+uint32_t nf_oph_probe(uint32_t i, uint32_t j, uint32_t bins);
+/* The shingle hashes of s, one per position in order, into *out (capacity *cap, grown). */
+nf_rc nf_sketch_shingles(nf_sketcher *sk, const char *s, size_t n, uint64_t **out, size_t *nout,
+                         size_t *cap);
+
+/* lsh.c: sort-based grouping. Items are (key, doc); nf_lsh_sort orders them by key, stably
+ * (so equal keys keep doc order when filled in doc order), using tmp (n items) as scratch. */
+typedef struct nf_lsh_item {
+    uint64_t key;
+    uint32_t doc;
+    uint32_t aux;
+} nf_lsh_item;
+nf_rc nf_lsh_sort(nf_lsh_item *a, nf_lsh_item *tmp, size_t n);
+/* Probability that a pair of Jaccard s becomes a candidate. */
+double nf_lsh_prob(double s, uint32_t bands, uint32_t rows);
+
 /* ---- stories ---- */
 
 /* ---- coverage ---- */
