@@ -139,7 +139,9 @@ size_t nfm_alltoallv(nfm *m, const void *send, const size_t *scount, size_t recs
                      void **recv, size_t *rcount)
 {
     int P = m->size;
-    int *sc = nfm_xmalloc(m, 4 * (size_t)P * sizeof(int));
+    int *sc = calloc(4 * (size_t)P, sizeof(int));
+    if (!sc)
+        nfm_die(m, "out of memory");
     int *rc = sc + P, *sd = sc + 2 * P, *rd = sc + 3 * P;
     size_t stot = 0, rtot = 0;
     for (int d = 0; d < P; d++) {

@@ -24,7 +24,8 @@
 typedef struct nfm {
     MPI_Comm comm;
     int rank, size;
-    uint64_t sent_bytes;      /* payload bytes this rank sent to other ranks */
+    uint64_t sent_bytes;      /* payload bytes this rank sent to other ranks (exchanges) */
+    uint64_t out_bytes;       /* output bytes sent to rank 0 (stdout only) */
     uint64_t sent_msgs;       /* collective exchanges this rank took part in */
     double t0;
 } nfm;
@@ -117,6 +118,5 @@ nf_rc nfm_output_write(nfm *m, const char *path, const nf_buf *part);
 
 /* ---- verbs ---- */
 int nfm_dedup(nfm *m, int argc, char **argv);
-int nfm_fold(nfm *m, int argc, char **argv);
 
 #endif

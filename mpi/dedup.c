@@ -1,0 +1,714 @@
+/*
+ * dedup.c — `mpirun -np N newsfold dedup FILES...`: copy detection across ranks, with output
+ * byte-identical to the 1-process `newsfold dedup` (cli/cmd_dedup.c over src/dedup.c).
+ *
+ * Key idea: the 1-process batch is a pure function of (a) exact groups, (b) the runs of equal
+ * (band, key) in doc order, (c) the pair verdicts, (d) union-find with the smaller index as root.
+ * Each piece is rebuilt from plain arrays keyed by global doc ids (gids):
+ *   1. read + sketch: each rank reads its share (part.c) and sketches it with the same options
+ *      (nf_dedup_get_opts) — texts never leave the rank;
+ *   2. exact groups: (exact hash, gid) routed to the owner of the hash; each group's first gid
+ *      is its root, the others are joined to it and do not enter the bands (as in src/dedup.c);
+ *   3. bands: (band key, band, gid) routed to the owner of the key (MPI_Alltoallv); the owner
+ *      sorts them (stable radix on the key, then band), cuts runs and makes the same candidate
+ *      pairs as src/dedup.c (all pairs up to max_bucket, else chained);
+ *   4. verification where the signatures live: a pair goes to the owner of its smaller gid,
+ *      which fetches the other signature (nfm_fetch) and judges the pair on the sketches;
+ *   5. components by min-label propagation (labels.c): label = smallest gid = the 1-process root;
+ *   6. each copy is judged against its representative (its signature fetched) for kind and
+ *      similarity, and the representative's id is fetched for copy_of / copy_cluster;
+ *   7. output: each rank formats its lines; output.c writes the parts in rank order.
+ *
+ * Invariants: results depend only on gids, never on N; judge() below must stay the same
+ * function as src/dedup.c's judge() (tests/cli/mpi_dedup.sh compares whole outputs).
+ */
+#include "nfm_cli.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mdd {
+    nfm *m;
+    nf_dedup_opts o;            /* effective options (defaults and bands/rows filled in) */
+    uint32_t K;
+    nf_sketcher *sk;
+    bool raw;
+    int err;
+    nf_cleaning cl;
+    nf_buf kept;
+    nf_buf lines;               /* JSON of each article without its closing brace */
+    size_t *loff;               /* n + 1 offsets into lines */
+    char **id;
+    nf_sketch *info;
+    uint16_t *sig;
+    size_t n, cap;
+    uint64_t text_bytes;
+    nfm_ids g;
+} mdd;
+
+/* ---- reading and sketching ---- */
+
+static int grow(mdd *c)
+{
+    if (c->n + 1 < c->cap)
+        return 0;
+    size_t nc = c->cap ? c->cap * 2 : 4096;
+    c->loff = nfm_xrealloc(c->m, c->loff, (nc + 1) * sizeof *c->loff);
+    c->id = nfm_xrealloc(c->m, c->id, nc * sizeof *c->id);
+    c->info = nfm_xrealloc(c->m, c->info, nc * sizeof *c->info);
+    c->sig = nfm_xrealloc(c->m, c->sig, nc * c->K * sizeof *c->sig);
+    c->cap = nc;
+    return 0;
+}
+
+static int on_article(nf_article *a, void *vctx)
+{
+    mdd *c = vctx;
+    grow(c);
+    json_t *o = cli_article_json(a);
+    char *js = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    size_t jl = js ? strlen(js) : 0;
+    if (!js || jl < 2 || nf_buf_append(&c->lines, js, jl - 1)) {
+        free(js);
+        return -1;
+    }
+    free(js);
+    c->loff[c->n + 1] = c->lines.n;
+    c->id[c->n] = a->id ? strdup(a->id) : NULL;
+    /* the text to sketch: without scrape residue unless --raw (as cmd_dedup's take_text) */
+    const char *s = a->text;
+    size_t n = a->text_len;
+    if (!c->raw && nf_clean(a->text, a->text_len, &c->cl) == NF_OK) {
+        c->kept.n = 0;
+        if (nf_clean_apply(a->text, a->text_len, &c->cl, &c->kept) == NF_OK) {
+            s = c->kept.p ? c->kept.p : "";
+            n = c->kept.n;
+        }
+    }
+    nf_rc rc = nf_sketch_text(c->sk, s, n, &c->info[c->n], c->sig + c->n * c->K);
+    if (rc && !c->err)
+        c->err = rc;
+    c->text_bytes += a->text_len;
+    c->n++;
+    return 0;
+}
+
+/* ---- the pair verdict: the same function as src/dedup.c judge() ---- */
+
+typedef struct verdict {
+    nf_copy_kind kind;
+    double sim;
+} verdict;
+
+static verdict judge(const nf_dedup_opts *o, const nf_sketch *ia, const uint16_t *sa,
+                     const nf_sketch *ib, const uint16_t *sb)
+{
+    verdict v = {NF_COPY_NONE, 0.0};
+    if (!ia->nshingles || !ib->nshingles)
+        return v;
+    if (ia->exact[0] == ib->exact[0] && ia->exact[1] == ib->exact[1]) {
+        v.kind = NF_COPY_EXACT;
+        v.sim = 1.0;
+        return v;
+    }
+    uint32_t K = o->sketch.bins;
+    double j = nf_sketch_jaccard(sa, sb, K);
+    double lo = NF_MIN(ia->nshingles, ib->nshingles), hi = NF_MAX(ia->nshingles, ib->nshingles);
+    double c = NF_MIN(1.0, j * (lo + hi) / (1.0 + j) / lo);
+    bool contained = lo >= o->min_kept * hi && c >= o->containment;
+    if (contained && lo < 0.9 * hi) {
+        v.kind = NF_COPY_CONTAINED;
+        v.sim = c;
+    } else if (j >= o->threshold) {
+        v.kind = NF_COPY_NEAR;
+        v.sim = j;
+    } else if (contained) {
+        v.kind = NF_COPY_CONTAINED;
+        v.sim = c;
+    } else {
+        v.sim = j;
+    }
+    return v;
+}
+
+/* payload of a gid's sketch: nf_sketch, then K uint16 */
+static void give_sketch(uint64_t gid, void *ctx, nf_buf *out)
+{
+    mdd *c = ctx;
+    size_t i = gid - c->g.lo;
+    nf_buf_append(out, &c->info[i], sizeof c->info[i]);
+    nf_buf_append(out, c->sig + i * c->K, c->K * sizeof *c->sig);
+}
+
+/* payload of a gid's reference: its id as a JSON string, else its index (as cmd_dedup) */
+static void put_ref(nf_buf *out, const char *id, uint64_t gid)
+{
+    if (id) {
+        json_t *s = json_string(id);
+        char *e = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+        nf_buf_append(out, e ? e : "null", strlen(e ? e : "null"));
+        free(e);
+        json_decref(s);
+    } else {
+        char num[32];
+        int k = snprintf(num, sizeof num, "%llu", (unsigned long long)gid);
+        nf_buf_append(out, num, (size_t)k);
+    }
+}
+
+static void give_ref(uint64_t gid, void *ctx, nf_buf *out)
+{
+    mdd *c = ctx;
+    put_ref(out, c->id[gid - c->g.lo], gid);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static size_t uniq_u64(uint64_t *a, size_t n)
+{
+    qsort(a, n, sizeof *a, cmp_u64);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || a[w - 1] != a[i])
+            a[w++] = a[i];
+    return w;
+}
+
+static size_t find_u64(const uint64_t *a, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* edges: a growable list */
+typedef struct edges {
+    nfm_edge *e;
+    size_t n, cap;
+} edges;
+
+static void push(nfm *m, edges *l, uint64_t a, uint64_t b)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->e = nfm_xrealloc(m, l->e, l->cap * sizeof *l->e);
+    }
+    l->e[l->n++] = (nfm_edge){a, b};
+}
+
+/* ---- 2. exact groups ---- */
+
+typedef struct exrec {
+    uint64_t e0, e1, gid;
+} exrec;
+
+static int cmp_ex(const void *x, const void *y)
+{
+    const exrec *a = x, *b = y;
+    if (a->e0 != b->e0)
+        return a->e0 < b->e0 ? -1 : 1;
+    if (a->e1 != b->e1)
+        return a->e1 < b->e1 ? -1 : 1;
+    return a->gid < b->gid ? -1 : a->gid > b->gid;
+}
+
+/* Joins each exact group to its first gid (edges); sets inband[i] = 0 for the others. */
+static void exact_groups(mdd *c, edges *out, uint8_t *inband)
+{
+    nfm *m = c->m;
+    exrec *r = nfm_xmalloc(m, c->n * sizeof *r);
+    int *dest = nfm_xmalloc(m, c->n * sizeof *dest);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        inband[i] = c->info[i].nshingles != 0;
+        if (!inband[i])
+            continue;
+        r[k] = (exrec){c->info[i].exact[0], c->info[i].exact[1], c->g.lo + i};
+        dest[k++] = (int)(nf_fmix64(c->info[i].exact[0]) % (uint64_t)m->size);
+    }
+    exrec *in = NULL;
+    size_t nin = nfm_route(m, r, k, sizeof *r, dest, (void **)&in, NULL);
+    free(r);
+    free(dest);
+    qsort(in, nin, sizeof *in, cmp_ex);
+    uint64_t *later = nfm_xmalloc(m, nin * sizeof *later);
+    int *ldest = nfm_xmalloc(m, nin * sizeof *ldest);
+    size_t nl = 0;
+    for (size_t s = 0, e; s < nin; s = e) {
+        for (e = s + 1; e < nin && in[e].e0 == in[s].e0 && in[e].e1 == in[s].e1; e++) {
+            push(m, out, in[e].gid, in[s].gid);
+            later[nl] = in[e].gid;
+            ldest[nl++] = nfm_owner(m, &c->g, in[e].gid);
+        }
+    }
+    uint64_t *back = NULL;
+    size_t nb = nfm_route(m, later, nl, sizeof *later, ldest, (void **)&back, NULL);
+    for (size_t i = 0; i < nb; i++)
+        inband[back[i] - c->g.lo] = 0;
+    free(back);
+    free(later);
+    free(ldest);
+    free(in);
+}
+
+/* ---- 3. bands: candidate pairs at the owners of the keys ---- */
+
+typedef struct bandrec {
+    uint64_t key;
+    uint64_t gb;                /* gid << 16 | band */
+} bandrec;
+
+static void pair_out(nfm *m, edges *l, uint64_t a, uint64_t b)
+{
+    push(m, l, NF_MIN(a, b), NF_MAX(a, b));
+}
+
+/* the candidate pairs of one run (gids ascending), as src/dedup.c run_pairs() */
+static void run_pairs(const mdd *c, const uint64_t *g, size_t n, edges *l)
+{
+    if (n <= c->o.max_bucket) {
+        for (size_t x = 0; x < n; x++)
+            for (size_t y = x + 1; y < n; y++)
+                pair_out(c->m, l, g[x], g[y]);
+        return;
+    }
+    for (size_t x = 1; x < n; x++) {
+        pair_out(c->m, l, g[0], g[x]);
+        if (x > 1)
+            pair_out(c->m, l, g[x - 1], g[x]);
+    }
+}
+
+static void band_candidates(mdd *c, const uint8_t *inband, edges *cand, uint64_t *nrec)
+{
+    nfm *m = c->m;
+    uint32_t B = c->o.bands, R = c->o.rows;
+    size_t k = 0, nin = 0;
+    for (size_t i = 0; i < c->n; i++)
+        nin += inband[i];
+    bandrec *r = nfm_xmalloc(m, nin * B * sizeof *r);
+    int *dest = nfm_xmalloc(m, nin * B * sizeof *dest);
+    for (size_t i = 0; i < c->n; i++) {
+        if (!inband[i])
+            continue;
+        for (uint32_t b = 0; b < B; b++) {
+            uint64_t key = nf_lsh_band_key(c->sig + i * c->K, b, R);
+            r[k] = (bandrec){key, (c->g.lo + i) << 16 | b};
+            dest[k++] = (int)(nf_fmix64(key ^ ((uint64_t)(b + 1) * 0x9e3779b97f4a7c15ULL)) %
+                              (uint64_t)m->size);
+        }
+    }
+    bandrec *in = NULL;
+    size_t n = nfm_route(m, r, k, sizeof *r, dest, (void **)&in, NULL);
+    free(r);
+    free(dest);
+    *nrec = k;
+    /* arrival order is (gid, band) ascending; a stable sort on the key keeps it inside a key */
+    nf_lsh_item *it = nfm_xmalloc(m, n * sizeof *it), *tmp = nfm_xmalloc(m, n * sizeof *tmp);
+    for (size_t i = 0; i < n; i++)
+        it[i] = (nf_lsh_item){in[i].key, (uint32_t)i, (uint32_t)(in[i].gb & 0xffff)};
+    if (nf_lsh_sort(it, tmp, n))
+        nfm_die(m, "out of memory sorting band keys");
+    uint64_t *g = nfm_xmalloc(m, (n ? n : 1) * sizeof *g);
+    for (size_t s = 0, e; s < n; s = e) {
+        for (e = s + 1; e < n && it[e].key == it[s].key; e++)
+            ;
+        if (e - s < 2)
+            continue;
+        /* one key, possibly several bands: stable insertion sort by band */
+        for (size_t x = s + 1; x < e; x++) {
+            nf_lsh_item v = it[x];
+            size_t y = x;
+            while (y > s && it[y - 1].aux > v.aux) {
+                it[y] = it[y - 1];
+                y--;
+            }
+            it[y] = v;
+        }
+        for (size_t bs = s, be; bs < e; bs = be) {
+            for (be = bs + 1; be < e && it[be].aux == it[bs].aux; be++)
+                ;
+            for (size_t x = bs; x < be; x++)
+                g[x - bs] = in[it[x].doc].gb >> 16;
+            if (be - bs > 1)
+                run_pairs(c, g, be - bs, cand);
+        }
+    }
+    free(g);
+    free(it);
+    free(tmp);
+    free(in);
+}
+
+/* ---- 4. verification at the owner of the smaller gid ---- */
+
+static int cmp_edge(const void *x, const void *y)
+{
+    const nfm_edge *a = x, *b = y;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static void verify(mdd *c, edges *cand, edges *out, uint64_t *ncand, uint64_t *nver)
+{
+    nfm *m = c->m;
+    int *dest = nfm_xmalloc(m, cand->n * sizeof *dest);
+    for (size_t i = 0; i < cand->n; i++)
+        dest[i] = nfm_owner(m, &c->g, cand->e[i].a);
+    nfm_edge *p = NULL;
+    size_t n = nfm_route(m, cand->e, cand->n, sizeof *p, dest, (void **)&p, NULL);
+    free(dest);
+    qsort(p, n, sizeof *p, cmp_edge);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || p[w - 1].a != p[i].a || p[w - 1].b != p[i].b)
+            p[w++] = p[i];
+    n = w;
+    uint64_t *other = nfm_xmalloc(m, n * sizeof *other);
+    for (size_t i = 0; i < n; i++)
+        other[i] = p[i].b;
+    size_t no = uniq_u64(other, n);
+    size_t *off = NULL;
+    char *data = NULL;
+    nfm_fetch(m, &c->g, other, no, give_sketch, c, &off, &data);
+    for (size_t i = 0; i < n; i++) {
+        size_t a = p[i].a - c->g.lo, k = find_u64(other, no, p[i].b);
+        nf_sketch ib;
+        memcpy(&ib, data + off[k], sizeof ib);
+        const uint16_t *sb = (const uint16_t *)(data + off[k] + sizeof ib);
+        uint16_t *sbuf = nfm_xmalloc(m, c->K * sizeof *sbuf);
+        memcpy(sbuf, sb, c->K * sizeof *sbuf);      /* payloads are not aligned */
+        if (judge(&c->o, &c->info[a], c->sig + a * c->K, &ib, sbuf).kind != NF_COPY_NONE) {
+            push(m, out, p[i].a, p[i].b);
+            ++*nver;
+        }
+        free(sbuf);
+    }
+    *ncand += n;
+    free(off);
+    free(data);
+    free(other);
+    free(p);
+}
+
+/* ---- driver ---- */
+
+static void help(void)
+{
+    printf("usage: mpirun -np N newsfold dedup [options] FILES... [-o out.jsonl]\n"
+           "\nThe MPI build of `newsfold dedup` (see `newsfold dedup --help` of the plain build for\n"
+           "the output): each rank reads and sketches its share of the input, band keys are routed\n"
+           "to the ranks that own them, candidate pairs are verified where the signatures live, and\n"
+           "copy clusters are joined by min-label propagation. The output is byte-identical to the\n"
+           "1-process run for any N. docs/mpi.md.\n"
+           "\n  --threshold J, --containment C, --shingle N, --hashes K, --drop-copies, --raw\n"
+           "                     as in the plain build (--threads is accepted and ignored: ranks\n"
+           "                     are the parallelism)\n%s%s",
+           nfm_opts_help(), cli_input_help());
+}
+
+static int num_arg(int argc, char **argv, int *i, double lo, double hi, double *out)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "newsfold dedup: %s needs a value\n", argv[*i]);
+        return -1;
+    }
+    char *end;
+    double v = strtod(argv[*i + 1], &end);
+    if (*end || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "newsfold dedup: %s: expected a number in [%g, %g], got '%s'\n",
+                argv[*i], lo, hi, argv[*i + 1]);
+        return -1;
+    }
+    ++*i;
+    *out = v;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Parse the options of the plain verb; 0 go on, 1 done (help), -1 usage error. */
+static int parse(int argc, char **argv, cli_input *in, nf_dedup_opts *o, bool *drop, bool *raw,
+                 nfm_opts *mo)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help();
+            return 1;
+        } else if (!strcmp(a, "--drop-copies")) {
+            *drop = true;
+        } else if (!strcmp(a, "--raw")) {
+            *raw = true;
+        } else if (!strcmp(a, "--threshold")) {
+            if (num_arg(argc, argv, &i, 0.01, 1, &v))
+                return -1;
+            o->threshold = v;
+        } else if (!strcmp(a, "--containment")) {
+            if (num_arg(argc, argv, &i, 0.01, 1, &v))
+                return -1;
+            o->containment = v;
+        } else if (!strcmp(a, "--shingle")) {
+            if (num_arg(argc, argv, &i, 1, 16, &v))
+                return -1;
+            o->sketch.shingle = (uint32_t)v;
+        } else if (!strcmp(a, "--hashes")) {
+            if (num_arg(argc, argv, &i, 8, 1024, &v))
+                return -1;
+            o->sketch.bins = (uint32_t)v;
+        } else if (!strcmp(a, "--threads")) {
+            if (num_arg(argc, argv, &i, 1, 64, &v))
+                return -1;
+        } else {
+            int r = nfm_opts_arg(mo, argc, argv, &i);
+            if (r == 0)
+                r = cli_input_arg(in, argc, argv, &i);
+            if (r < 0)
+                return -1;
+            if (r == 0) {
+                fprintf(stderr, "newsfold dedup: unknown option '%s' (see --help)\n", a);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The output lines of this rank, and the per-kind counts. */
+static void format(mdd *c, const uint64_t *label, bool drop, nf_buf *out, uint64_t cnt[4])
+{
+    nfm *m = c->m;
+    /* representatives of local copies, distinct */
+    uint64_t *reps = nfm_xmalloc(m, c->n * sizeof *reps);
+    size_t nr = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (label[i] != c->g.lo + i)
+            reps[nr++] = label[i];
+    nr = uniq_u64(reps, nr);
+    size_t *soff = NULL, *roff = NULL;
+    char *sdata = NULL, *rdata = NULL;
+    nfm_fetch(m, &c->g, reps, nr, give_sketch, c, &soff, &sdata);
+    nfm_fetch(m, &c->g, reps, nr, give_ref, c, &roff, &rdata);
+    uint16_t *sbuf = nfm_xmalloc(m, c->K * sizeof *sbuf);
+    nf_buf own;
+    nf_buf_init(&own, 0);
+    char tail[96];
+    for (size_t i = 0; i < c->n; i++) {
+        uint64_t gid = c->g.lo + i;
+        bool copy = label[i] != gid;
+        verdict v = {NF_COPY_NONE, 0.0};
+        float sim = 0;
+        size_t k = 0;
+        if (copy) {
+            k = find_u64(reps, nr, label[i]);
+            nf_sketch ir;
+            memcpy(&ir, sdata + soff[k], sizeof ir);
+            memcpy(sbuf, sdata + soff[k] + sizeof ir, c->K * sizeof *sbuf);
+            v = judge(&c->o, &c->info[i], c->sig + i * c->K, &ir, sbuf);
+            if (v.kind == NF_COPY_NONE)      /* linked through other copies */
+                v.kind = NF_COPY_NEAR;
+            sim = (float)v.sim;
+        }
+        cnt[v.kind]++;
+        if (drop && copy)
+            continue;
+        nf_buf_append(out, c->lines.p + c->loff[i], c->loff[i + 1] - c->loff[i]);
+        nf_buf_append(out, ",\"copy_of\":", 11);
+        own.n = 0;
+        if (copy)
+            nf_buf_append(&own, rdata + roff[k], roff[k + 1] - roff[k]);
+        else
+            put_ref(&own, c->id[i], gid);
+        if (copy)
+            nf_buf_append(out, own.p, own.n);
+        else
+            nf_buf_append(out, "null", 4);
+        nf_buf_append(out, ",\"copy_cluster\":", 16);
+        nf_buf_append(out, own.p, own.n);
+        int t = copy ? snprintf(tail, sizeof tail, ",\"similarity\":%.4f", (double)sim)
+                     : snprintf(tail, sizeof tail, ",\"similarity\":null");
+        nf_buf_append(out, tail, (size_t)t);
+        t = snprintf(tail, sizeof tail, ",\"copy_kind\":\"%s\"}\n", nf_copy_kind_name(v.kind));
+        nf_buf_append(out, tail, (size_t)t);
+    }
+    /* clusters: distinct representatives, counted at their owners */
+    int *dest = nfm_xmalloc(m, nr * sizeof *dest);
+    for (size_t i = 0; i < nr; i++)
+        dest[i] = nfm_owner(m, &c->g, reps[i]);
+    uint64_t *got = NULL;
+    size_t ng = nfm_route(m, reps, nr, sizeof *reps, dest, (void **)&got, NULL);
+    cnt[0] = uniq_u64(got, ng);          /* slot 0 reused: clusters */
+    free(got);
+    free(dest);
+    nf_buf_reset(&own);
+    free(sbuf);
+    free(soff);
+    free(sdata);
+    free(roff);
+    free(rdata);
+    free(reps);
+}
+
+typedef struct phase {
+    const char *name;
+    double t;
+} phase;
+
+static void stats(nfm *m, const phase *ph, int nph, uint64_t articles, uint64_t nrec,
+                  uint64_t ncand, int rounds)
+{
+    uint64_t bytes = nfm_sum_u64(m, m->sent_bytes);
+    uint64_t maxb = nfm_max_u64(m, m->sent_bytes), outb = nfm_sum_u64(m, m->out_bytes);
+    nrec = nfm_sum_u64(m, nrec);
+    ncand = nfm_sum_u64(m, ncand);
+    for (int i = 0; i < nph; i++) {
+        double lo = nfm_min_dbl(m, ph[i].t), hi = nfm_max_dbl(m, ph[i].t);
+        if (m->rank == 0)
+            fprintf(stderr, "mpi: phase %-8s min %.3f s, max %.3f s over ranks\n", ph[i].name,
+                    lo, hi);
+    }
+    if (m->rank == 0)
+        fprintf(stderr,
+                "mpi: %d ranks; exchanged %llu bytes (%.1f per article, max %llu from one rank); "
+                "%llu band records, %llu candidate pairs, %d label rounds; %llu output bytes "
+                "sent to rank 0\n",
+                m->size, (unsigned long long)bytes, articles ? (double)bytes / articles : 0.0,
+                (unsigned long long)maxb, (unsigned long long)nrec, (unsigned long long)ncand,
+                rounds, (unsigned long long)outb);
+}
+
+int nfm_dedup(nfm *m, int argc, char **argv)
+{
+    cli_input in;
+    cli_input_init(&in);
+    if (m->rank != 0)
+        in.progress = false;
+    nf_dedup_opts o = {0};
+    nfm_opts mo = {.split_min = 8u << 20};
+    bool drop = false;
+    mdd c = {.m = m};
+    int status = EXIT_USAGE;
+    int pr = parse(argc, argv, &in, &o, &drop, &c.raw, &mo);
+    if (pr) {
+        cli_input_free(&in);
+        return pr > 0 ? 0 : EXIT_USAGE;
+    }
+    nf_dedup *d = NULL;
+    if (nf_dedup_new(&d, &o)) {
+        if (m->rank == 0)
+            fprintf(stderr, "newsfold dedup: invalid options (--hashes must be a multiple of 8)\n");
+        cli_input_free(&in);
+        return EXIT_USAGE;
+    }
+    nf_dedup_get_opts(d, &c.o);
+    nf_dedup_free(d);
+    c.K = c.o.sketch.bins;
+    if (nf_sketcher_new(&c.sk, &c.o.sketch))
+        nfm_die(m, "cannot make a sketcher");
+    nf_buf_init(&c.kept, 0);
+    nf_buf_init(&c.lines, 0);
+    c.loff = nfm_xmalloc(m, sizeof *c.loff);
+    c.loff[0] = 0;
+    static const char *stdin_path[] = {"-"};
+    if (in.npaths > 1)
+        qsort(in.paths, in.npaths, sizeof *in.paths, cmp_str);
+    const char *const *paths = in.npaths ? in.paths : stdin_path;
+    size_t npaths = in.npaths ? in.npaths : 1;
+    phase ph[8];
+    int nph = 0;
+    double t0 = nfm_now(), t = t0, t1;
+#define PHASE(nm) (t1 = nfm_now(), ph[nph++] = (phase){nm, t1 - t}, t = t1)
+    if (nfm_output_begin(m, mo.out))
+        goto done;
+    nfm_plan plan;
+    nf_rc prc = nfm_plan_make(m, paths, npaths, mo.split_min, &plan);
+    nfm_read rs;
+    nf_rc rrc = nfm_read_share(m, &plan, &in, on_article, &c, &rs);
+    nfm_plan_free(&plan);
+    if (prc && !rrc)
+        rrc = prc;
+    nfm_fault(m, "read");
+    nfm_read_summary(m, &in, &rs);
+    if (!nfm_all_ok(m, !c.err)) {
+        if (c.err)
+            fprintf(stderr, "newsfold dedup: rank %d: %s\n", m->rank, nf_strerror(c.err));
+        goto done;
+    }
+    PHASE("read");
+    nfm_ids_make(m, c.n, &c.g);
+    if (c.g.total >= (uint64_t)1 << 47)
+        nfm_die(m, "too many articles (%llu)", (unsigned long long)c.g.total);
+    edges ed = {0}, cand = {0};
+    uint8_t *inband = nfm_xmalloc(m, c.n);
+    exact_groups(&c, &ed, inband);
+    PHASE("exact");
+    nfm_fault(m, "exchange");
+    uint64_t nrec = 0, ncand = 0, nver = 0;
+    band_candidates(&c, inband, &cand, &nrec);
+    free(inband);
+    PHASE("bands");
+    verify(&c, &cand, &ed, &ncand, &nver);
+    free(cand.e);
+    PHASE("verify");
+    nfm_fault(m, "labels");
+    uint64_t *label = nfm_xmalloc(m, c.n * sizeof *label);
+    int rounds = nfm_components(m, &c.g, ed.e, ed.n, label);
+    free(ed.e);
+    PHASE("labels");
+    nf_buf part;
+    nf_buf_init(&part, 0);
+    uint64_t cnt[4] = {0};
+    format(&c, label, drop, &part, cnt);
+    free(label);
+    PHASE("format");
+    uint64_t tot[4], tb = nfm_sum_u64(m, c.text_bytes);
+    NFM(m, MPI_Allreduce(cnt, tot, 4, MPI_UINT64_T, MPI_SUM, m->comm));
+    nf_rc wrc = nfm_output_write(m, mo.out, &part);
+    nf_buf_reset(&part);
+    PHASE("output");
+    if (wrc)
+        goto done;
+    double dt = nfm_max_dbl(m, nfm_now() - t0);
+    if (m->rank == 0 && !in.quiet)
+        fprintf(stderr,
+                "dedup: %llu articles, %llu exact copies, %llu near copies (%llu of them "
+                "contained), %llu clusters; %.2f s, %.1f MB/s\n",
+                (unsigned long long)c.g.total, (unsigned long long)tot[NF_COPY_EXACT],
+                (unsigned long long)(tot[NF_COPY_NEAR] + tot[NF_COPY_CONTAINED]),
+                (unsigned long long)tot[NF_COPY_CONTAINED], (unsigned long long)tot[0], dt,
+                dt > 0 ? tb / 1e6 / dt : 0.0);
+    if (mo.stats)
+        stats(m, ph, nph, c.g.total, nrec, ncand, rounds);
+    /* the exit status of the 1-process run: 2 when an input could not be opened at all */
+    int fatal = nfm_all_ok(m, !rrc) ? 0 : 1;
+    status = fatal ? EXIT_USAGE : rs.rejected ? EXIT_SOME_REJECTED : EXIT_ALL_OK;
+done:
+    for (size_t i = 0; i < c.n; i++)
+        free(c.id[i]);
+    free(c.id);
+    free(c.loff);
+    free(c.info);
+    free(c.sig);
+    nf_buf_reset(&c.lines);
+    nf_buf_reset(&c.kept);
+    nf_cleaning_reset(&c.cl);
+    nf_sketcher_free(c.sk);
+    nfm_ids_free(&c.g);
+    cli_input_free(&in);
+    return status;
+}
