@@ -180,10 +180,16 @@ typedef struct nf_quote {
     uint16_t closed;        /* 0 when the text ended (or a paragraph ran on) without a close */
 } nf_quote;
 
+/* Sentence spans are byte spans from the first token's start to the last token's end (closing
+ * quotes after the terminal mark belong to the sentence). Quotes are in order of their opening
+ * mark and well nested; inner excludes the marks and surrounding white space. A quote that runs
+ * across a paragraph break (the next paragraph re-opens with a mark, or, for one-sentence-a-line
+ * text, the next lines close it) is one span. See docs/text.md. */
 typedef struct nf_tokens {
     nf_token *tok;  size_t ntok, captok;
     nf_span *sent;  size_t nsent, capsent;    /* sentence spans, in order, covering tokens */
     nf_quote *quote; size_t nquote, capquote;
+    uint8_t *aux;   size_t capaux;            /* private per-token scratch, reused */
 } nf_tokens;
 
 void  nf_tokens_init(nf_tokens *t);
