@@ -38,6 +38,10 @@ typedef struct mdd {
     nf_buf lines;               /* JSON of each article without its closing brace */
     size_t *loff;               /* n + 1 offsets into lines */
     char **id;
+    uint32_t *src;              /* index into srcs: the file each article came from */
+    uint64_t *line;
+    char **srcs;
+    size_t nsrcs;
     nf_sketch *info;
     uint16_t *sig;
     size_t n, cap;
@@ -54,6 +58,8 @@ static int grow(mdd *c)
     size_t nc = c->cap ? c->cap * 2 : 4096;
     c->loff = nfm_xrealloc(c->m, c->loff, (nc + 1) * sizeof *c->loff);
     c->id = nfm_xrealloc(c->m, c->id, nc * sizeof *c->id);
+    c->src = nfm_xrealloc(c->m, c->src, nc * sizeof *c->src);
+    c->line = nfm_xrealloc(c->m, c->line, nc * sizeof *c->line);
     c->info = nfm_xrealloc(c->m, c->info, nc * sizeof *c->info);
     c->sig = nfm_xrealloc(c->m, c->sig, nc * c->K * sizeof *c->sig);
     c->cap = nc;
@@ -75,6 +81,14 @@ static int on_article(nf_article *a, void *vctx)
     free(js);
     c->loff[c->n + 1] = c->lines.n;
     c->id[c->n] = a->id ? strdup(a->id) : NULL;
+    const char *src = a->source ? a->source : "-";
+    if (!c->nsrcs || strcmp(c->srcs[c->nsrcs - 1], src)) {
+        c->srcs = nfm_xrealloc(c->m, c->srcs, (c->nsrcs + 1) * sizeof *c->srcs);
+        if (!(c->srcs[c->nsrcs++] = strdup(src)))
+            return -1;
+    }
+    c->src[c->n] = (uint32_t)(c->nsrcs - 1);
+    c->line[c->n] = a->line;
     /* the text to sketch: without scrape residue unless --raw (as cmd_dedup's take_text) */
     const char *s = a->text;
     size_t n = a->text_len;
@@ -91,6 +105,44 @@ static int on_article(nf_article *a, void *vctx)
     c->text_bytes += a->text_len;
     c->n++;
     return 0;
+}
+
+/* "file:line" of local article i (the reader's way: no line for whole-file articles) */
+static void give_where(uint64_t i, void *ctx, nf_buf *out)
+{
+    mdd *c = ctx;
+    const char *f = c->srcs[c->src[i]];
+    nf_buf_append(out, f, strlen(f));
+    if (c->line[i]) {
+        char num[32];
+        int k = snprintf(num, sizeof num, ":%llu", (unsigned long long)c->line[i]);
+        nf_buf_append(out, num, (size_t)k);
+    }
+}
+
+/* Drop the articles with keep[i] == 0, keeping the order. */
+static void compact(mdd *c, const uint8_t *keep)
+{
+    size_t w = 0, at = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t len = c->loff[i + 1] - c->loff[i];
+        if (!keep[i]) {
+            free(c->id[i]);
+            continue;
+        }
+        memmove(c->lines.p + at, c->lines.p + c->loff[i], len);
+        c->loff[w] = at;
+        at += len;
+        c->id[w] = c->id[i];
+        c->src[w] = c->src[i];
+        c->line[w] = c->line[i];
+        c->info[w] = c->info[i];
+        memmove(c->sig + w * c->K, c->sig + i * c->K, c->K * sizeof *c->sig);
+        w++;
+    }
+    c->loff[w] = at;
+    c->lines.n = at;
+    c->n = w;
 }
 
 /* ---- the pair verdict: the same function as src/dedup.c judge() ---- */
@@ -643,12 +695,19 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     if (prc && !rrc)
         rrc = prc;
     nfm_fault(m, "read");
-    nfm_read_summary(m, &in, &rs);
     if (!nfm_all_ok(m, !c.err)) {
         if (c.err)
             fprintf(stderr, "newsfold dedup: rank %d: %s\n", m->rank, nf_strerror(c.err));
         goto done;
     }
+    uint8_t *keep = nfm_xmalloc(m, c.n);
+    size_t ndup = nfm_dup_ids(m, c.id, c.n, give_where, &c, in.max_errors, &rs.shown, keep);
+    if (ndup)
+        compact(&c, keep);
+    free(keep);
+    rs.accepted -= ndup;
+    rs.rejected += ndup;
+    nfm_read_summary(m, &in, &rs);
     PHASE("read");
     nfm_ids_make(m, c.n, &c.g);
     if (c.g.total >= (uint64_t)1 << 47)
@@ -701,6 +760,11 @@ done:
     for (size_t i = 0; i < c.n; i++)
         free(c.id[i]);
     free(c.id);
+    free(c.src);
+    free(c.line);
+    for (size_t i = 0; i < c.nsrcs; i++)
+        free(c.srcs[i]);
+    free(c.srcs);
     free(c.loff);
     free(c.info);
     free(c.sig);

@@ -15,10 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* declared in src/nf_int.h by the read branch; repeated here until it is merged */
-nf_rc nf_reader_open_mem(nf_reader **out, const void *data, size_t n, const char *name,
-                         const nf_read_opts *opts);
-
 static void report(nfm_read *st, long max_errors, const nf_diag *d, const char *file,
                    uint64_t line0)
 {
@@ -32,6 +28,27 @@ static void report(nfm_read *st, long max_errors, const nf_diag *d, const char *
         fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, d->msg);
     else
         fprintf(stderr, "%s: %s\n", file, d->msg);
+}
+
+/* A record without an id gets "name:line" from the reader (src/read.c finish()); in a piece
+ * that line is local, so make it the file's line. (An explicit id that happens to read exactly
+ * "name:<local line>" would be renumbered too; docs/mpi.md.) */
+static void fix_id(nf_article *a, const char *path, uint64_t line0)
+{
+    if (!line0 || !a->id || !a->line)
+        return;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char want[512];
+    snprintf(want, sizeof want, "%s:%llu", base, (unsigned long long)a->line);
+    if (strcmp(a->id, want))
+        return;
+    snprintf(want, sizeof want, "%s:%llu", base, (unsigned long long)(a->line + line0));
+    char *id = strdup(want);
+    if (id) {
+        free(a->id);
+        a->id = id;
+    }
 }
 
 /* Read one unit or piece; returns NF_EIO when an input could not be opened at all. */
@@ -55,9 +72,11 @@ static nf_rc read_one(nfm *m, const nfm_plan *plan, const nfm_piece *pc, const n
         if (rc == NF_DONE)
             break;
         if (rc == NF_OK) {
-            if (a.line)
+            if (!pc->whole) {
+                fix_id(&a, path, pc->line0);
                 a.line += pc->line0;
-            a.source = path;
+                a.source = path;
+            }
             if (fn(&a, ctx))
                 fatal = fatal ? fatal : NF_ENOMEM;
             nf_article_reset(&a);

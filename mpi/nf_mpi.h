@@ -73,6 +73,13 @@ typedef void (*nfm_provide_fn)(uint64_t gid, void *ctx, nf_buf *out);
 void nfm_fetch(nfm *m, const nfm_ids *ids, const uint64_t *gids, size_t n,
                nfm_provide_fn provide, void *ctx, size_t **off, char **data);
 
+/* ---- duplicate ids over all ranks (dupid.c) ---- */
+/* Collective. where(i, ctx, out) appends "file:line" of local article i. Sets keep[i] = 0 for
+ * each later occurrence of an id seen earlier in the global order, reports it on stderr (counted
+ * in *shown, printed while *shown < max_errors) and returns how many this rank rejected. */
+size_t nfm_dup_ids(nfm *m, char *const *ids, size_t n, nfm_provide_fn where, void *ctx,
+                   long max_errors, long *shown, uint8_t *keep);
+
 /* ---- input partitioning (part.c) ---- */
 typedef struct nfm_unit {
     char *path;               /* file (directories are expanded in the reader's sorted order) */

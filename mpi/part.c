@@ -53,6 +53,24 @@ static uint64_t dir_bytes(const char *path, int depth)
     return sum;
 }
 
+/* A file the reader would see as compressed (magic bytes) or binary (a NUL in its first 8 KiB)
+ * is read whole, by path, as the 1-process run reads it. */
+static int plain_text_file(const char *path)
+{
+    unsigned char b[8192];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t k = read(fd, b, sizeof b);
+    close(fd);
+    if (k < 4)
+        return 0;
+    if ((b[0] == 0x1f && b[1] == 0x8b) || (b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f &&
+                                           b[3] == 0xfd))
+        return 0;
+    return memchr(b, 0, (size_t)k) == NULL;
+}
+
 /* Rank 0: units as (size u64, split u8, path NUL) records. */
 static void describe(const char *const *paths, size_t n, uint64_t split_min, nf_buf *out)
 {
@@ -66,7 +84,8 @@ static void describe(const char *const *paths, size_t n, uint64_t split_min, nf_
             } else {
                 size = (uint64_t)st.st_size;
                 split = S_ISREG(st.st_mode) && size >= split_min && size > 0 &&
-                        (has_suffix(paths[i], ".jsonl") || has_suffix(paths[i], ".ndjson"));
+                        (has_suffix(paths[i], ".jsonl") || has_suffix(paths[i], ".ndjson")) &&
+                        plain_text_file(paths[i]);
             }
         }
         nf_buf_append(out, &size, sizeof size);
