@@ -10,7 +10,7 @@
  * Days are counted with the proleptic Gregorian "days from civil" formula (era of 400 years).
  *
  * URL host: scheme and "//" skipped, user info and port dropped, IPv6 brackets kept, ASCII
- * lower-cased, a trailing dot and a leading "www." removed.
+ * lower-cased, a trailing dot and a leading "www." (when a dotted domain remains) removed.
  */
 #include "nf_int.h"
 #include <ctype.h>
@@ -191,7 +191,8 @@ nf_rc nf_url_host(const char *url, size_t n, char *out, size_t cap)
     }
     while (he > h && url[he - 1] == '.')
         he--;
-    if (he - h > 4 && !strncasecmp(url + h, "www.", 4))
+    /* "www." goes when a domain with a dot remains: www.bbc.co.uk, not www.com */
+    if (he - h > 4 && !strncasecmp(url + h, "www.", 4) && memchr(url + h + 4, '.', he - h - 4))
         h += 4;
     if (he == h)
         return NF_EPARSE;

@@ -173,7 +173,7 @@ typedef struct nf_src {
     int kind;
     const unsigned char *in;    /* input window: inbuf or the caller's memory */
     size_t in_pos, in_end;
-    unsigned char *inbuf;
+    unsigned char *inbuf;       /* INBUF bytes, owned by the reader (reused across inputs) */
     bool in_eof;
     bool done;                  /* no more output */
     bool mid;                   /* inside a compressed member / frame */
@@ -222,24 +222,23 @@ static void src_close(nf_src *s)
     if (s->z_init)
         inflateEnd(&s->z);
     ZSTD_freeDStream(s->zd);
-    free(s->inbuf);
     memset(s, 0, sizeof *s);
     s->fd = -1;
 }
 
-/* Start a source on fd (or on memory when fd < 0); probes the magic bytes. */
-static nf_rc src_open(nf_src *s, int fd, bool own_fd, const void *mem, size_t memn)
+/* Start a source on fd (or on memory when fd < 0) reading through inbuf; probes the magic. */
+static nf_rc src_open(nf_src *s, int fd, bool own_fd, unsigned char *inbuf, const void *mem,
+                      size_t memn)
 {
     memset(s, 0, sizeof *s);
     s->fd = fd;
     s->own_fd = own_fd;
+    s->inbuf = inbuf;
     if (fd < 0) {
         s->in = mem;
         s->in_end = memn;
         s->in_eof = true;
     } else {
-        if (!(s->inbuf = malloc(INBUF)))
-            return NF_ENOMEM;
         s->in = s->inbuf;
         while (s->in_end < 4 && !s->in_eof && !s->done)
             src_refill(s, true);
@@ -402,8 +401,10 @@ struct nf_reader {
     const void *mem;             /* nf_reader_open_mem */
     size_t memn;
     nf_src src;
+    unsigned char *inbuf;        /* compressed input for file sources (INBUF bytes) */
     char *buf;                   /* line buffer: unread bytes are [pos, end) */
     size_t cap, pos, end, scan;  /* scan: bytes after pos known to hold no newline */
+    bool eager;                  /* the last read filled the buffer: grow it (read-ahead) */
     uint64_t lineno;             /* lines consumed in the current input */
     uint64_t toolong;            /* size of the record just skipped */
     nf_buf fix;                  /* UTF-8 repair scratch */
@@ -586,6 +587,7 @@ void nf_reader_close(nf_reader *r)
         free(r->in[i].path);
     free(r->in);
     free(r->buf);
+    free(r->inbuf);
     free(r->ids);
     nf_buf_reset(&r->fix);
     free(r);
@@ -755,22 +757,27 @@ static nf_rc finish(nf_reader *r, nf_article *a, nf_diag *d, uint64_t line)
 
 /* ---- the line buffer ---- */
 
-/* Room for at least CHUNK more bytes after end: compact, then grow within the ceiling. */
+/* Room for more bytes after end: compact, then grow within the ceiling. The buffer starts at
+ * 64 KiB and doubles while reads keep filling it (up to 4 MiB: reads of 1 MiB), or while one
+ * record does not fit; so a small input costs little and a large one is read in big chunks. */
 static nf_rc buf_room(nf_reader *r)
 {
-    if (r->cap - r->end >= CHUNK)
+    size_t want = NF_MIN((size_t)CHUNK, r->cap / 2);
+    if (r->cap && !r->eager && r->cap - r->end >= want)
         return NF_OK;
     if (r->pos > 0) {
         memmove(r->buf, r->buf + r->pos, r->end - r->pos);
         r->end -= r->pos;
         r->pos = 0;
     }
-    if (r->cap - r->end >= CHUNK)
+    if (r->cap && !r->eager && r->cap - r->end >= want)
         return NF_OK;
-    size_t ncap = r->cap ? r->cap * 2 : 4 * (size_t)CHUNK;
+    r->eager = false;
     size_t ceiling = r->o.max_record + 2 * (size_t)CHUNK;
-    if (ncap > ceiling)
-        ncap = NF_MAX(ceiling, r->end + CHUNK);
+    if (r->cap >= ceiling)
+        return r->cap > r->end ? NF_OK : NF_ETOOBIG;
+    size_t ncap = r->cap ? r->cap * 2 : (size_t)64 << 10;
+    ncap = NF_MIN(ncap, ceiling);
     char *nb = realloc(r->buf, ncap);
     if (!nb)
         return NF_ENOMEM;
@@ -788,9 +795,11 @@ static bool buf_fill(nf_reader *r)
         src_fail(&r->src, NF_ENOMEM, "out of memory");
         return false;
     }
-    size_t k = src_read(&r->src, r->buf + r->end, r->cap - r->end);
+    size_t ask = r->cap - r->end;
+    size_t k = src_read(&r->src, r->buf + r->end, ask);
     r->end += k;
     r->nbytes += k;
+    r->eager = k == ask && r->cap < 4 * (size_t)CHUNK;
     return k > 0;
 }
 
@@ -830,6 +839,10 @@ static int next_line(nf_reader *r, const char **lp, size_t *ln)
             r->pos += *ln + 1;
             r->scan = 0;
             r->lineno++;
+            if (*ln > r->o.max_record) {     /* whole line already here, still too long */
+                r->toolong = *ln;
+                return LINE_LONG;
+            }
             return LINE_OK;
         }
         r->scan = have;
@@ -900,7 +913,12 @@ static nf_rc input_begin(nf_reader *r, nf_diag *d)
         if (fd < 0)
             return reject_input(r, d, reject(r, d, NF_EIO, 0, 0, "cannot open: %s", strerror(errno)));
     }
-    nf_rc rc = src_open(&r->src, fd, !in->is_stdin, r->mem, r->memn);
+    if (fd >= 0 && !r->inbuf && !(r->inbuf = malloc(INBUF))) {
+        if (!in->is_stdin)
+            close(fd);
+        return reject_input(r, d, reject(r, d, NF_ENOMEM, 1, 0, "out of memory"));
+    }
+    nf_rc rc = src_open(&r->src, fd, !in->is_stdin, r->inbuf, r->mem, r->memn);
     if (rc == NF_OK && r->src.err)
         return reject_input(r, d, src_error(r, d, 0));
     if (rc)
