@@ -14,8 +14,9 @@
  * output into the slow segment, so composition across the run boundary is still exact.
  *
  * Invariants: the result equals utf8proc_map(STABLE|COMPAT|COMPOSE|CASEFOLD|IGNORE) with the
- * quote/dash/space map applied first (tests/test_norm.c checks this against utf8proc on whole
- * strings and on every BMP code point). ASCII bytes map 1:1.
+ * quote/dash/space map applied before and again after decomposition (tests/test_norm.c checks
+ * this against utf8proc on whole strings and on every BMP code point). ASCII bytes map 1:1.
+ * Normalising twice gives the same bytes as normalising once (fuzz/fuzz_tokenize.c checks).
  *
  * Invalid UTF-8 policy: each byte that does not start a valid sequence (overlong, surrogate,
  * > U+10FFFF, truncated) becomes one U+FFFD and decoding resumes at the next byte. Nothing is
@@ -196,6 +197,13 @@ static nf_rc slow_segment(const uint8_t *s, size_t len, nf_buf *out)
     if (k < 0) {                 /* cannot happen: the segment was validated by decode() */
         rc = NF_EINVAL;
         goto done;
+    }
+    /* map again after decomposition: U+2034 (triple prime) decomposes to three U+2032, which
+     * must become ''' so that normalising is idempotent */
+    for (utf8proc_ssize_t j = 0; j < k; j++) {
+        int c = norm_special(buf[j]);
+        if (c >= 0)
+            buf[j] = c;
     }
     k = utf8proc_reencode(buf, k, NORM_OPTS);
     if (k < 0) {

@@ -37,7 +37,14 @@ static char *ref_norm(const char *s, size_t n)
                                              &dst, UTF8PROC_STABLE | UTF8PROC_COMPAT |
                                              UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE,
                                              ref_map, NULL);
-    return k < 0 ? NULL : (char *)dst;
+    if (k < 0)
+        return NULL;
+    /* the map applies again to what decomposition produced (U+2034 -> U+2032 x3 -> ''') */
+    utf8proc_uint8_t *dst2 = NULL;
+    k = utf8proc_map_custom(dst, k, &dst2, UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                            UTF8PROC_CASEFOLD | UTF8PROC_IGNORE, ref_map, NULL);
+    free(dst);
+    return k < 0 ? NULL : (char *)dst2;
 }
 
 static int agrees(const char *s, size_t n)
@@ -64,6 +71,7 @@ static void test_table(void)
         {"a\xE2\x80\x93" "b\xE2\x80\x94" "c\xE2\x88\x92" "d\xE2\x80\x90" "e\xE2\x80\x91" "f", "a-b-c-d-e-f"},
         {"a\xC2\xA0" "b\xE2\x80\x89" "c\xE3\x80\x80" "d", "a b c d"},
         {"6\xE2\x80\xB3", "6\""},
+        {"\xE2\x80\xB4", "'''"},                       /* triple prime: decomposes, maps */
         {"\xEF\xAC\x81" "re", "fire"},                    /* ﬁ ligature */
         {"\xEF\xBC\xA1\xEF\xBC\xA2", "ab"},               /* fullwidth AB */
         {"Stra\xC3\x9F" "e", "strasse"},                   /* ß folds to ss */
