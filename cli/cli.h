@@ -53,7 +53,26 @@ void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes
 void cli_progress_end(cli_input *in);
 double cli_now(void);
 
+/* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
+ * order; story[i] is the input index of article i's story's first article. */
+typedef struct cli_articles {
+    nf_article *a;
+    size_t n, cap;
+    size_t *order, *story;
+    uint64_t nstories;
+    size_t memory;
+    int oom;
+} cli_articles;
+nf_rc cli_collect(cli_input *in, cli_articles *c);
+void cli_articles_free(cli_articles *c);
+nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
+                        nf_fold_result *results, uint64_t *merges);
+int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
+const char *cli_fold_help(void);
+
 /* verbs */
+int cmd_fold(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 #endif

@@ -13,6 +13,8 @@ typedef struct verb {
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
     {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
+    {"fold", cmd_fold, "fold articles into stories (online), print each with its story"},
+    {"eval", cmd_eval, "fold labelled files and score the stories (ARI, B-cubed, pairwise F1)"},
 };
 
 static void usage(FILE *f)

@@ -324,6 +324,75 @@ void  nf_dedup_get_opts(const nf_dedup *d, nf_dedup_opts *opts);
  * Stories: online folding (src/terms.c, src/story.c) and evaluation metrics (src/eval.c).
  * ========================================================================================== */
 
+/* Folding options. nf_fold_opts_init sets the documented defaults (docs/fold.md); the defaults
+ * are one configuration for every input, calibrated once. */
+typedef struct nf_fold_opts {
+    double threshold;         /* join the best candidate story when similarity >= this (0.30) */
+    double entity_weight;     /* similarity = (1-w) * term part + w * entity part (0.5) */
+    double quote_bonus;       /* added for shared verbatim quotes of >= 6 words (0.5, scaled) */
+    double sigma_days;        /* Gaussian time proximity when both sides are dated (7) */
+    double window_days;       /* stories idle longer than this are not candidates (30) */
+    double lede_weight;       /* weight of title and the first lede_sentences sentences (2) */
+    double tail_weight;       /* weight of sentences from body_sentences on (0.3) */
+    uint32_t lede_sentences;  /* 3 */
+    uint32_t body_sentences;  /* 10 */
+    uint32_t query_terms;     /* top-weight terms + entities of an article used as queries (24) */
+    uint32_t index_terms;     /* top-weight terms + entities of an article put in the index (12) */
+    uint32_t posting_cap;     /* most recent stories kept per index key (256) */
+    uint32_t max_candidates;  /* stories scored per article, most query hits first (64) */
+    uint32_t story_terms_cap; /* entries kept in a story centroid (1024) */
+    double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (10) */
+    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.20) */
+} nf_fold_opts;
+
+void nf_fold_opts_init(nf_fold_opts *o);
+
+#define NF_EVIDENCE_MAX 5
+
+/* What nf_folder_add decided and why. Strings point into the folder and stay valid until the
+ * folder is freed. */
+typedef struct nf_fold_result {
+    uint64_t article;         /* this article's sequence number in the folder (0-based) */
+    uint64_t story;           /* story id: sequence number of the story's first article */
+    int joined;               /* 1 joined an existing story, 0 started a new one */
+    int copy;                 /* 1 placed by copy_of (inherited its original's story) */
+    double similarity;        /* combined similarity with the chosen story (0 when new) */
+    double term_sim, entity_sim, time_factor;
+    uint32_t quote_shingles;  /* 6-word quoted shingles shared with the story */
+    uint32_t candidates;      /* stories scored */
+    uint32_t nterms, nentities;
+    const char *terms[NF_EVIDENCE_MAX];      /* top shared stemmed terms */
+    const char *entities[NF_EVIDENCE_MAX];   /* top shared entities (names, numbers) */
+} nf_fold_result;
+
+typedef struct nf_folder nf_folder;
+
+nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts);   /* opts NULL: defaults */
+/* Fold one article. copy_of: sequence number of an earlier article this one copies (from
+ * dedup), or -1; a copy inherits that article's story without being scored. Articles should
+ * arrive in date order, then input order (the CLI sorts). */
+nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r);
+/* Optional refinement after the online pass: merge stories whose average link (mean pairwise
+ * similarity of their members) is >= merge_threshold, best pair first. *merges may be NULL. */
+nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges);
+/* The current story id of article seq (changes only through nf_folder_refine). */
+uint64_t nf_folder_story(nf_folder *f, uint64_t seq);
+uint64_t nf_folder_articles(const nf_folder *f);
+uint64_t nf_folder_stories(const nf_folder *f);      /* live stories (after merges) */
+size_t   nf_folder_memory(const nf_folder *f);       /* bytes held */
+void     nf_folder_free(nf_folder *f);
+
+/* Clustering quality against gold labels. Labels are arbitrary integers per item. */
+typedef struct nf_cluster_scores {
+    double ari;                         /* adjusted Rand index over all pairs */
+    double bcubed_p, bcubed_r, bcubed_f1;
+    double pair_p, pair_r, pair_f1;     /* pairwise precision / recall / F1 */
+    uint64_t n, pred_clusters, gold_clusters;
+} nf_cluster_scores;
+
+nf_rc nf_cluster_score(const uint64_t *gold, const uint64_t *pred, size_t n,
+                       nf_cluster_scores *s);
+
 /* ============================================================================================
  * Coverage: quotes, attribution, additions, differences (src/quote.c, src/attrib.c, src/compare.c).
  * ========================================================================================== */

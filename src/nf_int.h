@@ -73,6 +73,53 @@ double nf_lsh_prob(double s, uint32_t bands, uint32_t rows);
 
 /* ---- stories ---- */
 
+/* A term dictionary shared by the features of one folder: surface words (with their stem and
+ * flags), stemmed terms, entities and numbers, each with an id and a document frequency. */
+typedef struct nf_dict nf_dict;
+
+enum { NF_K_SURFACE = 0, NF_K_TERM = 1, NF_K_ENTITY = 2, NF_K_NUMBER = 3 };
+
+typedef struct nf_tw {
+    uint32_t id;
+    float w;
+} nf_tw;
+
+/* How text becomes weighted features (a subset of nf_fold_opts). */
+typedef struct nf_terms_cfg {
+    float lede_weight, tail_weight;
+    uint32_t lede_sentences, body_sentences;
+    double idf_prior_docs;
+} nf_terms_cfg;
+
+/* One article's features: L2-normalised tf-idf vectors sorted by id, and the sorted hashes of
+ * its quoted 6-word shingles. Scratch buffers inside are reused between articles. */
+typedef struct nf_feats {
+    nf_tw *term; size_t nterm, capterm;
+    nf_tw *ent;  size_t nent, capent;
+    uint64_t *quote; size_t nquote, capquote;
+    /* scratch */
+    nf_tw *raw; size_t nraw, capraw;
+    uint32_t *capw; size_t ncapw, capcapw;
+    uint64_t *wh; size_t nwh, capwh;
+    nf_tokens tok;
+    nf_buf low, seq;
+} nf_feats;
+
+nf_rc nf_dict_new(nf_dict **out);
+void  nf_dict_free(nf_dict *d);
+const char *nf_dict_str(const nf_dict *d, uint32_t id);   /* key without its kind */
+uint32_t nf_dict_kind(const nf_dict *d, uint32_t id);
+uint32_t nf_dict_size(const nf_dict *d);
+size_t nf_dict_memory(const nf_dict *d);
+
+void  nf_feats_init(nf_feats *f);
+void  nf_feats_reset(nf_feats *f);
+/* Extract and weigh the features of (title, text); counts the article into the document
+ * frequencies first, so idf is learned from the stream itself. */
+nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title,
+                       const char *text, size_t n, nf_feats *f);
+double nf_tw_dot(const nf_tw *a, size_t na, const nf_tw *b, size_t nb);
+
 /* ---- coverage ---- */
 
 /* ---- store ---- */

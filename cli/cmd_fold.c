@@ -1,0 +1,264 @@
+/*
+ * cmd_fold.c — `newsfold fold`: read articles, put them in arrival order (date, then input
+ * order), fold them into stories online, optionally refine, and write each article with its
+ * story id. Also the folding loop shared with `newsfold eval` (cli_fold_articles).
+ */
+#include "cli.h"
+#include <stdlib.h>
+#include <string.h>
+
+static int collect(nf_article *a, void *vctx)
+{
+    cli_articles *c = vctx;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 256;
+        nf_article *np = realloc(c->a, nc * sizeof *np);
+        if (!np)
+            return (c->oom = 1);
+        c->a = np;
+        c->cap = nc;
+    }
+    c->a[c->n++] = *a;
+    memset(a, 0, sizeof *a);
+    return 0;
+}
+
+nf_rc cli_collect(cli_input *in, cli_articles *c)
+{
+    memset(c, 0, sizeof *c);
+    nf_rc rc = cli_read_all(in, collect, c);
+    if (c->oom)
+        return NF_ENOMEM;
+    return rc;
+}
+
+void cli_articles_free(cli_articles *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        nf_article_reset(&c->a[i]);
+    free(c->a);
+    free(c->order);
+    free(c->story);
+    memset(c, 0, sizeof *c);
+}
+
+static const cli_articles *order_ctx;
+static int cmp_arrival(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int64_t a = order_ctx->a[i].time, b = order_ctx->a[j].time;
+    if (a != b)
+        return a < b ? -1 : 1;   /* undated (NF_NO_TIME) first, in input order */
+    return i < j ? -1 : i > j;
+}
+
+nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
+                        nf_fold_result *results, uint64_t *merges)
+{
+    nf_rc rc = NF_ENOMEM;
+    nf_folder *f = NULL;
+    free(c->order);
+    free(c->story);
+    c->order = malloc((c->n + 1) * sizeof *c->order);
+    c->story = malloc((c->n + 1) * sizeof *c->story);
+    if (!c->order || !c->story)
+        return NF_ENOMEM;
+    for (size_t i = 0; i < c->n; i++)
+        c->order[i] = i;
+    order_ctx = c;
+    qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
+    if ((rc = nf_folder_new(&f, o)))
+        return rc;
+    for (size_t k = 0; k < c->n; k++) {
+        nf_fold_result r;
+        if ((rc = nf_folder_add(f, &c->a[c->order[k]], -1, &r)))
+            goto done;
+        if (results)
+            results[c->order[k]] = r;
+    }
+    if (refine && (rc = nf_folder_refine(f, merges)))
+        goto done;
+    /* story ids in input terms: the input index of the story's first article */
+    for (size_t k = 0; k < c->n; k++)
+        c->story[c->order[k]] = c->order[nf_folder_story(f, k)];
+    c->nstories = nf_folder_stories(f);
+    c->memory = nf_folder_memory(f);
+done:
+    nf_folder_free(f);
+    return rc;
+}
+
+/* Parse one folding option at argv[*i]: 1 consumed, 0 not ours, -1 error. */
+int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
+{
+    static const struct { const char *opt; size_t off; } dbl[] = {
+        {"--threshold", offsetof(nf_fold_opts, threshold)},
+        {"--merge-threshold", offsetof(nf_fold_opts, merge_threshold)},
+        {"--entity-weight", offsetof(nf_fold_opts, entity_weight)},
+        {"--quote-bonus", offsetof(nf_fold_opts, quote_bonus)},
+        {"--sigma-days", offsetof(nf_fold_opts, sigma_days)},
+        {"--window-days", offsetof(nf_fold_opts, window_days)},
+    };
+    const char *a = argv[*i];
+    if (!strcmp(a, "--no-refine")) {
+        *refine = 0;
+        return 1;
+    }
+    if (!strcmp(a, "--refine")) {
+        *refine = 1;
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
+        if (strcmp(a, dbl[k].opt))
+            continue;
+        char *end = NULL;
+        double v = *i + 1 < argc ? strtod(argv[*i + 1], &end) : 0;
+        if (*i + 1 >= argc || *end || end == argv[*i + 1]) {
+            fprintf(stderr, "newsfold: %s needs a number\n", a);
+            return -1;
+        }
+        *(double *)((char *)o + dbl[k].off) = v;
+        ++*i;
+        return 1;
+    }
+    return 0;
+}
+
+const char *cli_fold_help(void)
+{
+    return "folding options (defaults: docs/fold.md):\n"
+           "  --threshold X        join the best story when similarity >= X (0.30)\n"
+           "  --entity-weight X    weight of the entity part of the similarity (0.5)\n"
+           "  --quote-bonus X      bonus for shared 6-word quotes (0.5)\n"
+           "  --sigma-days X       time proximity Gaussian, for dated articles (7)\n"
+           "  --window-days X      dated stories idle longer are not candidates (30)\n"
+           "  --merge-threshold X  refinement: merge stories with average link >= X (0.20)\n"
+           "  --no-refine          online pass only (refinement is on by default)\n";
+}
+
+static void help(void)
+{
+    printf("usage: newsfold fold [options] FILES... [-o stories.jsonl]\n"
+           "\nFold articles that report the same event into stories. Articles are taken in\n"
+           "arrival order (date, then input order; undated first), each joins the most similar\n"
+           "recent story or starts a new one; a refinement pass then merges close stories.\n"
+           "Each article is written as one JSON line with its fields plus \"story\" (the id of\n"
+           "the story's first article), \"copy_of\" (null: copies are not detected yet) and, with\n"
+           "--evidence, why it joined (similarity, shared terms and entities, shared quotes).\n"
+           "A summary (articles, stories, time) goes to stderr.\n"
+           "\n  -o FILE            write to FILE instead of standard output\n"
+           "  --evidence         add the join evidence to each line\n%s%s",
+           cli_fold_help(), cli_input_help());
+}
+
+static json_t *evidence_json(const nf_fold_result *r)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "joined", json_boolean(r->joined));
+    json_object_set_new(e, "similarity", json_real(r->similarity));
+    json_object_set_new(e, "term_sim", json_real(r->term_sim));
+    json_object_set_new(e, "entity_sim", json_real(r->entity_sim));
+    json_object_set_new(e, "time_factor", json_real(r->time_factor));
+    json_object_set_new(e, "quote_shingles", json_integer(r->quote_shingles));
+    json_object_set_new(e, "candidates", json_integer(r->candidates));
+    json_t *t = json_array(), *n = json_array();
+    for (uint32_t i = 0; i < r->nterms; i++)
+        json_array_append_new(t, json_string(r->terms[i]));
+    for (uint32_t i = 0; i < r->nentities; i++)
+        json_array_append_new(n, json_string(r->entities[i]));
+    json_object_set_new(e, "terms", t);
+    json_object_set_new(e, "entities", n);
+    return e;
+}
+
+int cmd_fold(int argc, char **argv)
+{
+    cli_input in;
+    cli_input_init(&in);
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    int refine = 1, want_ev = 0, status = EXIT_USAGE;
+    const char *outpath = NULL;
+    cli_articles c = {0};
+    nf_fold_result *res = NULL;
+    FILE *out = stdout;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            help();
+            cli_input_free(&in);
+            return 0;
+        }
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "newsfold: -o needs a file\n");
+                goto done;
+            }
+            outpath = argv[++i];
+            continue;
+        }
+        if (!strcmp(argv[i], "--evidence")) {
+            want_ev = 1;
+            continue;
+        }
+        int k = cli_fold_arg(&o, &refine, argc, argv, &i);
+        if (k == 0)
+            k = cli_input_arg(&in, argc, argv, &i);
+        if (k < 0)
+            goto done;
+        if (k == 0) {
+            fprintf(stderr, "newsfold fold: unknown option %s (see --help)\n", argv[i]);
+            goto done;
+        }
+    }
+    nf_rc rc = cli_collect(&in, &c);
+    if (rc == NF_ENOMEM) {
+        fprintf(stderr, "newsfold: out of memory\n");
+        goto done;
+    }
+    double t0 = cli_now();
+    res = calloc(c.n + 1, sizeof *res);
+    uint64_t merges = 0;
+    nf_rc frc = res ? cli_fold_articles(&c, &o, refine, res, &merges) : NF_ENOMEM;
+    if (frc) {
+        fprintf(stderr, "newsfold fold: %s\n", nf_strerror(frc));
+        goto done;
+    }
+    double secs = cli_now() - t0;
+    if (outpath && !(out = fopen(outpath, "w"))) {
+        fprintf(stderr, "newsfold: cannot write %s\n", outpath);
+        out = stdout;
+        goto done;
+    }
+    int werr = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        json_t *a = cli_article_json(&c.a[i]);
+        const char *sid = c.a[c.story[i]].id;
+        char buf[32];
+        if (!sid) {
+            snprintf(buf, sizeof buf, "s%zu", (size_t)c.story[i]);
+            sid = buf;
+        }
+        json_object_set_new(a, "story", json_string(sid));
+        json_object_set_new(a, "copy_of", json_null());
+        if (want_ev)
+            json_object_set_new(a, "evidence", evidence_json(&res[i]));
+        werr |= cli_write_jsonl(out, a);
+        json_decref(a);
+    }
+    if (fflush(out) || werr) {
+        fprintf(stderr, "newsfold: write error\n");
+        goto done;
+    }
+    if (!in.quiet)
+        fprintf(stderr, "fold: %zu articles, %llu stories (%llu merged by refinement), "
+                "%.3f s, %.0f articles/s\n", c.n, (unsigned long long)c.nstories,
+                (unsigned long long)merges, secs, secs > 0 ? (double)c.n / secs : 0.0);
+    status = cli_exit_status(&in, rc);
+done:
+    if (out != stdout)
+        fclose(out);
+    free(res);
+    cli_articles_free(&c);
+    cli_input_free(&in);
+    return status;
+}

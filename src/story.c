@@ -1,0 +1,615 @@
+/*
+ * story.c — online story folding: each arriving article joins the most similar recent story
+ * above a threshold, or starts a new one; an optional refinement pass merges close stories.
+ *
+ * Key ideas:
+ *   - A story keeps the SUM of its members' unit tf-idf vectors (terms and entities), its member
+ *     count, its quoted 6-word shingles and its date range. dot(article, sum) / n is then exactly
+ *     the mean cosine between the article and every member (group-average link), computed in one
+ *     sparse dot product; dot(sumA, sumB) / (nA nB) is the mean pairwise cosine between two
+ *     stories, which is what the refinement merges on.
+ *   - similarity = ((1 - we) * term part + we * entity part + quote bonus) * time factor, where
+ *     the quote bonus is quote_bonus * min(1, shared shingles / 4) and the time factor is a
+ *     Gaussian on the gap in days between the article and the story's date range (1 when either
+ *     is undated).
+ *   - Candidates come from an inverted index: key (term or entity id) -> the most recent stories
+ *     whose members had that key among their index_terms heaviest. An article queries its
+ *     query_terms heaviest keys, scores at most max_candidates stories with the most query
+ *     weight: never a scan of all stories. Stories idle for window_days are skipped when dated.
+ *   - Copies (copy_of from dedup) inherit their original's story and add no evidence.
+ *   - Refinement: rounds of "collect candidate story pairs with average link >= merge_threshold,
+ *     merge the best pairs first, each story at most once per round" until nothing merges.
+ *     Merged stories are joined with union-find; the root keeps the smaller first article, so a
+ *     story id is always the sequence number of its first article.
+ *
+ * Invariants: story vectors sorted by id; art_story[i] is a story index whose union-find root is
+ * the article's story; postings hold story indices, newest last.
+ */
+#include "nf_int.h"
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct story {
+    nf_tw *t, *e;          /* sums of member vectors, sorted by id */
+    uint32_t nt, ne, capt, cape;
+    uint64_t *q;           /* quote shingles, sorted unique */
+    uint32_t nq, capq;
+    uint32_t nvec;         /* members whose vectors are in the sums */
+    uint32_t size;         /* members including copies */
+    uint32_t parent;       /* union-find */
+    uint32_t stamp;        /* candidate gathering */
+    uint64_t first;        /* sequence number of the first article: the story id */
+    int64_t tlo, thi;      /* date range, NF_NO_TIME when no member is dated */
+    float hits;
+} story;
+
+typedef struct posting {
+    uint32_t *s;
+    uint32_t n, cap;
+} posting;
+
+struct nf_folder {
+    nf_fold_opts o;
+    nf_terms_cfg tc;
+    nf_dict *dict;
+    nf_feats feats;
+    story *st; size_t nst, capst;
+    uint32_t *art_story; size_t nart, capart;
+    posting *post; size_t npost, cappost;     /* indexed by dictionary id */
+    uint32_t *cand; size_t ncand, capcand;
+    nf_tw *scratch; size_t capscratch;
+    nf_tw *qk; size_t capqk;
+    uint32_t stamp;
+    uint64_t live;
+};
+
+void nf_fold_opts_init(nf_fold_opts *o)
+{
+    *o = (nf_fold_opts){
+        .threshold = 0.30, .entity_weight = 0.5, .quote_bonus = 0.5, .sigma_days = 7,
+        .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
+        .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
+        .max_candidates = 64, .story_terms_cap = 1024, .idf_prior_docs = 10,
+        .merge_threshold = 0.20,
+    };
+}
+
+nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
+{
+    *out = NULL;
+    nf_folder *f = calloc(1, sizeof *f);
+    if (!f)
+        return NF_ENOMEM;
+    if (opts)
+        f->o = *opts;
+    else
+        nf_fold_opts_init(&f->o);
+    if (f->o.posting_cap < 1 || f->o.max_candidates < 1 || f->o.story_terms_cap < 8) {
+        free(f);
+        return NF_EINVAL;
+    }
+    f->tc = (nf_terms_cfg){(float)f->o.lede_weight, (float)f->o.tail_weight,
+                           f->o.lede_sentences, f->o.body_sentences, f->o.idf_prior_docs};
+    nf_feats_init(&f->feats);
+    nf_rc rc = nf_dict_new(&f->dict);
+    if (rc) {
+        nf_folder_free(f);
+        return rc;
+    }
+    *out = f;
+    return NF_OK;
+}
+
+void nf_folder_free(nf_folder *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->nst; i++) {
+        free(f->st[i].t);
+        free(f->st[i].e);
+        free(f->st[i].q);
+    }
+    for (size_t i = 0; i < f->npost; i++)
+        free(f->post[i].s);
+    free(f->st);
+    free(f->art_story);
+    free(f->post);
+    free(f->cand);
+    free(f->scratch);
+    free(f->qk);
+    nf_feats_reset(&f->feats);
+    nf_dict_free(f->dict);
+    free(f);
+}
+
+static uint32_t find(nf_folder *f, uint32_t s)
+{
+    while (f->st[s].parent != s) {
+        f->st[s].parent = f->st[f->st[s].parent].parent;
+        s = f->st[s].parent;
+    }
+    return s;
+}
+
+uint64_t nf_folder_story(nf_folder *f, uint64_t seq)
+{
+    if (seq >= f->nart)
+        return UINT64_MAX;
+    return f->st[find(f, f->art_story[seq])].first;
+}
+uint64_t nf_folder_articles(const nf_folder *f) { return f->nart; }
+uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
+
+size_t nf_folder_memory(const nf_folder *f)
+{
+    size_t m = sizeof *f + nf_dict_memory(f->dict) + f->capst * sizeof(story) +
+               f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
+    for (size_t i = 0; i < f->nst; i++)
+        m += (f->st[i].capt + f->st[i].cape) * sizeof(nf_tw) + f->st[i].capq * sizeof(uint64_t);
+    for (size_t i = 0; i < f->npost; i++)
+        m += f->post[i].cap * sizeof(uint32_t);
+    return m;
+}
+
+/* ---- sparse sums ---- */
+
+static int cmp_tw_w_desc(const void *a, const void *b)
+{
+    float x = ((const nf_tw *)a)->w, y = ((const nf_tw *)b)->w;
+    if (x != y)
+        return x > y ? -1 : 1;
+    uint32_t i = ((const nf_tw *)a)->id, j = ((const nf_tw *)b)->id;
+    return i < j ? -1 : i > j;
+}
+
+static int cmp_tw_id(const void *a, const void *b)
+{
+    uint32_t x = ((const nf_tw *)a)->id, y = ((const nf_tw *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
+static nf_rc vec_add(nf_folder *f, nf_tw **v, uint32_t *n, uint32_t *capv, const nf_tw *add,
+                     size_t na, uint32_t cap)
+{
+    nf_rc rc = nf_grow((void **)&f->scratch, &f->capscratch, *n + na + 1, sizeof *f->scratch);
+    if (rc)
+        return rc;
+    nf_tw *out = f->scratch;
+    size_t i = 0, j = 0, k = 0;
+    while (i < *n || j < na) {
+        if (j >= na || (i < *n && (*v)[i].id < add[j].id))
+            out[k++] = (*v)[i++];
+        else if (i >= *n || add[j].id < (*v)[i].id)
+            out[k++] = add[j++];
+        else {
+            out[k] = (*v)[i++];
+            out[k++].w += add[j++].w;
+        }
+    }
+    if (k > cap) {   /* keep the heaviest: centroids are bounded */
+        qsort(out, k, sizeof *out, cmp_tw_w_desc);
+        k = cap;
+        qsort(out, k, sizeof *out, cmp_tw_id);
+    }
+    size_t c = *capv;
+    if ((rc = nf_grow((void **)v, &c, k, sizeof **v)))
+        return rc;
+    *capv = (uint32_t)c;
+    memcpy(*v, out, k * sizeof *out);
+    *n = (uint32_t)k;
+    return NF_OK;
+}
+
+static nf_rc quotes_add(story *s, const uint64_t *q, size_t nq)
+{
+    if (!nq || s->nq >= 4096)
+        return NF_OK;
+    size_t c = s->capq;
+    nf_rc rc = nf_grow((void **)&s->q, &c, s->nq + nq, sizeof *s->q);
+    if (rc)
+        return rc;
+    s->capq = (uint32_t)c;
+    /* merge from the back */
+    size_t i = s->nq, j = nq, k = s->nq + nq;
+    while (j > 0) {
+        if (i > 0 && s->q[i - 1] > q[j - 1])
+            s->q[--k] = s->q[--i];
+        else
+            s->q[--k] = q[--j];
+    }
+    size_t u = 0, n = s->nq + nq;
+    for (size_t x = 0; x < n; x++)
+        if (u == 0 || s->q[u - 1] != s->q[x])
+            s->q[u++] = s->q[x];
+    s->nq = (uint32_t)u;
+    return NF_OK;
+}
+
+static uint32_t quotes_shared(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    uint32_t c = 0;
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j]) i++;
+        else if (a[i] > b[j]) j++;
+        else { c++; i++; j++; }
+    }
+    return c;
+}
+
+static double time_factor(const nf_fold_opts *o, int64_t t, int64_t lo, int64_t hi)
+{
+    if (t == NF_NO_TIME || lo == NF_NO_TIME || o->sigma_days <= 0)
+        return 1;
+    double gap = t < lo ? (double)(lo - t) : t > hi ? (double)(t - hi) : 0;
+    gap /= 86400.0;
+    return exp(-gap * gap / (2 * o->sigma_days * o->sigma_days));
+}
+
+static double range_factor(const nf_fold_opts *o, const story *a, const story *b)
+{
+    if (a->tlo == NF_NO_TIME || b->tlo == NF_NO_TIME)
+        return 1;
+    if (a->thi < b->tlo)
+        return time_factor(o, a->thi, b->tlo, b->thi);
+    if (b->thi < a->tlo)
+        return time_factor(o, b->thi, a->tlo, a->thi);
+    return 1;
+}
+
+/* ---- index ---- */
+
+static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
+{
+    nf_rc rc;
+    if (key >= f->npost) {
+        size_t need = (size_t)key + 1;
+        if ((rc = nf_grow((void **)&f->post, &f->cappost, need, sizeof *f->post)))
+            return rc;
+        memset(f->post + f->npost, 0, (need - f->npost) * sizeof *f->post);
+        f->npost = need;
+    }
+    posting *p = &f->post[key];
+    for (uint32_t i = p->n; i > 0 && i + 4 > p->n; i--)
+        if (p->s[i - 1] == s)
+            return NF_OK;
+    if (p->n >= 2 * f->o.posting_cap) {   /* keep the newest posting_cap */
+        memmove(p->s, p->s + (p->n - f->o.posting_cap), f->o.posting_cap * sizeof *p->s);
+        p->n = f->o.posting_cap;
+    }
+    size_t c = p->cap;
+    if ((rc = nf_grow((void **)&p->s, &c, p->n + 1, sizeof *p->s)))
+        return rc;
+    p->cap = (uint32_t)c;
+    p->s[p->n++] = s;
+    return NF_OK;
+}
+
+/* The k heaviest entries of two vectors (terms and entities) into f->qk; returns the count. */
+static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
+                       size_t k)
+{
+    if (nf_grow((void **)&f->qk, &f->capqk, nt + ne + 1, sizeof *f->qk))
+        return 0;
+    memcpy(f->qk, t, nt * sizeof *t);
+    memcpy(f->qk + nt, e, ne * sizeof *e);
+    qsort(f->qk, nt + ne, sizeof *f->qk, cmp_tw_w_desc);
+    return NF_MIN(k, nt + ne);
+}
+
+/* Stories sharing query keys, most query weight first, at most max_candidates. */
+static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude)
+{
+    f->ncand = 0;
+    if (++f->stamp == 0)
+        f->stamp = 1;
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t key = f->qk[i].id;
+        if (key >= f->npost)
+            continue;
+        const posting *p = &f->post[key];
+        for (uint32_t j = p->n; j > 0 && p->n - j < f->o.posting_cap; j--) {
+            uint32_t s = find(f, p->s[j - 1]);
+            story *S = &f->st[s];
+            if (s == exclude)
+                continue;
+            if (S->stamp != f->stamp) {
+                if (t != NF_NO_TIME && S->thi != NF_NO_TIME &&
+                    (double)(t - S->thi) > f->o.window_days * 86400.0)
+                    continue;
+                if (nf_grow((void **)&f->cand, &f->capcand, f->ncand + 1, sizeof *f->cand))
+                    return f->ncand;
+                S->stamp = f->stamp;
+                S->hits = 0;
+                f->cand[f->ncand++] = s;
+            }
+            S->hits += f->qk[i].w;
+        }
+    }
+    return f->ncand;
+}
+
+static nf_folder *sort_ctx;   /* qsort has no context argument; folders are used one at a time
+                                 per call, ordering is deterministic */
+static int cmp_cand(const void *a, const void *b)
+{
+    const story *x = &sort_ctx->st[*(const uint32_t *)a], *y = &sort_ctx->st[*(const uint32_t *)b];
+    if (x->hits != y->hits)
+        return x->hits > y->hits ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static void rank_candidates(nf_folder *f)
+{
+    if (f->ncand > f->o.max_candidates) {
+        sort_ctx = f;
+        qsort(f->cand, f->ncand, sizeof *f->cand, cmp_cand);
+        f->ncand = f->o.max_candidates;
+    }
+}
+
+/* ---- adding ---- */
+
+static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
+{
+    nf_rc rc = nf_grow((void **)&f->st, &f->capst, f->nst + 1, sizeof *f->st);
+    if (rc)
+        return rc;
+    story *s = &f->st[f->nst];
+    memset(s, 0, sizeof *s);
+    s->parent = (uint32_t)f->nst;
+    s->first = first;
+    s->tlo = s->thi = NF_NO_TIME;
+    *out = (uint32_t)f->nst++;
+    f->live++;
+    return NF_OK;
+}
+
+static void story_date(story *s, int64_t t)
+{
+    if (t == NF_NO_TIME)
+        return;
+    if (s->tlo == NF_NO_TIME || t < s->tlo)
+        s->tlo = t;
+    if (s->thi == NF_NO_TIME || t > s->thi)
+        s->thi = t;
+}
+
+static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
+{
+    story *s = &f->st[si];
+    nf_rc rc;
+    if ((rc = vec_add(f, &s->t, &s->nt, &s->capt, a->term, a->nterm, f->o.story_terms_cap)) ||
+        (rc = vec_add(f, &s->e, &s->ne, &s->cape, a->ent, a->nent, f->o.story_terms_cap)) ||
+        (rc = quotes_add(s, a->quote, a->nquote)))
+        return rc;
+    s->nvec++;
+    size_t nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
+    for (size_t i = 0; i < nk; i++)
+        if ((rc = post_add(f, f->qk[i].id, si)))
+            return rc;
+    return NF_OK;
+}
+
+/* Top shared keys of the article and story as evidence. */
+static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, size_t nb,
+                     const char **out, uint32_t *nout)
+{
+    nf_tw best[NF_EVIDENCE_MAX];
+    uint32_t n = 0;
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        if (a[i].id < b[j].id) { i++; continue; }
+        if (a[i].id > b[j].id) { j++; continue; }
+        nf_tw x = {a[i].id, a[i].w * b[j].w};
+        i++, j++;
+        uint32_t k = n < NF_EVIDENCE_MAX ? n++ : NF_EVIDENCE_MAX;
+        if (k == NF_EVIDENCE_MAX) {
+            if (x.w <= best[NF_EVIDENCE_MAX - 1].w)
+                continue;
+            k = NF_EVIDENCE_MAX - 1;
+        }
+        while (k > 0 && best[k - 1].w < x.w) {
+            best[k] = best[k - 1];
+            k--;
+        }
+        best[k] = x;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        out[k] = nf_dict_str(f->dict, best[k].id);
+    *nout = n;
+}
+
+static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
+                    double *es, double *tf, uint32_t *qs)
+{
+    double n = s->nvec ? (double)s->nvec : 1;
+    *ts = nf_tw_dot(a->term, a->nterm, s->t, s->nt) / n;
+    *es = nf_tw_dot(a->ent, a->nent, s->e, s->ne) / n;
+    *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
+    *tf = time_factor(&f->o, t, s->tlo, s->thi);
+    double we = f->o.entity_weight;
+    double sim = (1 - we) * *ts + we * *es + f->o.quote_bonus * NF_MIN(1.0, *qs / 4.0);
+    return sim * *tf;
+}
+
+nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r)
+{
+    nf_fold_result tmp;
+    if (!r)
+        r = &tmp;
+    memset(r, 0, sizeof *r);
+    if (!a || !a->text)
+        return NF_EINVAL;
+    if (copy_of >= (int64_t)f->nart)
+        return NF_EINVAL;
+    if (f->nart >= UINT32_MAX - 1)
+        return NF_ETOOBIG;
+    nf_rc rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story);
+    if (rc)
+        return rc;
+    uint64_t seq = f->nart;
+    r->article = seq;
+    r->time_factor = 1;
+    if (copy_of >= 0) {   /* a copy inherits its original's story, adds no evidence */
+        uint32_t s = find(f, f->art_story[copy_of]);
+        f->st[s].size++;
+        story_date(&f->st[s], a->time);
+        f->art_story[f->nart++] = s;
+        r->story = f->st[s].first;
+        r->joined = r->copy = 1;
+        return NF_OK;
+    }
+    nf_feats *ft = &f->feats;
+    if ((rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, ft)))
+        return rc;
+    size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
+    candidates(f, nk, a->time, UINT32_MAX);
+    rank_candidates(f);
+    uint32_t best = UINT32_MAX;
+    double bsim = -1, bts = 0, bes = 0, btf = 1;
+    uint32_t bqs = 0;
+    for (size_t i = 0; i < f->ncand; i++) {
+        double ts, es, tf;
+        uint32_t qs;
+        double sim = score(f, ft, a->time, &f->st[f->cand[i]], &ts, &es, &tf, &qs);
+        if (sim > bsim || (sim == bsim && f->st[f->cand[i]].first < f->st[best].first)) {
+            bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
+        }
+    }
+    r->candidates = (uint32_t)f->ncand;
+    uint32_t si;
+    if (best != UINT32_MAX && bsim >= f->o.threshold) {
+        si = best;
+        r->joined = 1;
+        r->similarity = bsim, r->term_sim = bts, r->entity_sim = bes, r->time_factor = btf;
+        r->quote_shingles = bqs;
+        const story *s = &f->st[si];
+        evidence(f, ft->term, ft->nterm, s->t, s->nt, r->terms, &r->nterms);
+        evidence(f, ft->ent, ft->nent, s->e, s->ne, r->entities, &r->nentities);
+    } else if ((rc = story_new(f, seq, &si))) {
+        return rc;
+    }
+    if ((rc = story_absorb(f, si, ft)))
+        return rc;
+    f->st[si].size++;
+    story_date(&f->st[si], a->time);
+    f->art_story[f->nart++] = si;
+    r->story = f->st[si].first;
+    return NF_OK;
+}
+
+/* ---- refinement ---- */
+
+typedef struct spair {
+    double sim;
+    uint32_t a, b;
+} spair;
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const spair *a = x, *b = y;
+    if (a->sim != b->sim)
+        return a->sim > b->sim ? -1 : 1;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static double link_sim(nf_folder *f, const story *x, const story *y)
+{
+    double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
+    double ts = nf_tw_dot(x->t, x->nt, y->t, y->nt) / nn;
+    double es = nf_tw_dot(x->e, x->ne, y->e, y->ne) / nn;
+    uint32_t qs = quotes_shared(x->q, x->nq, y->q, y->nq);
+    double we = f->o.entity_weight;
+    double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
+    return sim * range_factor(&f->o, x, y);
+}
+
+static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
+{
+    if (f->st[b].first < f->st[a].first) {
+        uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    story *A = &f->st[a], *B = &f->st[b];
+    nf_rc rc;
+    if ((rc = vec_add(f, &A->t, &A->nt, &A->capt, B->t, B->nt, f->o.story_terms_cap)) ||
+        (rc = vec_add(f, &A->e, &A->ne, &A->cape, B->e, B->ne, f->o.story_terms_cap)) ||
+        (rc = quotes_add(A, B->q, B->nq)))
+        return rc;
+    A->nvec += B->nvec;
+    A->size += B->size;
+    story_date(A, B->tlo);
+    story_date(A, B->thi);
+    B->parent = a;
+    free(B->t);
+    free(B->e);
+    free(B->q);
+    B->t = B->e = NULL;
+    B->q = NULL;
+    B->nt = B->ne = B->nq = B->capt = B->cape = B->capq = 0;
+    f->live--;
+    return NF_OK;
+}
+
+nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
+{
+    uint64_t total = 0;
+    spair *pairs = NULL;
+    size_t np = 0, capp = 0;
+    uint8_t *touched = NULL;
+    nf_rc rc = NF_OK;
+    for (int round = 0; round < 32; round++) {
+        np = 0;
+        for (uint32_t s = 0; s < f->nst; s++) {
+            if (f->st[s].parent != s)
+                continue;
+            const story *S = &f->st[s];
+            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            int64_t t = S->thi;
+            candidates(f, nk, t, s);
+            rank_candidates(f);
+            for (size_t i = 0; i < f->ncand; i++) {
+                uint32_t c = f->cand[i];
+                if (c < s)
+                    continue;   /* each pair once, from its lower index */
+                double sim = link_sim(f, &f->st[s], &f->st[c]);
+                if (sim < f->o.merge_threshold)
+                    continue;
+                if ((rc = nf_grow((void **)&pairs, &capp, np + 1, sizeof *pairs)))
+                    goto done;
+                pairs[np++] = (spair){sim, s, c};
+            }
+        }
+        if (!np)
+            break;
+        qsort(pairs, np, sizeof *pairs, cmp_pair);
+        free(touched);
+        if (!(touched = calloc(f->nst, 1))) {
+            rc = NF_ENOMEM;
+            goto done;
+        }
+        uint64_t merged = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (touched[pairs[i].a] || touched[pairs[i].b])
+                continue;
+            touched[pairs[i].a] = touched[pairs[i].b] = 1;
+            if ((rc = merge(f, pairs[i].a, pairs[i].b)))
+                goto done;
+            merged++;
+        }
+        total += merged;
+        if (!merged)
+            break;
+    }
+done:
+    free(pairs);
+    free(touched);
+    if (merges)
+        *merges = total;
+    return rc;
+}

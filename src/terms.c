@@ -1,0 +1,513 @@
+/*
+ * terms.c — article features for story folding: stemmed terms, entities, numbers and quoted
+ * shingles, weighted by sublinear tf x idf learned from the stream.
+ *
+ * Key ideas:
+ *   - Tokens come from the text layer (nf_tokenize): words with byte offsets, sentence starts,
+ *     quoted spans. Words are lower-cased (ASCII fast path, nf_normalize otherwise) and looked up
+ *     once in a dictionary of surface forms that caches their Snowball stem id and stopword flag,
+ *     so libstemmer runs once per distinct word, not once per token.
+ *   - Position weights: the title and the lede (first lede_sentences sentences) say what the
+ *     event is and weigh lede_weight; sentences from body_sentences on are background and weigh
+ *     tail_weight; the rest 1.
+ *   - Entities: capitalised words not at a sentence start (and ALL-CAPS words such as datelines)
+ *     are names; consecutive ones also form a multi-word entity ("betty ford center"). A
+ *     capitalised word at a sentence start counts only when the same word is a name elsewhere in
+ *     the article. Numbers (commas removed) are entities of their own kind. Title words are terms
+ *     only: headline case capitalises everything.
+ *   - Weight = (1 + ln tf) x idf (tf below 1, from down-weighted positions, is kept linear);
+ *     idf = ln((N + prior + 1) / (df + 0.5)) over the documents seen so far including this one;
+ *     the prior keeps the first articles of a stream from having every shared word at idf ~ 0.
+ *   - Quotes: every 6 consecutive words inside a quoted span hash to one 64-bit shingle.
+ *
+ * Invariants: feature vectors are sorted by id with unique ids and unit L2 norm (or empty);
+ * quote hashes are sorted and unique. Dictionary ids are dense and never change.
+ */
+#include "nf_int.h"
+#include <libstemmer.h>
+#include <math.h>
+#include <stdlib.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* ---- dictionary ---- */
+
+enum { F_STOP = 1, F_CAPSTOP = 2 };   /* surface flags: stopword; not a name when capitalised */
+
+typedef struct dent {
+    uint64_t hash;
+    uint32_t off, len;     /* key bytes in pool: kind byte + string */
+    uint32_t df;
+    uint32_t stem;         /* surface words: id of the stemmed term, UINT32_MAX unknown */
+    uint8_t kind, flags;
+} dent;
+
+struct nf_dict {
+    char *pool; size_t npool, cappool;
+    dent *ent; size_t nent, capent;
+    uint32_t *slot; size_t nslot;      /* open addressing, id + 1, 0 = empty; power of two */
+    uint64_t ndocs;
+    struct sb_stemmer *stemmer;
+};
+
+static const char *const STOPWORDS[] = {
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+    "by", "can", "cannot", "could", "did", "do", "does", "doing", "down", "during", "each", "few",
+    "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers",
+    "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "itself", "me", "more", "most", "my", "myself", "no", "nor", "not", "of", "off", "on", "once",
+    "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same",
+    "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+    "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which",
+    "while", "who", "whom", "why", "with", "would", "you", "your", "yours", "yourself",
+    "yourselves", "also", "said", "says", "say", "will", "just", "one", "two", "new", "mr", "mrs",
+    "ms", "s", "t", "n't", "'s", "it's", "he's", "she's", "that's", "there's", "i'm", "don't",
+    "didn't", "doesn't", "isn't", "wasn't", "won't", "can't",
+};
+/* Capitalised but not names: weekdays and months (dates are not who or where). */
+static const char *const CAPSTOP[] = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec",
+};
+
+static uint64_t key_hash(int kind, const char *s, size_t n)
+{
+    return XXH3_64bits_withSeed(s, n, (uint64_t)kind + 0x9E3779B97F4A7C15ull);
+}
+
+static nf_rc dict_rehash(nf_dict *d, size_t nslot)
+{
+    uint32_t *ns = calloc(nslot, sizeof *ns);
+    if (!ns)
+        return NF_ENOMEM;
+    for (size_t i = 0; i < d->nent; i++) {
+        size_t h = d->ent[i].hash & (nslot - 1);
+        while (ns[h])
+            h = (h + 1) & (nslot - 1);
+        ns[h] = (uint32_t)i + 1;
+    }
+    free(d->slot);
+    d->slot = ns;
+    d->nslot = nslot;
+    return NF_OK;
+}
+
+/* Find (kind, s) or add it when add is set; *id receives the id, UINT32_MAX when absent. */
+static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, uint32_t *id)
+{
+    uint64_t h = key_hash(kind, s, n);
+    size_t i = h & (d->nslot - 1);
+    for (; d->slot[i]; i = (i + 1) & (d->nslot - 1)) {
+        const dent *e = &d->ent[d->slot[i] - 1];
+        if (e->hash == h && e->len == n + 1 && e->kind == kind &&
+            memcmp(d->pool + e->off + 1, s, n) == 0) {
+            *id = d->slot[i] - 1;
+            return NF_OK;
+        }
+    }
+    *id = UINT32_MAX;
+    if (!add)
+        return NF_OK;
+    if (n > 4096 || d->nent >= UINT32_MAX - 1 || d->npool + n + 2 > UINT32_MAX)
+        return NF_ETOOBIG;
+    nf_rc rc;
+    if ((rc = nf_grow((void **)&d->pool, &d->cappool, d->npool + n + 2, 1)) ||
+        (rc = nf_grow((void **)&d->ent, &d->capent, d->nent + 1, sizeof *d->ent)))
+        return rc;
+    dent *e = &d->ent[d->nent];
+    *e = (dent){.hash = h, .off = (uint32_t)d->npool, .len = (uint32_t)n + 1, .stem = UINT32_MAX,
+                .kind = (uint8_t)kind};
+    d->pool[d->npool] = (char)('0' + kind);
+    memcpy(d->pool + d->npool + 1, s, n);
+    d->pool[d->npool + n + 1] = 0;
+    d->npool += n + 2;
+    d->slot[i] = (uint32_t)d->nent + 1;
+    *id = (uint32_t)d->nent++;
+    if (d->nent * 2 > d->nslot)
+        return dict_rehash(d, d->nslot * 2);
+    return NF_OK;
+}
+
+nf_rc nf_dict_new(nf_dict **out)
+{
+    *out = NULL;
+    nf_dict *d = calloc(1, sizeof *d);
+    if (!d)
+        return NF_ENOMEM;
+    nf_rc rc = NF_ENOMEM;
+    d->stemmer = sb_stemmer_new("english", NULL);
+    if (!d->stemmer || (rc = dict_rehash(d, 1 << 14)))
+        goto fail;
+    uint32_t id;
+    for (size_t i = 0; i < NF_ARRAY_LEN(STOPWORDS); i++) {
+        if ((rc = dict_get(d, NF_K_SURFACE, STOPWORDS[i], strlen(STOPWORDS[i]), 1, &id)))
+            goto fail;
+        d->ent[id].flags |= F_STOP | F_CAPSTOP;
+    }
+    for (size_t i = 0; i < NF_ARRAY_LEN(CAPSTOP); i++) {
+        if ((rc = dict_get(d, NF_K_SURFACE, CAPSTOP[i], strlen(CAPSTOP[i]), 1, &id)))
+            goto fail;
+        d->ent[id].flags |= F_CAPSTOP;
+    }
+    *out = d;
+    return NF_OK;
+fail:
+    nf_dict_free(d);
+    return rc;
+}
+
+void nf_dict_free(nf_dict *d)
+{
+    if (!d)
+        return;
+    if (d->stemmer)
+        sb_stemmer_delete(d->stemmer);
+    free(d->pool);
+    free(d->ent);
+    free(d->slot);
+    free(d);
+}
+
+const char *nf_dict_str(const nf_dict *d, uint32_t id)
+{
+    return id < d->nent ? d->pool + d->ent[id].off + 1 : "";
+}
+uint32_t nf_dict_kind(const nf_dict *d, uint32_t id) { return id < d->nent ? d->ent[id].kind : 0; }
+uint32_t nf_dict_size(const nf_dict *d) { return (uint32_t)d->nent; }
+size_t nf_dict_memory(const nf_dict *d)
+{
+    return sizeof *d + d->cappool + d->capent * sizeof(dent) + d->nslot * sizeof(uint32_t);
+}
+
+/* The surface entry of a lower-cased word, created with its stem on first sight. */
+static nf_rc surface(nf_dict *d, const char *w, size_t n, const dent **out)
+{
+    uint32_t id, sid;
+    nf_rc rc = dict_get(d, NF_K_SURFACE, w, n, 1, &id);
+    if (rc)
+        return rc;
+    if (d->ent[id].stem == UINT32_MAX) {
+        const sb_symbol *st = sb_stemmer_stem(d->stemmer, (const sb_symbol *)w, (int)n);
+        if (!st)
+            return NF_ENOMEM;
+        if ((rc = dict_get(d, NF_K_TERM, (const char *)st, (size_t)sb_stemmer_length(d->stemmer),
+                           1, &sid)))
+            return rc;
+        d->ent[id].stem = sid;
+    }
+    *out = &d->ent[id];
+    return NF_OK;
+}
+
+/* ---- features ---- */
+
+void nf_feats_init(nf_feats *f)
+{
+    memset(f, 0, sizeof *f);
+    nf_tokens_init(&f->tok);
+    nf_buf_init(&f->low, 1 << 20);
+    nf_buf_init(&f->seq, 1 << 20);
+}
+
+void nf_feats_reset(nf_feats *f)
+{
+    free(f->term);
+    free(f->ent);
+    free(f->quote);
+    free(f->raw);
+    free(f->capw);
+    free(f->wh);
+    nf_tokens_reset(&f->tok);
+    nf_buf_reset(&f->low);
+    nf_buf_reset(&f->seq);
+    nf_feats_init(f);
+}
+
+static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
+{
+    nf_rc rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw);
+    if (rc)
+        return rc;
+    f->raw[f->nraw++] = (nf_tw){id, w};
+    return NF_OK;
+}
+
+/* Lower-case one word into f->low (replacing its contents). */
+static nf_rc lower(nf_feats *f, const char *s, size_t n)
+{
+    f->low.n = 0;
+    int ascii = 1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            ascii = 0;
+    if (!ascii)
+        return nf_normalize(s, n, &f->low);
+    nf_rc rc = nf_buf_reserve(&f->low, n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        f->low.p[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    f->low.n = n;
+    f->low.p[n] = 0;
+    return NF_OK;
+}
+
+static int all_caps(const char *s, size_t n)
+{
+    size_t letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 'a' && s[i] <= 'z')
+            return 0;
+        letters += s[i] >= 'A' && s[i] <= 'Z';
+    }
+    return letters > 1;
+}
+
+static int is_quote_mark(const char *s, size_t n)
+{
+    return (n == 1 && (s[0] == '"' || s[0] == '\'' || s[0] == '(' || s[0] == '`')) ||
+           (n == 2 && (!memcmp(s, "``", 2) || !memcmp(s, "''", 2))) ||
+           (n == 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80);
+}
+
+/* Close a run of consecutive names: two or more form a multi-word entity. */
+static nf_rc flush_seq(nf_dict *d, nf_feats *f, int *nseq, float w)
+{
+    nf_rc rc = NF_OK;
+    if (*nseq > 1 && f->seq.n) {
+        uint32_t id;
+        if (!(rc = dict_get(d, NF_K_ENTITY, f->seq.p, f->seq.n, 1, &id)))
+            rc = raw_add(f, id, w);
+    }
+    f->seq.n = 0;
+    *nseq = 0;
+    return rc;
+}
+
+/* Terms and entities of one text. title: words are terms at lede weight, no entities. */
+static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *s, size_t n,
+                  int title)
+{
+    nf_rc rc = nf_tokenize(s, n, &f->tok);
+    if (rc)
+        return rc;
+    int sent = -1, at_start = 1, nseq = 0;
+    float w = cfg->lede_weight;
+    for (size_t i = 0; i < f->tok.ntok; i++) {
+        const nf_token *t = &f->tok.tok[i];
+        const char *p = s + t->start;
+        size_t len = t->end - t->start;
+        if ((t->flags & NF_TF_SENT) || sent < 0) {
+            if ((rc = flush_seq(d, f, &nseq, w)))
+                return rc;
+            sent++;
+            at_start = 1;
+            w = title || (uint32_t)sent < cfg->lede_sentences ? cfg->lede_weight
+                : (uint32_t)sent >= cfg->body_sentences ? cfg->tail_weight : 1.0f;
+        }
+        if (t->kind == NF_TOK_PUNCT) {
+            if (!is_quote_mark(p, len)) {
+                if ((rc = flush_seq(d, f, &nseq, w)))
+                    return rc;
+            }
+            continue;
+        }
+        if (t->kind == NF_TOK_NUM) {
+            if ((rc = flush_seq(d, f, &nseq, w)))
+                return rc;
+            at_start = 0;
+            if (title)
+                continue;
+            char num[64];
+            size_t k = 0;
+            for (size_t j = 0; j < len && k < sizeof num - 1; j++)
+                if (p[j] != ',')
+                    num[k++] = p[j];
+            uint32_t id;
+            if ((rc = dict_get(d, NF_K_NUMBER, num, k, 1, &id)) || (rc = raw_add(f, id, w)))
+                return rc;
+            continue;
+        }
+        if ((rc = lower(f, p, len)))
+            return rc;
+        const dent *e;
+        if (f->low.n == 0 || f->low.n > 64 || (rc = surface(d, f->low.p, f->low.n, &e))) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        uint8_t flags = e->flags;
+        uint32_t stem = e->stem;
+        if (!(flags & F_STOP) && f->low.n > 1 && (rc = raw_add(f, stem, w)))
+            return rc;
+        int cap = (t->flags & NF_TF_CAP) && !(flags & F_CAPSTOP) && !title;
+        if (cap && (!at_start || all_caps(p, len))) {
+            uint32_t id;
+            if ((rc = dict_get(d, NF_K_ENTITY, f->low.p, f->low.n, 1, &id)) ||
+                (rc = raw_add(f, id, w)))
+                return rc;
+            if (nseq && (rc = nf_buf_putc(&f->seq, ' ')))
+                return rc;
+            if ((rc = nf_buf_append(&f->seq, f->low.p, f->low.n)))
+                return rc;
+            nseq++;
+        } else {
+            if ((rc = flush_seq(d, f, &nseq, w)))
+                return rc;
+            if (cap) {   /* sentence-initial capital: a name only if one elsewhere */
+                uint32_t id;
+                if ((rc = dict_get(d, NF_K_ENTITY, f->low.p, f->low.n, 1, &id)) ||
+                    (rc = nf_grow((void **)&f->capw, &f->capcapw, f->ncapw + 1, sizeof *f->capw)))
+                    return rc;
+                f->capw[f->ncapw++] = id;
+            }
+        }
+        at_start = 0;
+    }
+    return flush_seq(d, f, &nseq, w);
+}
+
+static int cmp_tw_id(const void *a, const void *b)
+{
+    uint32_t x = ((const nf_tw *)a)->id, y = ((const nf_tw *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 6-word shingles of every quoted span (words lower-cased, numbers kept). */
+static nf_rc quotes(nf_feats *f, const char *s)
+{
+    f->nquote = 0;
+    nf_rc rc;
+    size_t ti = 0;
+    for (size_t q = 0; q < f->tok.nquote; q++) {
+        nf_span in = f->tok.quote[q].inner;
+        f->nwh = 0;
+        while (ti > 0 && f->tok.tok[ti - 1].start >= in.start)
+            ti--;   /* nested quotes restart inside their parent */
+        while (ti < f->tok.ntok && f->tok.tok[ti].start < in.start)
+            ti++;
+        for (size_t i = ti; i < f->tok.ntok && f->tok.tok[i].end <= in.end; i++) {
+            const nf_token *t = &f->tok.tok[i];
+            if (t->kind == NF_TOK_PUNCT)
+                continue;
+            if ((rc = lower(f, s + t->start, t->end - t->start)) ||
+                (rc = nf_grow((void **)&f->wh, &f->capwh, f->nwh + 1, sizeof *f->wh)))
+                return rc;
+            f->wh[f->nwh++] = XXH3_64bits(f->low.p, f->low.n);
+        }
+        for (size_t i = 0; i + 6 <= f->nwh; i++) {
+            uint64_t h = 0;
+            for (size_t k = 0; k < 6; k++)
+                h = (h ^ f->wh[i + k]) * 0x100000001B3ull + k;
+            if ((rc = nf_grow((void **)&f->quote, &f->capquote, f->nquote + 1, sizeof *f->quote)))
+                return rc;
+            f->quote[f->nquote++] = h;
+        }
+    }
+    qsort(f->quote, f->nquote, sizeof *f->quote, cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < f->nquote; i++)
+        if (k == 0 || f->quote[k - 1] != f->quote[i])
+            f->quote[k++] = f->quote[i];
+    f->nquote = k;
+    return NF_OK;
+}
+
+static double sublinear(double tf) { return tf >= 1 ? 1 + log(tf) : tf; }
+
+/* Sort the raw (id, weight) pairs, sum equal ids, count each id once into df, split into the
+ * term and entity vectors with tf-idf weights, normalise each. */
+static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
+{
+    qsort(f->raw, f->nraw, sizeof *f->raw, cmp_tw_id);
+    size_t k = 0;
+    for (size_t i = 0; i < f->nraw; i++) {
+        if (k && f->raw[k - 1].id == f->raw[i].id)
+            f->raw[k - 1].w += f->raw[i].w;
+        else
+            f->raw[k++] = f->raw[i];
+    }
+    f->nraw = k;
+    d->ndocs++;
+    for (size_t i = 0; i < k; i++)
+        d->ent[f->raw[i].id].df++;
+    nf_rc rc;
+    if ((rc = nf_grow((void **)&f->term, &f->capterm, k + 1, sizeof *f->term)) ||
+        (rc = nf_grow((void **)&f->ent, &f->capent, k + 1, sizeof *f->ent)))
+        return rc;
+    f->nterm = f->nent = 0;
+    double nt = 0, ne = 0, N = (double)d->ndocs + cfg->idf_prior_docs + 1;
+    for (size_t i = 0; i < k; i++) {
+        const dent *e = &d->ent[f->raw[i].id];
+        if (f->raw[i].w <= 0)
+            continue;
+        double w = sublinear(f->raw[i].w) * log(N / (e->df + 0.5));
+        if (w <= 0)
+            continue;
+        if (e->kind == NF_K_TERM) {
+            f->term[f->nterm++] = (nf_tw){f->raw[i].id, (float)w};
+            nt += w * w;
+        } else {
+            f->ent[f->nent++] = (nf_tw){f->raw[i].id, (float)w};
+            ne += w * w;
+        }
+    }
+    nt = nt > 0 ? 1 / sqrt(nt) : 0;
+    ne = ne > 0 ? 1 / sqrt(ne) : 0;
+    for (size_t i = 0; i < f->nterm; i++)
+        f->term[i].w = (float)(f->term[i].w * nt);
+    for (size_t i = 0; i < f->nent; i++)
+        f->ent[i].w = (float)(f->ent[i].w * ne);
+    return NF_OK;
+}
+
+nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, const char *text,
+                       size_t n, nf_feats *f)
+{
+    nf_rc rc;
+    f->nraw = f->ncapw = 0;
+    f->nquote = 0;
+    if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1)))
+        return rc;
+    if ((rc = scan(d, cfg, f, text, n, 0)) || (rc = quotes(f, text)))
+        return rc;
+    /* sentence-initial capitals that are names elsewhere in the article */
+    if (f->ncapw) {
+        size_t nr = f->nraw;
+        qsort(f->raw, nr, sizeof *f->raw, cmp_tw_id);
+        for (size_t i = 0; i < f->ncapw; i++) {
+            nf_tw key = {f->capw[i], 0};
+            if (bsearch(&key, f->raw, nr, sizeof *f->raw, cmp_tw_id) &&
+                (rc = raw_add(f, f->capw[i], 1.0f)))
+                return rc;
+        }
+    }
+    return weigh(d, cfg, f);
+}
+
+double nf_tw_dot(const nf_tw *a, size_t na, const nf_tw *b, size_t nb)
+{
+    double s = 0;
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        if (a[i].id < b[j].id)
+            i++;
+        else if (a[i].id > b[j].id)
+            j++;
+        else
+            s += (double)a[i++].w * b[j++].w;
+    }
+    return s;
+}
