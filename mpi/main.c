@@ -1,6 +1,6 @@
 /*
- * main.c — the MPI build's entry point: `newsfold dedup` runs distributed, every other verb runs
- * as in the plain build.
+ * main.c — the MPI build's entry point: `newsfold dedup` and `newsfold fold` run under MPI, every
+ * other verb runs as in the plain build.
  *
  * Key idea: cli/main.c is compiled a second time with its main() renamed nf_cli_main (see the
  * Makefile's mpi rule), so the MPI build needs no hook in the CLI: this main() takes the
@@ -28,6 +28,8 @@ int main(int argc, char **argv)
     int (*verb)(nfm *, int, char **) = NULL;
     if (argc >= 2 && !strcmp(argv[1], "dedup"))
         verb = nfm_dedup;
+    else if (argc >= 2 && !strcmp(argv[1], "fold"))
+        verb = nfm_fold;
     if (!verb || is_help(argc, argv)) {
         const char *r = getenv("OMPI_COMM_WORLD_RANK");
         if (!verb && r && strcmp(r, "0"))

@@ -125,5 +125,6 @@ nf_rc nfm_output_write(nfm *m, const char *path, const nf_buf *part);
 
 /* ---- verbs ---- */
 int nfm_dedup(nfm *m, int argc, char **argv);
+int nfm_fold(nfm *m, int argc, char **argv);
 
 #endif
