@@ -25,6 +25,7 @@
 #include "nfm_cli.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct mdd {
     nfm *m;
@@ -618,8 +619,15 @@ static void format(mdd *c, const uint64_t *label, bool drop, nf_buf *out, uint64
 
 typedef struct phase {
     const char *name;
-    double t;
+    double t, cpu;              /* wall and CPU seconds of this rank */
 } phase;
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 static void stats(nfm *m, const phase *ph, int nph, uint64_t articles, uint64_t nrec,
                   uint64_t ncand, int rounds)
@@ -630,9 +638,10 @@ static void stats(nfm *m, const phase *ph, int nph, uint64_t articles, uint64_t 
     ncand = nfm_sum_u64(m, ncand);
     for (int i = 0; i < nph; i++) {
         double lo = nfm_min_dbl(m, ph[i].t), hi = nfm_max_dbl(m, ph[i].t);
+        double clo = nfm_min_dbl(m, ph[i].cpu), chi = nfm_max_dbl(m, ph[i].cpu);
         if (m->rank == 0)
-            fprintf(stderr, "mpi: phase %-8s min %.3f s, max %.3f s over ranks\n", ph[i].name,
-                    lo, hi);
+            fprintf(stderr, "mpi: phase %-8s wall %.3f..%.3f s, cpu %.3f..%.3f s (min..max over "
+                    "ranks)\n", ph[i].name, lo, hi, clo, chi);
     }
     if (m->rank == 0)
         fprintf(stderr,
@@ -683,8 +692,9 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     size_t npaths = in.npaths ? in.npaths : 1;
     phase ph[8];
     int nph = 0;
-    double t0 = nfm_now(), t = t0, t1;
-#define PHASE(nm) (t1 = nfm_now(), ph[nph++] = (phase){nm, t1 - t}, t = t1)
+    double t0 = nfm_now(), t = t0, t1, c0 = cpu_now(), c1;
+#define PHASE(nm) (t1 = nfm_now(), c1 = cpu_now(), ph[nph++] = (phase){nm, t1 - t, c1 - c0}, \
+                   t = t1, c0 = c1)
     if (nfm_output_begin(m, mo.out))
         goto done;
     nfm_plan plan;
