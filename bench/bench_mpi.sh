@@ -29,16 +29,19 @@ now() { date +%s.%N; }
 BYTES=$(wc -c <"$W/corpus.jsonl")
 echo "corpus: $N articles, $BYTES bytes ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 
-t0=$(now)
-"$NF" dedup --threads 1 -q "$W/corpus.jsonl" >"$W/one.jsonl"
-t1=$(now)
-awk -v n="$N" -v b="$BYTES" -v s="$(echo "$t1 - $t0" | bc)" 'BEGIN {
-    printf "plain build, 1 thread: %.2f s, %.0f articles/s, %.1f MB/s\n", s, n / s, b / 1e6 / s }'
-t0=$(now)
-"$NF" dedup --threads 2 -q "$W/corpus.jsonl" >"$W/two.jsonl"
-t1=$(now)
-awk -v n="$N" -v b="$BYTES" -v s="$(echo "$t1 - $t0" | bc)" 'BEGIN {
-    printf "plain build, 2 threads: %.2f s, %.0f articles/s, %.1f MB/s\n", s, n / s, b / 1e6 / s }'
+# wall and CPU seconds (user + sys of the waited-for child, from the shell's /proc stat) of one run
+plain() { # threads output
+    t0=$(now)
+    set -- "$1" "$2" "$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
+    "$NF" dedup --threads "$1" -q "$W/corpus.jsonl" >"$2"
+    t1=$(now)
+    c=$(awk -v c0="$3" -v hz="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17 - c0) / hz}' /proc/$$/stat)
+    awk -v n="$N" -v b="$BYTES" -v t0="$t0" -v t1="$t1" -v th="$1" -v c="$c" 'BEGIN { s = t1 - t0
+        printf "plain build, %d thread(s): %.2f s wall, %.2f s CPU, %.0f articles/s, %.1f MB/s\n",
+               th, s, c, n / s, b / 1e6 / s }'
+}
+plain 1 "$W/one.jsonl"
+plain 2 "$W/two.jsonl"
 
 for r in $RANKS; do
     t0=$(now)
@@ -47,8 +50,8 @@ for r in $RANKS; do
     t1=$(now)
     same=different
     cmp -s "$W/one.jsonl" "$W/mpi$r.jsonl" && same=identical
-    awk -v n="$N" -v b="$BYTES" -v r="$r" -v s="$(echo "$t1 - $t0" | bc)" -v same="$same" 'BEGIN {
-        printf "mpirun -np %d: %.2f s (with start-up), %.0f articles/s, %.1f MB/s; output %s to 1 process\n",
+    awk -v n="$N" -v b="$BYTES" -v r="$r" -v t0="$t0" -v t1="$t1" -v same="$same" 'BEGIN {
+        s = t1 - t0; printf "mpirun -np %d: %.2f s (with start-up), %.0f articles/s, %.1f MB/s; output %s to 1 process\n",
                r, s, n / s, b / 1e6 / s, same }'
     sed 's/^/    /' "$W/mpi$r.err"
 done
