@@ -462,8 +462,15 @@ static int by_bytes(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* Add path: a file, or a directory walked in sorted byte order without hidden entries. */
-static nf_rc add_path(nf_reader *r, const char *path, int depth)
+/* The directories on the path being walked, to stop at symlink loops. */
+typedef struct walk_dirs {
+    dev_t dev[MAX_DEPTH];
+    ino_t ino[MAX_DEPTH];
+} walk_dirs;
+
+/* Add path: a file, or a directory walked in sorted byte order without hidden entries. A
+ * directory already on the walked path (a symlink loop) is reported as an input error. */
+static nf_rc add_path(nf_reader *r, const char *path, int depth, walk_dirs *up)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -472,6 +479,11 @@ static nf_rc add_path(nf_reader *r, const char *path, int depth)
         return add_input(r, path, 0, false);
     if (depth >= MAX_DEPTH)
         return add_input(r, path, ELOOP, false);
+    for (int i = 0; i < depth; i++)
+        if (up->dev[i] == st.st_dev && up->ino[i] == st.st_ino)
+            return add_input(r, path, ELOOP, false);
+    up->dev[depth] = st.st_dev;
+    up->ino[depth] = st.st_ino;
     struct dirent **list = NULL;
     int n = scandir(path, &list, not_hidden, by_bytes);
     if (n < 0)
@@ -487,7 +499,7 @@ static nf_rc add_path(nf_reader *r, const char *path, int depth)
                 rc = NF_ENOMEM;
             } else {
                 snprintf(sub, need, "%s%s%s", path, slash ? "" : "/", list[i]->d_name);
-                rc = add_path(r, sub, depth + 1);
+                rc = add_path(r, sub, depth + 1, up);
                 free(sub);
             }
         }
@@ -528,6 +540,7 @@ nf_rc nf_reader_open(nf_reader **out, const char *const *paths, size_t npaths,
         return NF_EINVAL;
     *out = NULL;
     nf_reader *r;
+    walk_dirs up;
     nf_rc rc = reader_new(&r, opts);
     for (size_t i = 0; rc == NF_OK && i < npaths; i++) {
         if (!paths[i])
@@ -535,7 +548,7 @@ nf_rc nf_reader_open(nf_reader **out, const char *const *paths, size_t npaths,
         else if (!strcmp(paths[i], "-"))
             rc = add_input(r, "<stdin>", 0, true);
         else
-            rc = add_path(r, paths[i], 0);
+            rc = add_path(r, paths[i], 0, &up);
     }
     if (rc) {
         nf_reader_close(r);
@@ -1047,6 +1060,17 @@ static nf_rc html_record(nf_reader *r, const char *page, size_t n, nf_article *a
 static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
 {
     const nf_input *in = &r->in[r->cur];
+    /* the binary probe first, so that a device or a huge binary file is not read through */
+    while (r->end - r->pos < BINARY_PROBE && buf_fill(r))
+        ;
+    const char *nul = r->end > r->pos ? memchr(r->buf + r->pos, 0,
+                                               NF_MIN(r->end - r->pos, (size_t)BINARY_PROBE))
+                                      : NULL;
+    if (nul) {
+        reject(r, d, NF_EBINARY, 0, 0, "binary file (NUL byte at offset %zu)",
+               (size_t)(nul - (r->buf + r->pos)));
+        return reject_input(r, d, NF_EBINARY);
+    }
     while (r->end - r->pos <= r->o.max_record && buf_fill(r))
         ;
     if (r->src.err) {
@@ -1061,11 +1085,6 @@ static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
     }
     const char *s = r->buf + r->pos;
     size_t n = r->end - r->pos;
-    const char *nul = memchr(s, 0, NF_MIN(n, (size_t)BINARY_PROBE));
-    if (nul) {
-        reject(r, d, NF_EBINARY, 0, 0, "binary file (NUL byte at offset %zu)", (size_t)(nul - s));
-        return reject_input(r, d, NF_EBINARY);
-    }
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
         s += 3;
         n -= 3;

@@ -315,6 +315,19 @@ static void test_dir_order(void)
     for (size_t i = 0; i < NF_ARRAY_LEN(want) && i < res.nacc; i++)
         CHECK_EQ_STR(res.ids[i], want[i]);
     result_free(&res);
+
+    /* symlink loops end: two links back to the top would otherwise walk 2^64 paths */
+    char link1[600], link2[600];
+    snprintf(link1, sizeof link1, "%s/d/c/up", dir);
+    snprintf(link2, sizeof link2, "%s/d/c/up2", dir);
+    CHECK(symlink("..", link1) == 0 && symlink("..", link2) == 0);
+    read_one(tmp_path("d"), NULL, &res);
+    CHECK_EQ_INT(res.nacc, NF_ARRAY_LEN(want));
+    CHECK_EQ_INT(res.nio, 2);
+    CHECK(has_diag(&res, NF_EIO, 0, "cannot open: Too many levels of symbolic links"));
+    result_free(&res);
+    unlink(link1);
+    unlink(link2);
 }
 
 static void test_missing_binary_html(void)
