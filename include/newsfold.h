@@ -299,10 +299,11 @@ typedef struct nf_copy {
 } nf_copy;
 
 typedef struct nf_dedup_stats {
-    uint64_t articles, exact, near, contained, clusters;
+    uint64_t articles, exact, near, contained;  /* copies by kind */
+    uint64_t clusters;                  /* clusters with at least one copy */
     uint64_t candidates, verified;      /* candidate pairs checked, pairs accepted */
     uint32_t bands, rows;
-    size_t index_bytes;                 /* memory held per the index (all articles) */
+    size_t index_bytes;                 /* memory held by the index for all articles */
 } nf_dedup_stats;
 
 /* Indices are 0, 1, 2 ... in the order of adding. One object is used either one at a time

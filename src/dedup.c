@@ -546,6 +546,10 @@ nf_rc nf_dedup_finish(nf_dedup *d)
     if (d->mode == MODE_ONLINE || d->finished)
         return NF_EINVAL;
     d->mode = MODE_BATCH;
+    if (d->n == 0) {
+        d->finished = true;
+        return NF_OK;
+    }
     for (uint32_t i = 0; i < d->n; i++)
         d->rep[i] = i;
     nf_rc rc = exact_pass(d);
