@@ -54,7 +54,8 @@ void cli_progress_end(cli_input *in);
 double cli_now(void);
 
 /* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
- * order; story[i] is the input index of article i's story's first article. */
+ * order; story[i] is the input index of article i's story's first article. The folder is kept
+ * until cli_articles_free, so evidence strings in the results stay valid. */
 typedef struct cli_articles {
     nf_article *a;
     size_t n, cap;
@@ -62,6 +63,7 @@ typedef struct cli_articles {
     uint64_t nstories;
     size_t memory;
     int oom;
+    nf_folder *folder;      /* the last fold's folder (owns the evidence strings) */
 } cli_articles;
 nf_rc cli_collect(cli_input *in, cli_articles *c);
 void cli_articles_free(cli_articles *c);

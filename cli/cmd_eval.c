@@ -28,7 +28,8 @@ static uint64_t *gold_ids(const cli_articles *c)
     for (size_t i = 0; i < c->n; i++)
         idx[i] = i;
     lab_ctx = c;
-    qsort(idx, c->n, sizeof *idx, cmp_label);
+    if (c->n)
+        qsort(idx, c->n, sizeof *idx, cmp_label);
     uint64_t next = 0;
     for (size_t k = 0; k < c->n; k++) {
         const char *l = c->a[idx[k]].label;
@@ -59,7 +60,8 @@ static size_t append(cli_articles *a, cli_articles *b)
     if (!np)
         return SIZE_MAX;
     a->a = np;
-    memcpy(a->a + a->n, b->a, b->n * sizeof *b->a);
+    if (b->n)
+        memcpy(a->a + a->n, b->a, b->n * sizeof *b->a);
     a->n += b->n;
     a->cap = a->n;
     free(b->a);

@@ -39,6 +39,7 @@ void cli_articles_free(cli_articles *c)
     free(c->a);
     free(c->order);
     free(c->story);
+    nf_folder_free(c->folder);
     memset(c, 0, sizeof *c);
 }
 
@@ -57,6 +58,8 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
 {
     nf_rc rc = NF_ENOMEM;
     nf_folder *f = NULL;
+    nf_folder_free(c->folder);
+    c->folder = NULL;
     free(c->order);
     free(c->story);
     c->order = malloc((c->n + 1) * sizeof *c->order);
@@ -66,7 +69,8 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     for (size_t i = 0; i < c->n; i++)
         c->order[i] = i;
     order_ctx = c;
-    qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
+    if (c->n)
+        qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
     if ((rc = nf_folder_new(&f, o)))
         return rc;
     for (size_t k = 0; k < c->n; k++) {
@@ -84,7 +88,10 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     c->nstories = nf_folder_stories(f);
     c->memory = nf_folder_memory(f);
 done:
-    nf_folder_free(f);
+    if (rc)
+        nf_folder_free(f);
+    else
+        c->folder = f;   /* kept: evidence strings point into it */
     return rc;
 }
 
@@ -98,7 +105,30 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         {"--quote-bonus", offsetof(nf_fold_opts, quote_bonus)},
         {"--sigma-days", offsetof(nf_fold_opts, sigma_days)},
         {"--window-days", offsetof(nf_fold_opts, window_days)},
+        {"--lede-weight", offsetof(nf_fold_opts, lede_weight)},
+        {"--tail-weight", offsetof(nf_fold_opts, tail_weight)},
+        {"--idf-prior", offsetof(nf_fold_opts, idf_prior_docs)},
     };
+    static const struct { const char *opt; size_t off; } u32[] = {
+        {"--lede-sentences", offsetof(nf_fold_opts, lede_sentences)},
+        {"--body-sentences", offsetof(nf_fold_opts, body_sentences)},
+        {"--query-terms", offsetof(nf_fold_opts, query_terms)},
+        {"--index-terms", offsetof(nf_fold_opts, index_terms)},
+        {"--max-candidates", offsetof(nf_fold_opts, max_candidates)},
+    };
+    for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) {
+        if (strcmp(argv[*i], u32[k].opt))
+            continue;
+        char *end = NULL;
+        long v = *i + 1 < argc ? strtol(argv[*i + 1], &end, 10) : -1;
+        if (*i + 1 >= argc || *end || end == argv[*i + 1] || v < 0 || v > 1000000) {
+            fprintf(stderr, "newsfold: %s needs a count\n", argv[*i]);
+            return -1;
+        }
+        *(uint32_t *)((char *)o + u32[k].off) = (uint32_t)v;
+        ++*i;
+        return 1;
+    }
     const char *a = argv[*i];
     if (!strcmp(a, "--no-refine")) {
         *refine = 0;
@@ -127,13 +157,16 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
 const char *cli_fold_help(void)
 {
     return "folding options (defaults: docs/fold.md):\n"
-           "  --threshold X        join the best story when similarity >= X (0.30)\n"
-           "  --entity-weight X    weight of the entity part of the similarity (0.5)\n"
+           "  --threshold X        join the best story when similarity >= X (0.35)\n"
+           "  --entity-weight X    weight of the entity part of the similarity (0.6)\n"
            "  --quote-bonus X      bonus for shared 6-word quotes (0.5)\n"
            "  --sigma-days X       time proximity Gaussian, for dated articles (7)\n"
            "  --window-days X      dated stories idle longer are not candidates (30)\n"
-           "  --merge-threshold X  refinement: merge stories with average link >= X (0.20)\n"
-           "  --no-refine          online pass only (refinement is on by default)\n";
+           "  --merge-threshold X  refinement: merge stories with average link >= X (0.25)\n"
+           "  --no-refine          online pass only (refinement is on by default)\n"
+           "  --lede-weight X, --tail-weight X, --lede-sentences N, --body-sentences N,\n"
+           "  --idf-prior X, --query-terms N, --index-terms N, --max-candidates N\n"
+           "                       feature and index settings (see docs/fold.md)\n";
 }
 
 static void help(void)

@@ -41,8 +41,10 @@ static nf_rc cluster_sizes(const uint64_t *lab, size_t n, uint64_t *nclusters, d
     uint64_t *s = malloc((n ? n : 1) * sizeof *s);
     if (!s)
         return NF_ENOMEM;
-    memcpy(s, lab, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_u64);
+    if (n) {
+        memcpy(s, lab, n * sizeof *s);
+        qsort(s, n, sizeof *s, cmp_u64);
+    }
     *nclusters = 0;
     *sum_pairs = 0;
     for (size_t i = 0; i < n;) {
@@ -63,8 +65,10 @@ static nf_rc sizes_by_item(const uint64_t *lab, size_t n, double *out)
     uint64_t *s = malloc((n ? n : 1) * sizeof *s);
     if (!s)
         return NF_ENOMEM;
-    memcpy(s, lab, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_u64);
+    if (n) {
+        memcpy(s, lab, n * sizeof *s);
+        qsort(s, n, sizeof *s, cmp_u64);
+    }
     for (size_t i = 0; i < n; i++) {
         size_t lo = 0, hi = n;
         while (lo < hi) {   /* first position >= lab[i] */
@@ -100,7 +104,8 @@ nf_rc nf_cluster_score(const uint64_t *gold, const uint64_t *pred, size_t n, nf_
         goto done;
     for (size_t i = 0; i < n; i++)
         c[i] = (lab2){gold[i], pred[i]};
-    qsort(c, n, sizeof *c, cmp_lab2);
+    if (n)
+        qsort(c, n, sizeof *c, cmp_lab2);
     double sum_ij = 0, bp = 0, br = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;

@@ -59,6 +59,7 @@ struct nf_folder {
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
     nf_tw *qk; size_t capqk;
+    float *wsel; size_t capwsel;
     uint32_t stamp;
     uint64_t live;
 };
@@ -66,11 +67,11 @@ struct nf_folder {
 void nf_fold_opts_init(nf_fold_opts *o)
 {
     *o = (nf_fold_opts){
-        .threshold = 0.30, .entity_weight = 0.5, .quote_bonus = 0.5, .sigma_days = 7,
+        .threshold = 0.35, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
-        .max_candidates = 64, .story_terms_cap = 1024, .idf_prior_docs = 10,
-        .merge_threshold = 0.20,
+        .max_candidates = 64, .story_terms_cap = 1024, .idf_prior_docs = 50,
+        .merge_threshold = 0.25,
     };
 }
 
@@ -117,6 +118,7 @@ void nf_folder_free(nf_folder *f)
     free(f->cand);
     free(f->scratch);
     free(f->qk);
+    free(f->wsel);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     free(f);
@@ -162,10 +164,46 @@ static int cmp_tw_w_desc(const void *a, const void *b)
     return i < j ? -1 : i > j;
 }
 
-static int cmp_tw_id(const void *a, const void *b)
+/* The k-th largest of w[0..n) (1-based k <= n), by quickselect; w is reordered. */
+static float kth_largest(float *w, size_t n, size_t k)
 {
-    uint32_t x = ((const nf_tw *)a)->id, y = ((const nf_tw *)b)->id;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        float pivot = w[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (w[i] > pivot) i++;
+            while (w[j] < pivot) j--;
+            if (i <= j) {
+                float t = w[i]; w[i] = w[j]; w[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else return w[want];
+    }
+    return w[want];
+}
+
+/* Keep the heaviest cap entries of v (n > cap) in id order; ties at the cut keep lower ids. */
+static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
+{
+    if (nf_grow((void **)&f->wsel, &f->capwsel, n, sizeof *f->wsel))
+        return n;
+    for (size_t i = 0; i < n; i++)
+        f->wsel[i] = v[i].w;
+    float cut = kth_largest(f->wsel, n, cap);
+    size_t above = 0;
+    for (size_t i = 0; i < n; i++)
+        above += v[i].w > cut;
+    size_t ties = cap - above, k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].w > cut || (v[i].w == cut && ties && ties--))
+            v[k++] = v[i];
+    return k;
 }
 
 /* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
@@ -187,16 +225,14 @@ static nf_rc vec_add(nf_folder *f, nf_tw **v, uint32_t *n, uint32_t *capv, const
             out[k++].w += add[j++].w;
         }
     }
-    if (k > cap) {   /* keep the heaviest: centroids are bounded */
-        qsort(out, k, sizeof *out, cmp_tw_w_desc);
-        k = cap;
-        qsort(out, k, sizeof *out, cmp_tw_id);
-    }
+    if (k > cap)   /* keep the heaviest: centroids are bounded */
+        k = prune(f, out, k, cap);
     size_t c = *capv;
     if ((rc = nf_grow((void **)v, &c, k, sizeof **v)))
         return rc;
     *capv = (uint32_t)c;
-    memcpy(*v, out, k * sizeof *out);
+    if (k)
+        memcpy(*v, out, k * sizeof *out);
     *n = (uint32_t)k;
     return NF_OK;
 }
@@ -286,16 +322,23 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
     return NF_OK;
 }
 
-/* The k heaviest entries of two vectors (terms and entities) into f->qk; returns the count. */
+/* The k heaviest entries of two vectors (terms and entities) into f->qk, heaviest first;
+ * returns the count. */
 static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
                        size_t k)
 {
-    if (nf_grow((void **)&f->qk, &f->capqk, nt + ne + 1, sizeof *f->qk))
+    size_t n = nt + ne;
+    if (nf_grow((void **)&f->qk, &f->capqk, n + 1, sizeof *f->qk))
         return 0;
-    memcpy(f->qk, t, nt * sizeof *t);
-    memcpy(f->qk + nt, e, ne * sizeof *e);
-    qsort(f->qk, nt + ne, sizeof *f->qk, cmp_tw_w_desc);
-    return NF_MIN(k, nt + ne);
+    if (nt)
+        memcpy(f->qk, t, nt * sizeof *t);
+    if (ne)
+        memcpy(f->qk + nt, e, ne * sizeof *e);
+    if (n > k && k > 0)
+        n = prune(f, f->qk, n, k);
+    if (n)
+        qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
+    return NF_MIN(k, n);
 }
 
 /* Stories sharing query keys, most query weight first, at most max_candidates. */

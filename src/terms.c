@@ -416,7 +416,8 @@ static nf_rc quotes(nf_feats *f, const char *s)
             f->quote[f->nquote++] = h;
         }
     }
-    qsort(f->quote, f->nquote, sizeof *f->quote, cmp_u64);
+    if (f->nquote)
+        qsort(f->quote, f->nquote, sizeof *f->quote, cmp_u64);
     size_t k = 0;
     for (size_t i = 0; i < f->nquote; i++)
         if (k == 0 || f->quote[k - 1] != f->quote[i])
@@ -431,7 +432,8 @@ static double sublinear(double tf) { return tf >= 1 ? 1 + log(tf) : tf; }
  * term and entity vectors with tf-idf weights, normalise each. */
 static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
 {
-    qsort(f->raw, f->nraw, sizeof *f->raw, cmp_tw_id);
+    if (f->nraw)
+        qsort(f->raw, f->nraw, sizeof *f->raw, cmp_tw_id);
     size_t k = 0;
     for (size_t i = 0; i < f->nraw; i++) {
         if (k && f->raw[k - 1].id == f->raw[i].id)

@@ -1,0 +1,25 @@
+#!/bin/sh
+# fold / eval CLI: help, the seeds fold into one story, deterministic bytes, eval lines, seeds check.
+. tests/cli/lib.sh
+S=${SHARED:-../shared}
+ok "fold --help" '$NF fold --help | grep -q "usage: newsfold fold"'
+ok "eval --help" '$NF eval --help | grep -q "usage: newsfold eval"'
+$NF fold "$S/seeds" -o "$TMP/s.jsonl" 2>"$TMP/err"
+ok "fold seeds exit 0" '[ $? -eq 0 ]'
+ok "two lines" '[ $(wc -l < "$TMP/s.jsonl") -eq 2 ]'
+ok "one story" '[ $(grep -o "\"story\": *\"[^\"]*\"" "$TMP/s.jsonl" | sort -u | wc -l) -eq 1 ]'
+ok "copy_of present" 'grep -q "\"copy_of\"" "$TMP/s.jsonl"'
+ok "summary" 'grep -q "fold: 2 articles, 1 stories" "$TMP/err"'
+$NF fold --evidence "$S/seeds" > "$TMP/e.jsonl" 2>/dev/null
+ok "evidence quotes" 'grep -q "\"quote_shingles\": *[1-9]" "$TMP/e.jsonl"'
+$NF fold -q "$S/data/newswcl50.jsonl" > "$TMP/a.jsonl" 2>/dev/null
+$NF fold -q "$S/data/newswcl50.jsonl" > "$TMP/b.jsonl" 2>/dev/null
+ok "deterministic" 'cmp -s "$TMP/a.jsonl" "$TMP/b.jsonl"'
+ok "50 lines" '[ $(wc -l < "$TMP/a.jsonl") -eq 50 ]'
+$NF eval --seeds "$S/seeds" "$S/data/np4e.jsonl" > "$TMP/ev" 2>/dev/null
+ok "eval line" 'grep -q "np4e.jsonl	articles 94	ARI 0\.[0-9]*" "$TMP/ev"'
+ok "seeds mixed ok" 'grep -q "seeds mixed in: ok" "$TMP/ev"'
+ok "seeds alone ok" 'grep -q "seeds alone: ok" "$TMP/ev"'
+ok "bad option" '! $NF fold --bogus "$S/seeds" 2>/dev/null'
+ok "bad number" '! $NF fold --threshold abc "$S/seeds" 2>/dev/null'
+finish fold_basic

@@ -1,0 +1,221 @@
+/*
+ * test_story.c — story folding: the seeds fold into one story; hand-written near misses stay
+ * apart; copies inherit their original's story; results are deterministic; and the quality
+ * regression on the three labelled files meets the issue's ARI targets with the defaults.
+ */
+#include "newsfold.h"
+#include "harness.h"
+#include <jansson.h>
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p) {
+        p[len] = 0;
+        *n = (size_t)len;
+    }
+    return p;
+}
+
+static nf_article art(const char *text)
+{
+    nf_article a = {0};
+    a.text = (char *)text;
+    a.text_len = strlen(text);
+    a.time = NF_NO_TIME;
+    return a;
+}
+
+static void seeds(void)
+{
+    char p0[512], p1[512];
+    snprintf(p0, sizeof p0, "%s/seeds/000_9352d1c620ab8b06.txt", nf_test_shared());
+    snprintf(p1, sizeof p1, "%s/seeds/003_38795c60894fa36b.txt", nf_test_shared());
+    size_t n0, n1;
+    char *t0 = slurp(p0, &n0), *t1 = slurp(p1, &n1);
+    CHECK(t0 && t1);
+    if (!t0 || !t1)
+        goto done;
+    nf_folder *f;
+    CHECK_EQ_INT(nf_folder_new(&f, NULL), NF_OK);
+    nf_article a = art(t0), b = art(t1);
+    nf_fold_result r0, r1;
+    CHECK_EQ_INT(nf_folder_add(f, &a, -1, &r0), NF_OK);
+    CHECK_EQ_INT(nf_folder_add(f, &b, -1, &r1), NF_OK);
+    CHECK_EQ_INT(r0.story, 0);
+    CHECK_EQ_INT(r0.joined, 0);
+    CHECK_EQ_INT(r1.story, 0);          /* joined online, before any refinement */
+    CHECK_EQ_INT(r1.joined, 1);
+    CHECK(r1.quote_shingles >= 3);      /* three shared quotes of >= 6 words */
+    CHECK(r1.nentities > 0 && r1.nterms > 0);
+    int kremlin = 0;
+    for (uint32_t i = 0; i < r1.nentities; i++)
+        kremlin |= !strcmp(r1.entities[i], "kremlin") || !strcmp(r1.entities[i], "kommersant") ||
+                   !strcmp(r1.entities[i], "kiriyenko");
+    CHECK_MSG(kremlin, "expected kremlin/kommersant/kiriyenko among the shared entities");
+    CHECK_EQ_INT(nf_folder_stories(f), 1);
+    nf_folder_free(f);
+done:
+    free(t0);
+    free(t1);
+}
+
+static void near_miss_and_copies(void)
+{
+    /* two boxing title fights: same topic words, different opponent, venue, year */
+    const char *x1 = "Wladimir Klitschko stopped Hasim Rahman in the seventh round at SAP Arena in "
+                     "Mannheim on Saturday to retain his heavyweight titles. Rahman, 35, was "
+                     "outclassed. The referee Tony Weeks stopped the fight 44 seconds into the "
+                     "seventh round.";
+    const char *x2 = "Klitschko retained his heavyweight belts by stopping Rahman in Mannheim. "
+                     "The champion floored Rahman in the sixth round at SAP Arena before the "
+                     "referee stepped in during the seventh round.";
+    const char *y1 = "Emergency crews in Chile searched for survivors after an earthquake of "
+                     "magnitude 8.1 struck off Iquique on Tuesday, officials in Santiago said. "
+                     "Michelle Bachelet declared a disaster zone.";
+    nf_folder *f;
+    CHECK_EQ_INT(nf_folder_new(&f, NULL), NF_OK);
+    nf_article a = art(x1), b = art(x2), c = art(y1), d = art(x1);
+    nf_fold_result r;
+    CHECK_EQ_INT(nf_folder_add(f, &a, -1, &r), NF_OK);
+    CHECK_EQ_INT(nf_folder_add(f, &b, -1, &r), NF_OK);
+    CHECK_EQ_INT(r.story, 0);
+    CHECK(r.similarity >= 0.3);
+    CHECK_EQ_INT(nf_folder_add(f, &c, -1, &r), NF_OK);
+    CHECK_EQ_INT(r.story, 2);            /* unrelated: a new story */
+    CHECK_EQ_INT(r.joined, 0);
+    CHECK_EQ_INT(nf_folder_add(f, &d, 2, &r), NF_OK);   /* declared a copy of article 2 */
+    CHECK_EQ_INT(r.story, 2);
+    CHECK_EQ_INT(r.copy, 1);
+    CHECK_EQ_INT(nf_folder_add(f, &d, 7, &r), NF_EINVAL);  /* copy of a future article */
+    uint64_t merges = 99;
+    CHECK_EQ_INT(nf_folder_refine(f, &merges), NF_OK);
+    CHECK_EQ_INT(merges, 0);
+    CHECK_EQ_INT(nf_folder_story(f, 3), 2);
+    CHECK_EQ_INT(nf_folder_story(f, 1), 0);
+    CHECK_EQ_INT(nf_folder_story(f, 9), UINT64_MAX);
+    CHECK_EQ_INT(nf_folder_stories(f), 2);
+    CHECK(nf_folder_memory(f) > 0);
+    nf_folder_free(f);
+    nf_folder_free(NULL);
+}
+
+/* ---- the labelled files ---- */
+
+typedef struct labelled {
+    nf_article *a;
+    uint64_t *gold;
+    size_t n;
+} labelled;
+
+static int load(const char *name, labelled *L)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/%s", nf_test_shared(), name);
+    FILE *fp = fopen(path, "r");
+    memset(L, 0, sizeof *L);
+    if (!fp)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    const char **labels = NULL;
+    while ((len = getline(&line, &cap, fp)) > 0) {
+        json_error_t err;
+        json_t *o = json_loadb(line, (size_t)len, 0, &err);
+        if (!o)
+            continue;
+        L->a = realloc(L->a, (L->n + 1) * sizeof *L->a);
+        L->gold = realloc(L->gold, (L->n + 1) * sizeof *L->gold);
+        labels = realloc(labels, (L->n + 1) * sizeof *labels);
+        nf_article *a = &L->a[L->n];
+        memset(a, 0, sizeof *a);
+        a->text = strdup(json_string_value(json_object_get(o, "text")));
+        a->text_len = strlen(a->text);
+        a->time = NF_NO_TIME;
+        const char *t = json_string_value(json_object_get(o, "title"));
+        a->title = t ? strdup(t) : NULL;
+        labels[L->n] = strdup(json_string_value(json_object_get(o, "story")));
+        uint64_t g = L->n;
+        for (size_t i = 0; i < L->n; i++)
+            if (!strcmp(labels[i], labels[L->n])) {
+                g = L->gold[i];
+                break;
+            }
+        L->gold[L->n++] = g;
+        json_decref(o);
+    }
+    for (size_t i = 0; i < L->n; i++)
+        free((char *)labels[i]);
+    free(labels);
+    free(line);
+    fclose(fp);
+    return 0;
+}
+
+static void unload(labelled *L)
+{
+    for (size_t i = 0; i < L->n; i++) {
+        free(L->a[i].text);
+        free(L->a[i].title);
+    }
+    free(L->a);
+    free(L->gold);
+}
+
+static double fold_ari(const labelled *L, uint64_t *pred)
+{
+    nf_folder *f;
+    if (nf_folder_new(&f, NULL) != NF_OK)
+        return -1;
+    for (size_t i = 0; i < L->n; i++)
+        if (nf_folder_add(f, &L->a[i], -1, NULL) != NF_OK)
+            return -1;
+    nf_folder_refine(f, NULL);
+    for (size_t i = 0; i < L->n; i++)
+        pred[i] = nf_folder_story(f, i);
+    nf_folder_free(f);
+    nf_cluster_scores s;
+    nf_cluster_score(L->gold, pred, L->n, &s);
+    return s.ari;
+}
+
+static void quality(void)
+{
+    static const struct { const char *file; double target; } T[] = {
+        {"ecbplus-dev.jsonl", 0.90}, {"newswcl50.jsonl", 0.95}, {"np4e.jsonl", 0.98},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
+        labelled L;
+        CHECK_EQ_INT(load(T[k].file, &L), 0);
+        CHECK(L.n > 40);
+        uint64_t *p1 = calloc(L.n + 1, sizeof *p1), *p2 = calloc(L.n + 1, sizeof *p2);
+        double a1 = fold_ari(&L, p1), a2 = fold_ari(&L, p2);
+        printf("%s: ARI %.4f (target %.2f)\n", T[k].file, a1, T[k].target);
+        CHECK(a1 == a2 && memcmp(p1, p2, L.n * sizeof *p1) == 0);   /* deterministic */
+        CHECK_MSG(a1 >= T[k].target, "%s: ARI %.4f below the target %.2f", T[k].file, a1,
+                  T[k].target);
+        free(p1);
+        free(p2);
+        unload(&L);
+    }
+}
+
+int main(void)
+{
+    seeds();
+    near_miss_and_copies();
+    quality();
+    return nf_test_done("test_story");
+}
