@@ -9,6 +9,7 @@
  * starts mid-line skips to the byte after the next newline; the rank before it reads that line to
  * its end. Both sides apply the same rule to the shared border, so the parts tile the file and
  * every line is read exactly once. Ranks therefore hold contiguous blocks of the global order.
+ * Standard input ("-") reaches rank 0 only, so with it among the inputs rank 0 reads them all.
  *
  * Invariants: rank 0 alone looks at the file system (stat) and broadcasts the units, so all ranks
  * plan from the same sizes; pieces are in global order; a piece's start is 0 or follows a '\n'.
@@ -162,7 +163,15 @@ nf_rc nfm_plan_make(nfm *m, const char *const *paths, size_t npaths, uint64_t sp
     plan->nunit = npaths;
     nf_buf_reset(&desc);
     int P = m->size, me = m->rank;
-    uint64_t lo = range_lo(total, me, P), hi = range_lo(total, me + 1, P);
+    /* mpirun forwards standard input to rank 0 only: with "-" among the inputs, rank 0 reads
+     * everything (still in order), the other ranks nothing */
+    int has_stdin = 0;
+    for (size_t i = 0; i < npaths; i++)
+        has_stdin |= !strcmp(plan->unit[i].path, "-");
+    if (has_stdin)
+        P = 1;
+    uint64_t lo = me < P ? range_lo(total, me, P) : total + 1;
+    uint64_t hi = me < P ? range_lo(total, me + 1, P) : total + 1;
     uint64_t off = 0;
     nf_rc rc = NF_OK;
     for (size_t i = 0; i < npaths; i++) {

@@ -36,6 +36,11 @@ ok "--drop-copies, 3 ranks, to stdout = 1 process" 'cmp -s "$TMP/drop1.jsonl" "$
 ok "--drop-copies dropped some" '[ $(wc -l <"$TMP/drop1.jsonl") -lt $(wc -l <"$TMP/one.jsonl") ]'
 ok "output has every accepted article" '[ "read $(wc -l <"$TMP/one.jsonl")" = "$(grep "^read " "$TMP/one.err" | cut -d, -f2 | sed "s/ accepted/read/")" ]'
 
+# standard input reaches rank 0 only: rank 0 reads everything, the result is the same
+"$NF" dedup - <"$D/np4e.jsonl" >"$TMP/in1.jsonl" 2>/dev/null
+$RUN -np 2 "$MPI" dedup - <"$D/np4e.jsonl" >"$TMP/in2.jsonl" 2>/dev/null
+ok "stdin: 2 ranks = 1 process" 'cmp -s "$TMP/in1.jsonl" "$TMP/in2.jsonl" && [ -s "$TMP/in1.jsonl" ]'
+
 # 2. a generated corpus: exact copies, trimmed copies, edited copies, duplicate ids, records
 # without an id, a bad line, a last line without newline, spread over two files
 gen() { # seed: JSONL on stdout
