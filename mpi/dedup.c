@@ -36,8 +36,10 @@ typedef struct mdd {
     int err;
     nf_cleaning cl;
     nf_buf kept;
-    nf_buf lines;               /* JSON of each article without its closing brace */
-    size_t *loff;               /* n + 1 offsets into lines */
+    FILE *spool;                /* JSON of each article without its closing brace (local disk) */
+    uint64_t spooln;
+    uint64_t *lstart;           /* where article i's JSON starts in the spool */
+    uint32_t *llen;             /* and its length */
     char **id;
     uint32_t *src;              /* index into srcs: the file each article came from */
     uint64_t *line;
@@ -57,7 +59,8 @@ static int grow(mdd *c)
     if (c->n + 1 < c->cap)
         return 0;
     size_t nc = c->cap ? c->cap * 2 : 4096;
-    c->loff = nfm_xrealloc(c->m, c->loff, (nc + 1) * sizeof *c->loff);
+    c->lstart = nfm_xrealloc(c->m, c->lstart, nc * sizeof *c->lstart);
+    c->llen = nfm_xrealloc(c->m, c->llen, nc * sizeof *c->llen);
     c->id = nfm_xrealloc(c->m, c->id, nc * sizeof *c->id);
     c->src = nfm_xrealloc(c->m, c->src, nc * sizeof *c->src);
     c->line = nfm_xrealloc(c->m, c->line, nc * sizeof *c->line);
@@ -75,12 +78,16 @@ static int on_article(nf_article *a, void *vctx)
     char *js = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     size_t jl = js ? strlen(js) : 0;
-    if (!js || jl < 2 || nf_buf_append(&c->lines, js, jl - 1)) {
+    if (!js || jl < 2 || jl - 1 > UINT32_MAX || fwrite(js, 1, jl - 1, c->spool) != jl - 1) {
         free(js);
+        if (!c->err)
+            c->err = NF_EIO;
         return -1;
     }
     free(js);
-    c->loff[c->n + 1] = c->lines.n;
+    c->lstart[c->n] = c->spooln;
+    c->llen[c->n] = (uint32_t)(jl - 1);
+    c->spooln += jl - 1;
     c->id[c->n] = a->id ? strdup(a->id) : NULL;
     const char *src = a->source ? a->source : "-";
     if (!c->nsrcs || strcmp(c->srcs[c->nsrcs - 1], src)) {
@@ -124,16 +131,14 @@ static void give_where(uint64_t i, void *ctx, nf_buf *out)
 /* Drop the articles with keep[i] == 0, keeping the order. */
 static void compact(mdd *c, const uint8_t *keep)
 {
-    size_t w = 0, at = 0;
+    size_t w = 0;
     for (size_t i = 0; i < c->n; i++) {
-        size_t len = c->loff[i + 1] - c->loff[i];
         if (!keep[i]) {
             free(c->id[i]);
             continue;
         }
-        memmove(c->lines.p + at, c->lines.p + c->loff[i], len);
-        c->loff[w] = at;
-        at += len;
+        c->lstart[w] = c->lstart[i];
+        c->llen[w] = c->llen[i];
         c->id[w] = c->id[i];
         c->src[w] = c->src[i];
         c->line[w] = c->line[i];
@@ -141,8 +146,6 @@ static void compact(mdd *c, const uint8_t *keep)
         memmove(c->sig + w * c->K, c->sig + i * c->K, c->K * sizeof *c->sig);
         w++;
     }
-    c->loff[w] = at;
-    c->lines.n = at;
     c->n = w;
 }
 
@@ -542,9 +545,19 @@ static int parse(int argc, char **argv, cli_input *in, nf_dedup_opts *o, bool *d
     return 0;
 }
 
-/* The output lines of this rank, and the per-kind counts. */
-static void format(mdd *c, const uint64_t *label, bool drop, nf_buf *out, uint64_t cnt[4])
+/* The output lines of this rank into the spool out (*outn bytes), and the per-kind counts.
+ * Returns 0, or -1 when a spool could not be read or written. */
+static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *outn,
+                  uint64_t cnt[4])
 {
+    int bad = fflush(c->spool) != 0;
+    uint64_t pos = UINT64_MAX;
+    char *line = NULL;
+    size_t capline = 0;
+    nf_buf ob;                  /* one output line */
+    nf_buf_init(&ob, 0);
+    nf_buf *out = &ob;
+    *outn = 0;
     nfm *m = c->m;
     /* representatives of local copies, distinct */
     uint64_t *reps = nfm_xmalloc(m, c->n * sizeof *reps);
@@ -580,7 +593,17 @@ static void format(mdd *c, const uint64_t *label, bool drop, nf_buf *out, uint64
         cnt[v.kind]++;
         if (drop && copy)
             continue;
-        nf_buf_append(out, c->lines.p + c->loff[i], c->loff[i + 1] - c->loff[i]);
+        if (c->llen[i] + 1 > capline) {
+            capline = (size_t)c->llen[i] * 2 + 1;
+            line = nfm_xrealloc(m, line, capline);
+        }
+        if (pos != c->lstart[i] && fseeko(c->spool, (off_t)c->lstart[i], SEEK_SET))
+            bad = 1;
+        if (fread(line, 1, c->llen[i], c->spool) != c->llen[i])
+            bad = 1;
+        pos = c->lstart[i] + c->llen[i];
+        ob.n = 0;
+        nf_buf_append(out, line, c->llen[i]);
         nf_buf_append(out, ",\"copy_of\":", 11);
         own.n = 0;
         if (copy)
@@ -598,7 +621,14 @@ static void format(mdd *c, const uint64_t *label, bool drop, nf_buf *out, uint64
         nf_buf_append(out, tail, (size_t)t);
         t = snprintf(tail, sizeof tail, ",\"copy_kind\":\"%s\"}\n", nf_copy_kind_name(v.kind));
         nf_buf_append(out, tail, (size_t)t);
+        if (fwrite(ob.p, 1, ob.n, fo) != ob.n)
+            bad = 1;
+        *outn += ob.n;
     }
+    if (fflush(fo))
+        bad = 1;
+    free(line);
+    nf_buf_reset(&ob);
     /* clusters: distinct representatives, counted at their owners */
     int *dest = nfm_xmalloc(m, nr * sizeof *dest);
     for (size_t i = 0; i < nr; i++)
@@ -615,6 +645,7 @@ static void format(mdd *c, const uint64_t *label, bool drop, nf_buf *out, uint64
     free(roff);
     free(rdata);
     free(reps);
+    return bad ? -1 : 0;
 }
 
 typedef struct phase {
@@ -682,9 +713,10 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     if (nf_sketcher_new(&c.sk, &c.o.sketch))
         nfm_die(m, "cannot make a sketcher");
     nf_buf_init(&c.kept, 0);
-    nf_buf_init(&c.lines, 0);
-    c.loff = nfm_xmalloc(m, sizeof *c.loff);
-    c.loff[0] = 0;
+    c.spool = tmpfile();
+    FILE *fo = tmpfile();
+    if (!c.spool || !fo)
+        c.err = NF_EIO;
     static const char *stdin_path[] = {"-"};
     if (in.npaths > 1)
         qsort(in.paths, in.npaths, sizeof *in.paths, cmp_str);
@@ -707,7 +739,8 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     nfm_fault(m, "read");
     if (!nfm_all_ok(m, !c.err)) {
         if (c.err)
-            fprintf(stderr, "newsfold dedup: rank %d: %s\n", m->rank, nf_strerror(c.err));
+            fprintf(stderr, "newsfold dedup: rank %d: %s (temporary file in %s)\n", m->rank,
+                    nf_strerror(c.err), P_tmpdir);
         goto done;
     }
     uint8_t *keep = nfm_xmalloc(m, c.n);
@@ -739,16 +772,19 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     int rounds = nfm_components(m, &c.g, ed.e, ed.n, label);
     free(ed.e);
     PHASE("labels");
-    nf_buf part;
-    nf_buf_init(&part, 0);
-    uint64_t cnt[4] = {0};
-    format(&c, label, drop, &part, cnt);
+    uint64_t cnt[4] = {0}, outn = 0;
+    int fbad = format(&c, label, drop, fo, &outn, cnt);
     free(label);
     PHASE("format");
+    if (!nfm_all_ok(m, !fbad)) {
+        if (fbad)
+            fprintf(stderr, "newsfold dedup: rank %d: cannot read or write a temporary file in "
+                    "%s\n", m->rank, P_tmpdir);
+        goto done;
+    }
     uint64_t tot[4], tb = nfm_sum_u64(m, c.text_bytes);
     NFM(m, MPI_Allreduce(cnt, tot, 4, MPI_UINT64_T, MPI_SUM, m->comm));
-    nf_rc wrc = nfm_output_write(m, mo.out, &part);
-    nf_buf_reset(&part);
+    nf_rc wrc = nfm_output_write(m, mo.out, fo, outn);
     PHASE("output");
     if (wrc)
         goto done;
@@ -775,10 +811,14 @@ done:
     for (size_t i = 0; i < c.nsrcs; i++)
         free(c.srcs[i]);
     free(c.srcs);
-    free(c.loff);
+    free(c.lstart);
+    free(c.llen);
+    if (c.spool)
+        fclose(c.spool);
+    if (fo)
+        fclose(fo);
     free(c.info);
     free(c.sig);
-    nf_buf_reset(&c.lines);
     nf_buf_reset(&c.kept);
     nf_cleaning_reset(&c.cl);
     nf_sketcher_free(c.sk);

@@ -179,7 +179,7 @@ static json_t *evidence_json(const nf_fold_result *r)
 
 /* Rank 0: fold and format as cmd_fold.c does. Returns 0 or an nf_rc. */
 static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine, int want_ev,
-                             bool quiet, nf_buf *part)
+                             bool quiet, FILE *out, uint64_t *outn)
 {
     nf_fold_result *res = calloc(c->n + 1, sizeof *res);
     uint64_t merges = 0;
@@ -190,13 +190,6 @@ static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine,
         return rc;
     }
     double secs = cli_now() - t0;
-    char *mem = NULL;
-    size_t memn = 0;
-    FILE *out = open_memstream(&mem, &memn);
-    if (!out) {
-        free(res);
-        return NF_ENOMEM;
-    }
     int werr = 0;
     for (size_t i = 0; i < c->n; i++) {
         json_t *a = cli_article_json(&c->a[i]);
@@ -213,14 +206,12 @@ static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine,
         werr |= cli_write_jsonl(out, a);
         json_decref(a);
     }
-    werr |= fclose(out) != 0;
+    werr |= fflush(out) != 0;
     free(res);
-    if (werr) {
-        free(mem);
-        return NF_ENOMEM;
-    }
-    part->p = mem;
-    part->n = part->cap = memn;
+    off_t end = ftello(out);
+    if (werr || end < 0)
+        return NF_EIO;
+    *outn = (uint64_t)end;
     if (!quiet)
         fprintf(stderr, "fold: %zu articles, %llu stories (%llu merged by refinement), "
                 "%.3f s, %.0f articles/s\n", c->n, (unsigned long long)c->nstories,
@@ -251,8 +242,8 @@ int nfm_fold(nfm *m, int argc, char **argv)
     int refine = 1, want_ev = 0, status = EXIT_USAGE;
     mfold c = {.m = m};
     cli_articles all = {0};
-    nf_buf part;
-    nf_buf_init(&part, 0);
+    FILE *part = NULL;
+    uint64_t partn = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             help();
@@ -315,13 +306,15 @@ int nfm_fold(nfm *m, int argc, char **argv)
     gather(m, &c, &all);
     nf_rc frc = NF_OK;
     if (m->rank == 0)
-        frc = fold_and_format(&all, &o, refine, want_ev, in.quiet, &part);
+        frc = (part = tmpfile()) ? fold_and_format(&all, &o, refine, want_ev, in.quiet, part,
+                                                   &partn)
+                                 : NF_EIO;
     if (!nfm_all_ok(m, frc == NF_OK)) {
         if (m->rank == 0)
             fprintf(stderr, "newsfold fold: %s\n", nf_strerror(frc));
         goto done;
     }
-    if (nfm_output_write(m, mo.out, &part))
+    if (nfm_output_write(m, mo.out, part, partn))
         goto done;
     if (mo.stats) {
         double lo = nfm_min_dbl(m, tread), hi = nfm_max_dbl(m, tread);
@@ -335,7 +328,8 @@ int nfm_fold(nfm *m, int argc, char **argv)
     int fatal = nfm_all_ok(m, !rrc) ? 0 : 1;
     status = fatal ? EXIT_USAGE : rs.rejected ? EXIT_SOME_REJECTED : EXIT_ALL_OK;
 done:
-    nf_buf_reset(&part);
+    if (part)
+        fclose(part);
     for (size_t i = 0; i < c.n; i++)
         nf_article_reset(&c.a[i]);
     free(c.a);

@@ -117,11 +117,12 @@ int nfm_components(nfm *m, const nfm_ids *ids, const nfm_edge *edges, size_t ned
                    uint64_t *label);
 
 /* ---- output (output.c) ---- */
-/* Collective: write every rank's part in rank order to path (or stdout when path is NULL).
+/* Collective: write every rank's part (n bytes of the spool file part) in rank order to path
+ * (or stdout when path is NULL).
  * A file is written as path.incomplete and renamed only when every rank succeeded; an old
  * path is removed first so that a failed run leaves no output that looks complete. */
 nf_rc nfm_output_begin(nfm *m, const char *path);
-nf_rc nfm_output_write(nfm *m, const char *path, const nf_buf *part);
+nf_rc nfm_output_write(nfm *m, const char *path, FILE *part, uint64_t n);
 
 /* ---- verbs ---- */
 int nfm_dedup(nfm *m, int argc, char **argv);

@@ -2,8 +2,9 @@
  * output.c — every rank writes its part of the result; the parts form one JSONL in global order.
  *
  * Key idea: ranks hold contiguous blocks of the global order, so the output is the parts
- * concatenated in rank order. To a file (-o), each rank writes its part at its own offset (an
- * exclusive prefix sum of the part sizes) with MPI-IO into FILE.incomplete; only when every rank
+ * concatenated in rank order. A part is a spool file on the rank's local disk, so memory stays
+ * bounded. To a file (-o), each rank writes its part at its own offset (an exclusive prefix sum
+ * of the part sizes) with MPI-IO into FILE.incomplete; only when every rank
  * reports success does rank 0 rename it to FILE. To stdout, rank 0 prints its part and then each
  * other rank's in rank order, received over MPI.
  *
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { CHUNK = 1 << 30 };
+enum { CHUNK = 64 << 20 };
 
 static char *tmp_name(nfm *m, const char *path)
 {
@@ -43,36 +44,50 @@ nf_rc nfm_output_begin(nfm *m, const char *path)
     return nfm_all_ok(m, ok) ? NF_OK : NF_EIO;
 }
 
-static nf_rc write_stdout(nfm *m, const nf_buf *part)
+/* Copy up to n bytes of f to buf in CHUNK-sized steps; returns bytes read in this step. */
+static size_t next_chunk(FILE *f, char *buf, uint64_t left, int *ok)
+{
+    size_t k = (size_t)NF_MIN(left, CHUNK);
+    if (k && fread(buf, 1, k, f) != k) {
+        *ok = 0;
+        memset(buf, 0, k);
+    }
+    return k;
+}
+
+static nf_rc write_stdout(nfm *m, FILE *part, uint64_t n)
 {
     int ok = 1;
+    char *buf = nfm_xmalloc(m, CHUNK);
     if (m->rank == 0) {
-        if (part->n && fwrite(part->p, 1, part->n, stdout) != part->n)
-            ok = 0;
-        char *buf = NULL;
+        for (uint64_t at = 0; at < n;) {
+            size_t k = next_chunk(part, buf, n - at, &ok);
+            if (fwrite(buf, 1, k, stdout) != k)
+                ok = 0;
+            at += k;
+        }
         for (int r = 1; r < m->size; r++) {
-            uint64_t n = 0;
-            NFM(m, MPI_Recv(&n, 1, MPI_UINT64_T, r, 7, m->comm, MPI_STATUS_IGNORE));
-            buf = nfm_xrealloc(m, buf, (size_t)NF_MIN(n, CHUNK));
-            for (uint64_t at = 0; at < n; at += CHUNK) {
-                int k = (int)NF_MIN(n - at, CHUNK);
+            uint64_t rn = 0;
+            NFM(m, MPI_Recv(&rn, 1, MPI_UINT64_T, r, 7, m->comm, MPI_STATUS_IGNORE));
+            for (uint64_t at = 0; at < rn; at += CHUNK) {
+                int k = (int)NF_MIN(rn - at, CHUNK);
                 NFM(m, MPI_Recv(buf, k, MPI_BYTE, r, 8, m->comm, MPI_STATUS_IGNORE));
                 if (ok && fwrite(buf, 1, (size_t)k, stdout) != (size_t)k)
                     ok = 0;
             }
         }
-        free(buf);
         if (fflush(stdout))
             ok = 0;
     } else {
-        uint64_t n = part->n;
         NFM(m, MPI_Send(&n, 1, MPI_UINT64_T, 0, 7, m->comm));
-        for (uint64_t at = 0; at < n; at += CHUNK) {
-            int k = (int)NF_MIN(n - at, CHUNK);
-            NFM(m, MPI_Send(part->p + at, k, MPI_BYTE, 0, 8, m->comm));
-            m->out_bytes += (uint64_t)k;
+        for (uint64_t at = 0; at < n;) {
+            size_t k = next_chunk(part, buf, n - at, &ok);
+            NFM(m, MPI_Send(buf, (int)k, MPI_BYTE, 0, 8, m->comm));
+            m->out_bytes += k;
+            at += k;
         }
     }
+    free(buf);
     if (!nfm_all_ok(m, ok)) {
         if (m->rank == 0)
             fprintf(stderr, "newsfold: cannot write the output\n");
@@ -92,10 +107,12 @@ static int io_fail(nfm *m, int err, const char *what, const char *name)
     return 0;
 }
 
-nf_rc nfm_output_write(nfm *m, const char *path, const nf_buf *part)
+nf_rc nfm_output_write(nfm *m, const char *path, FILE *part, uint64_t n)
 {
+    if (part && fseeko(part, 0, SEEK_SET))
+        nfm_die(m, "cannot rewind the output spool");
     if (!path)
-        return write_stdout(m, part);
+        return write_stdout(m, part, n);
     char *t = tmp_name(m, path);
     MPI_File fh;
     int ok = 1, err;
@@ -108,20 +125,21 @@ nf_rc nfm_output_write(nfm *m, const char *path, const nf_buf *part)
     }
     if ((err = MPI_File_set_size(fh, 0)) != MPI_SUCCESS)
         ok = io_fail(m, err, "cannot truncate", t);
-    uint64_t n = part->n, off = 0;
+    uint64_t off = 0;
     NFM(m, MPI_Exscan(&n, &off, 1, MPI_UINT64_T, MPI_SUM, m->comm));
     if (m->rank == 0)
         off = 0;
-    uint64_t rounds = nfm_max_u64(m, (n + CHUNK - 1) / CHUNK);
-    for (uint64_t r = 0; r < rounds; r++) {
-        uint64_t at = NF_MIN(r * (uint64_t)CHUNK, n);
-        int k = (int)NF_MIN(n - at, CHUNK);
+    /* each rank writes its own byte range, independently, from its spool */
+    char *buf = nfm_xmalloc(m, CHUNK);
+    for (uint64_t at = 0; at < n && ok;) {
+        size_t k = next_chunk(part, buf, n - at, &ok);
         MPI_Status st;
-        err = MPI_File_write_at_all(fh, (MPI_Offset)(off + at), part->p ? part->p + at : "", k,
-                                    MPI_BYTE, &st);
-        if (err != MPI_SUCCESS && ok)
+        err = MPI_File_write_at(fh, (MPI_Offset)(off + at), buf, (int)k, MPI_BYTE, &st);
+        if (err != MPI_SUCCESS)
             ok = io_fail(m, err, "cannot write", t);
+        at += k;
     }
+    free(buf);
     nfm_fault(m, "output");
     if ((err = MPI_File_close(&fh)) != MPI_SUCCESS && ok)
         ok = io_fail(m, err, "cannot close", t);
