@@ -21,8 +21,12 @@
  * Texts are limited to 4 GiB - 1 bytes (offsets are uint32_t): longer input gives NF_ETOOBIG.
  */
 #include "nf_int.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 /* ---- character classes ---- */
 
@@ -39,12 +43,28 @@ static const uint8_t cls[256] = {
 };
 #pragma GCC diagnostic pop
 
-/* Decode the code point at s[i]; invalid UTF-8 gives -1 and length 1. */
+/* Decode the code point at s[i]; invalid UTF-8 gives -1 and length 1. Two- and three-byte
+ * sequences (all of the BMP that news uses) are decoded inline; the rest asks utf8proc. */
 static inline int32_t dec(const uint8_t *s, size_t n, size_t i, size_t *len)
 {
-    if (s[i] < 0x80) {
+    uint8_t b = s[i];
+    if (b < 0x80) {
         *len = 1;
-        return s[i];
+        return b;
+    }
+    if (b >= 0xC2 && b <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+        *len = 2;
+        return (int32_t)(b & 0x1F) << 6 | (s[i + 1] & 0x3F);
+    }
+    if (b >= 0xE0 && b <= 0xEF && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+        (s[i + 2] & 0xC0) == 0x80) {
+        int32_t cp = (int32_t)(b & 0x0F) << 12 | (int32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+            *len = 3;
+            return cp;
+        }
+        *len = 1;
+        return -1;
     }
     utf8proc_int32_t cp;
     utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)NF_MIN(n - i, 4), &cp);
@@ -56,18 +76,9 @@ static inline int32_t dec(const uint8_t *s, size_t n, size_t i, size_t *len)
     return cp;
 }
 
-/* The class of the character at s[i] (decoding non-ASCII): C_SP, C_NL, C_LOW, C_UP, C_DIG,
- * or the ASCII class; non-ASCII punctuation and invalid bytes give C_PUN. */
-static inline int char_class(const uint8_t *s, size_t n, size_t i, size_t *len)
+/* The class of a non-ASCII code point, from its Unicode category. */
+static int cp_class(int32_t cp)
 {
-    int c = cls[s[i]];
-    if (c != C_HIGH) {
-        *len = 1;
-        return c;
-    }
-    int32_t cp = dec(s, n, i, len);
-    if (cp < 0)
-        return C_PUN;
     switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LT:
         return C_UP;
@@ -89,6 +100,32 @@ static inline int char_class(const uint8_t *s, size_t n, size_t i, size_t *len)
             return C_HYPH;
         return C_PUN;
     }
+}
+
+/* Classes of the BMP, built once (64 KiB): one load per non-ASCII character. */
+static uint8_t bmp_class[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_build(void)
+{
+    for (int32_t cp = 0; cp < 0x10000; cp++)
+        bmp_class[cp] = (uint8_t)(cp < 0x80 ? cls[cp] : (cp >= 0xD800 && cp <= 0xDFFF) ? C_PUN
+                                                                                      : cp_class(cp));
+}
+
+/* The class of the character at s[i] (decoding non-ASCII): C_SP, C_NL, C_LOW, C_UP, C_DIG,
+ * or the ASCII class; non-ASCII punctuation and invalid bytes give C_PUN. */
+static inline int char_class(const uint8_t *s, size_t n, size_t i, size_t *len)
+{
+    int c = cls[s[i]];
+    if (c != C_HIGH) {
+        *len = 1;
+        return c;
+    }
+    int32_t cp = dec(s, n, i, len);
+    if (cp < 0)
+        return C_PUN;
+    return cp < 0x10000 ? bmp_class[cp] : cp_class(cp);
 }
 
 static inline bool is_letter(int c) { return c == C_LOW || c == C_UP; }
@@ -114,6 +151,42 @@ static bool clitic_at(const uint8_t *s, size_t n, size_t i, size_t alen)
                        !memcmp(w, "em", 2)));
 }
 
+/* ASCII letters (1) and digits (2); 0 for everything else, including bytes >= 0x80. */
+static const uint8_t wtab[256] = {
+    ['0' ... '9'] = 2, ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1,
+};
+
+/* The end of the run of ASCII letters and digits at s[i]; sets *letters when it holds a letter.
+ * 16 bytes at a time: each byte is tested for a-z (after folding case) and 0-9 with signed
+ * compares on shifted values, and the first byte that is neither ends the run. */
+static inline size_t alnum_run(const uint8_t *s, size_t n, size_t i, bool *letters)
+{
+#if defined(__SSE2__)
+    const __m128i fold = _mm_set1_epi8(0x20);
+    const __m128i la = _mm_set1_epi8((char)(0x80 - 'a')), lz = _mm_set1_epi8((char)(-128 + 26));
+    const __m128i d0 = _mm_set1_epi8((char)(0x80 - '0')), d9 = _mm_set1_epi8((char)(-128 + 10));
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i L = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, fold), la), lz);
+        __m128i D = _mm_cmplt_epi8(_mm_add_epi8(v, d0), d9);
+        unsigned ml = (unsigned)_mm_movemask_epi8(L);
+        unsigned m = ml | (unsigned)_mm_movemask_epi8(D);
+        if (m != 0xFFFF) {
+            unsigned k = (unsigned)__builtin_ctz(~m);
+            *letters |= (ml & ((1u << k) - 1)) != 0;
+            return i + k;
+        }
+        *letters |= ml != 0;
+        i += 16;
+    }
+#endif
+    uint8_t acc = 0;
+    while (i < n && wtab[s[i]])
+        acc |= wtab[s[i++]];
+    *letters |= acc & 1;
+    return i;
+}
+
 /* Scan a word or number starting at s[i] (an alphanumeric character, or an apostrophe starting
  * a clitic); returns its end, sets *kind. */
 static size_t scan_word(const uint8_t *s, size_t n, size_t i, int *kind)
@@ -130,6 +203,18 @@ static size_t scan_word(const uint8_t *s, size_t n, size_t i, int *kind)
         }
     }
     while (i < n) {
+        if (s[i] < 0x80 && wtab[s[i]]) {         /* the common case: an ASCII run */
+            size_t r0 = i;
+            i = alnum_run(s, n, i, &letters);
+            run += i - r0;
+            prev = cls[s[i - 1]];
+            if (i >= n)
+                break;
+            int e = cls[s[i]];
+            if (e == C_SP || e == C_NL || e == C_PUN || e == C_PCT)
+                break;                              /* no joiner: the word ends here */
+            continue;
+        }
         int c = char_class(s, n, i, &len);
         if (is_alnum(c)) {
             letters |= is_letter(c);
@@ -138,7 +223,7 @@ static size_t scan_word(const uint8_t *s, size_t n, size_t i, int *kind)
             i += len;
             continue;
         }
-        if (i + len >= n)
+        if (i + len >= n || !(c == C_APOS || c == C_HYPH || c == C_DOT || c == C_COMMA))
             break;
         size_t l2;
         int nx = char_class(s, n, i + len, &l2);
@@ -181,16 +266,18 @@ static size_t scan_punct(const uint8_t *s, size_t n, size_t i)
 /* aux bits per token */
 enum { AUX_NL1 = 1, AUX_NL2 = 2, AUX_OPEN = 4, AUX_CLOSE = 8, AUX_CONT = 16 };
 
-static nf_rc push_token(nf_tokens *t, size_t a, size_t b, int kind, int flags, int aux)
+static nf_rc grow_tokens(nf_tokens *t)
 {
-    if (t->ntok == t->captok) {
-        if (nf_grow((void **)&t->tok, &t->captok, t->ntok + 1, sizeof *t->tok))
-            return NF_ENOMEM;
-    }
-    if (t->ntok >= t->capaux) {
-        if (nf_grow((void **)&t->aux, &t->capaux, t->ntok + 1, 1))
-            return NF_ENOMEM;
-    }
+    if (nf_grow((void **)&t->tok, &t->captok, t->ntok + 1, sizeof *t->tok) ||
+        nf_grow((void **)&t->aux, &t->capaux, t->ntok + 1, 1))
+        return NF_ENOMEM;
+    return NF_OK;
+}
+
+static inline nf_rc push_token(nf_tokens *t, size_t a, size_t b, int kind, int flags, int aux)
+{
+    if (__builtin_expect(t->ntok >= t->captok || t->ntok >= t->capaux, 0) && grow_tokens(t))
+        return NF_ENOMEM;
     t->tok[t->ntok] = (nf_token){(uint32_t)a, (uint32_t)b, (uint16_t)kind, (uint16_t)flags};
     t->aux[t->ntok++] = (uint8_t)aux;
     return NF_OK;
@@ -214,6 +301,25 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t)
         }
         int kind = NF_TOK_PUNCT, flags = 0;
         size_t e;
+        if (wtab[s[i]]) {
+            /* fast path: an ASCII word or number that no joiner, %, or non-ASCII letter
+             * continues is complete after its alphanumeric run */
+            bool letters = false;
+            e = alnum_run(s, n, i, &letters);
+            int ec = e < n ? cls[s[e]] : C_SP;
+            bool joins = (ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) &&
+                         e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
+            if (ec == C_SP || ec == C_NL || ec == C_PUN ||
+                ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins)) {
+                int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
+                flags = (c == C_UP ? NF_TF_CAP : 0) | (aux ? NF_TF_PARA : 0);
+                if ((rc = push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux)))
+                    return rc;
+                nl = 0;
+                i = e;
+                continue;
+            }
+        }
         if (is_alnum(c) || (c == C_APOS && (i == 0 || !is_alnum(cls[s[i - 1]])) &&
                             clitic_at(s, n, i, s[i] == '\'' ? 1 : 3))) {
             e = scan_word(s, n, i, &kind);
@@ -501,29 +607,34 @@ static nf_rc find_quotes(const uint8_t *s, size_t n, nf_tokens *t)
 
 /* ---- pass 3: sentences ---- */
 
-static bool tok_is(const uint8_t *s, const nf_token *tk, const char *w)
+static inline bool tok_is_n(const uint8_t *s, const nf_token *tk, const char *w, size_t l)
 {
-    size_t l = strlen(w);
     return tk->end - tk->start == l && memcmp(s + tk->start, w, l) == 0;
 }
+#define tok_is(s, tk, lit) tok_is_n(s, tk, lit, sizeof(lit) - 1)
 
 static bool is_terminal(const uint8_t *s, const nf_token *tk)
 {
     if (tk->kind != NF_TOK_PUNCT)
         return false;
     uint8_t b = s[tk->start];
-    return b == '.' || b == '!' || b == '?' || tok_is(s, tk, "\xE2\x80\xA6");
+    return b == '.' || b == '!' || b == '?' || (b == 0xE2 && tok_is(s, tk, "\xE2\x80\xA6"));
 }
 
 /* Abbreviations that do not end a sentence when a period follows them directly. Dotted forms
  * (U.S. e.g. a.m. p.m.) are one token ending in '.', so they never reach the check. */
-static const char *const abbrev[] = {
-    "Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt", "Sgt", "Maj",
-    "Adm", "Cmdr", "Prof", "Rev", "Hon", "Pres", "Supt", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul",
-    "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "No", "Nos", "Inc", "Corp", "Ltd", "Co", "Jr",
-    "Sr", "vs", "etc", "Mt", "Ft", "Ave", "Blvd", "Rd", "Dept", "Univ", "approx", "al", "Fig",
-    "fig", "cf", "Calif", "Fla", "Wash", "Mass", "Conn", "Ariz", "Ill", "Mich", "Minn", "Okla",
-    "Tenn", "Tex", "Va", "Ga", "Pa", "Md", "Ky", "La", "Colo", "Vol", "Ch", "ca", "Bros",
+static const struct { const char *w; size_t len; } abbrev[] = {
+    {"Mr", 2}, {"Mrs", 3}, {"Ms", 2}, {"Dr", 2}, {"St", 2}, {"Gen", 3}, {"Sen", 3}, {"Rep", 3},
+    {"Gov", 3}, {"Lt", 2}, {"Col", 3}, {"Capt", 4}, {"Sgt", 3}, {"Maj", 3}, {"Adm", 3},
+    {"Cmdr", 4}, {"Prof", 4}, {"Rev", 3}, {"Hon", 3}, {"Pres", 4}, {"Supt", 4}, {"Jan", 3},
+    {"Feb", 3}, {"Mar", 3}, {"Apr", 3}, {"Jun", 3}, {"Jul", 3}, {"Aug", 3}, {"Sep", 3},
+    {"Sept", 4}, {"Oct", 3}, {"Nov", 3}, {"Dec", 3}, {"No", 2}, {"Nos", 3}, {"Inc", 3},
+    {"Corp", 4}, {"Ltd", 3}, {"Co", 2}, {"Jr", 2}, {"Sr", 2}, {"vs", 2}, {"etc", 3}, {"Mt", 2},
+    {"Ft", 2}, {"Ave", 3}, {"Blvd", 4}, {"Rd", 2}, {"Dept", 4}, {"Univ", 4}, {"approx", 6},
+    {"al", 2}, {"Fig", 3}, {"fig", 3}, {"cf", 2}, {"Calif", 5}, {"Fla", 3}, {"Wash", 4},
+    {"Mass", 4}, {"Conn", 4}, {"Ariz", 4}, {"Ill", 3}, {"Mich", 4}, {"Minn", 4}, {"Okla", 4},
+    {"Tenn", 4}, {"Tex", 3}, {"Va", 2}, {"Ga", 2}, {"Pa", 2}, {"Md", 2}, {"Ky", 2}, {"La", 2},
+    {"Colo", 4}, {"Vol", 3}, {"Ch", 2}, {"ca", 2}, {"Bros", 4},
 };
 
 static bool is_abbrev_dot(const uint8_t *s, const nf_tokens *t, size_t i)
@@ -537,8 +648,11 @@ static bool is_abbrev_dot(const uint8_t *s, const nf_tokens *t, size_t i)
     size_t l = w->end - w->start;
     if (l == 1 && cls[s[w->start]] == C_UP)
         return true;                                /* an initial: J. K. Rowling */
+    if (l > 6)
+        return false;
     for (size_t k = 0; k < NF_ARRAY_LEN(abbrev); k++)
-        if (strlen(abbrev[k]) == l && memcmp(s + w->start, abbrev[k], l) == 0)
+        if (abbrev[k].len == l && abbrev[k].w[0] == s[w->start] &&
+            memcmp(s + w->start, abbrev[k].w, l) == 0)
             return true;
     return false;
 }
@@ -616,6 +730,7 @@ void nf_tokens_reset(nf_tokens *t)
 nf_rc nf_tokenize(const char *str, size_t n, nf_tokens *t)
 {
     const uint8_t *s = (const uint8_t *)str;
+    pthread_once(&bmp_once, bmp_build);
     t->ntok = t->nsent = t->nquote = 0;
     if (n > UINT32_MAX - 1)
         return NF_ETOOBIG;
