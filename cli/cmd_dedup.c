@@ -191,6 +191,8 @@ static void help(void)
            "  --shingle N        words per shingle (default 5, at most 16)\n"
            "  --hashes K         signature length, a multiple of 8 up to 1024 (default 128)\n"
            "  --threads N        threads for sketching and banding (default: online CPUs)\n"
+           "  --link rep|any     rep (default): two clusters merge only if their representatives\n"
+           "                     are copies too; any: every verified pair merges (single link)\n"
            "  --drop-copies      print only originals (representatives): corpus cleaning\n"
            "  --raw              sketch the text as read, without removing scrape residue\n%s",
            cli_input_help());
@@ -241,6 +243,12 @@ int cmd_dedup(int argc, char **argv)
             drop = true;
         } else if (!strcmp(a, "--raw")) {
             c.raw = true;
+        } else if (!strcmp(a, "--link")) {
+            if (i + 1 >= argc || (strcmp(argv[i + 1], "rep") && strcmp(argv[i + 1], "any"))) {
+                fprintf(stderr, "newsfold dedup: --link needs 'rep' or 'any'\n");
+                goto done;
+            }
+            o.link = !strcmp(argv[++i], "any") ? NF_LINK_ANY : NF_LINK_REP;
         } else if (!strcmp(a, "--threshold")) {
             if (num_arg(argc, argv, &i, 0.01, 1, &v))
                 goto done;

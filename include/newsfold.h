@@ -281,6 +281,12 @@ typedef enum nf_copy_kind {
 } nf_copy_kind;
 const char *nf_copy_kind_name(nf_copy_kind k);     /* "original", "exact", "near", "contained" */
 
+/* How verified pairs join clusters (batch). */
+enum {
+    NF_LINK_REP = 0,    /* two clusters merge only if their representatives are copies too */
+    NF_LINK_ANY = 1     /* plain union-find: any verified pair merges (single linkage) */
+};
+
 typedef struct nf_dedup_opts {
     nf_sketch_opts sketch;  /* zero: 5 words, 128 bins, OPH */
     double threshold;       /* Jaccard threshold (0: default 0.5, chosen on bench/bench_dedup) */
@@ -289,6 +295,7 @@ typedef struct nf_dedup_opts {
     uint32_t bands, rows;   /* 0: nf_lsh_params at the lowest Jaccard a copy can have */
     uint32_t threads;       /* batch sketching and banding threads (0: 1) */
     uint32_t max_bucket;    /* band runs longer than this are chained, not all-pairs (0: 16) */
+    uint32_t link;          /* NF_LINK_REP (default) or NF_LINK_ANY */
 } nf_dedup_opts;
 
 typedef struct nf_copy {
@@ -308,8 +315,8 @@ typedef struct nf_dedup_stats {
 
 /* Indices are 0, 1, 2 ... in the order of adding. One object is used either one at a time
  * (nf_dedup_add: the answer is final at once; clusters never merge later) or in batch
- * (nf_dedup_add_batch ... nf_dedup_finish, then nf_dedup_result: union-find over all pairs).
- * Batch results do not depend on the thread count. */
+ * (nf_dedup_add_batch ... nf_dedup_finish, then nf_dedup_result: union-find over the verified
+ * pairs in index order, see opts.link). Batch results do not depend on the thread count. */
 typedef struct nf_dedup nf_dedup;
 nf_rc nf_dedup_new(nf_dedup **out, const nf_dedup_opts *opts);   /* opts may be NULL */
 void  nf_dedup_free(nf_dedup *d);

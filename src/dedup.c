@@ -12,9 +12,10 @@
  *
  * Batch: exact groups first (sort by exact hash), then only one member per exact group enters
  * the bands; bands run in parallel threads, each over its own sorted (key, doc) array; verified
- * pairs go to per-thread edge lists; union-find joins them with the smaller index as root.
- * Connected components do not depend on edge order, so the result does not depend on the
- * thread count. Band runs longer than max_bucket are chained (each member against the run's
+ * pairs go to per-thread edge lists; the edges are sorted and joined in (a, b) order by
+ * union-find with the smaller index as root, so the result does not depend on the thread count.
+ * With NF_LINK_REP (default) two clusters merge only when their representatives are copies too,
+ * so one borderline pair does not chain two families of reprints together. Band runs longer than max_bucket are chained (each member against the run's
  * first and against its predecessor), bounding work per run to linear.
  *
  * One at a time: an open-addressing table maps (band, key) and the exact hash to the first
@@ -84,6 +85,8 @@ static nf_rc fill_opts(nf_dedup_opts *o, double *jmin)
         o->min_kept = 0.5;
     if (o->threads == 0)
         o->threads = 1;
+    if (o->link != NF_LINK_REP && o->link != NF_LINK_ANY)
+        return NF_EINVAL;
     if (o->max_bucket == 0)
         o->max_bucket = 16;
     if (!(o->threshold > 0 && o->threshold <= 1) || !(o->containment > 0 && o->containment <= 1) ||
@@ -541,6 +544,42 @@ done:
     return rc;
 }
 
+/* Join verified pairs in (a, b) order, so the result is the same for any thread count. Two
+ * clusters merge only when their representatives are copies too: a borderline link between two
+ * members of different families (rewrites of one wire story, each with its reprints) does not
+ * chain the families together. */
+static nf_rc join_edges(nf_dedup *d, job *jobs)
+{
+    size_t ne = 0;
+    for (uint32_t t = 0; t < d->o.threads; t++)
+        ne += jobs[t].ne;
+    nf_lsh_item *a = malloc((ne ? ne : 1) * sizeof *a), *tmp = malloc((ne ? ne : 1) * sizeof *tmp);
+    nf_rc rc = NF_ENOMEM;
+    if (!a || !tmp)
+        goto done;
+    size_t m = 0;
+    for (uint32_t t = 0; t < d->o.threads; t++)
+        for (size_t k = 0; k < jobs[t].ne; k++)
+            a[m++] = (nf_lsh_item){(uint64_t)jobs[t].e[k].a << 32 | jobs[t].e[k].b, 0, 0};
+    if ((rc = nf_lsh_sort(a, tmp, m)))
+        goto done;
+    bool check = d->o.link == NF_LINK_REP;
+    for (size_t k = 0; k < m; k++) {
+        if (k && a[k].key == a[k - 1].key)
+            continue;
+        d->st.verified++;
+        uint32_t x = find(d->rep, (uint32_t)(a[k].key >> 32)), y = find(d->rep, (uint32_t)a[k].key);
+        if (x == y)
+            continue;
+        if (!check || judge(d, x, y).kind != NF_COPY_NONE)
+            unite(d->rep, x, y);
+    }
+done:
+    free(a);
+    free(tmp);
+    return rc;
+}
+
 nf_rc nf_dedup_finish(nf_dedup *d)
 {
     if (d->mode == MODE_ONLINE || d->finished)
@@ -562,12 +601,12 @@ nf_rc nf_dedup_finish(nf_dedup *d)
     for (uint32_t t = 0; t < d->o.threads; t++) {
         if (!rc && jobs[t].rc)
             rc = jobs[t].rc;
-        for (size_t k = 0; k < jobs[t].ne; k++)
-            unite(d->rep, jobs[t].e[k].a, jobs[t].e[k].b);
         d->st.candidates += jobs[t].candidates;
-        d->st.verified += jobs[t].ne;
-        free(jobs[t].e);
     }
+    if (!rc)
+        rc = join_edges(d, jobs);
+    for (uint32_t t = 0; t < d->o.threads; t++)
+        free(jobs[t].e);
     if (rc)
         return rc;
     for (uint32_t i = 0; i < d->n; i++)

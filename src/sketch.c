@@ -144,11 +144,19 @@ void nf_sketcher_free(nf_sketcher *sk)
 }
 
 /* The hash of one folded word (docs/dedup.md): words of up to 16 bytes are read as two
- * little-endian 64-bit halves, zero padded, and mixed with the length; longer words use
- * XXH3-64 (seed 0). Short words avoid XXH3's length dispatch, which mispredicts on every word. */
+ * little-endian 64-bit halves, zero padded; one 64 x 64 -> 128-bit multiply of the keyed halves,
+ * folded, plus the length, then an xorshift-multiply avalanche (the shape of XXH3's 9-16 byte
+ * path). The keys contain bytes (0x03, 0x08) that no word byte can take, so neither factor is
+ * ever zero. Longer words use XXH3-64 (seed 0). Short words avoid XXH3's length dispatch, which
+ * mispredicts on every word. */
 static inline uint64_t word_mix(uint64_t a, uint64_t b, size_t len)
 {
-    return nf_fmix64(a * 0x9e3779b97f4a7c15ULL + nf_fmix64(b ^ (0x243f6a8885a308d3ULL + len)));
+    unsigned __int128 m = (unsigned __int128)(a ^ 0x243f6a8885a308d3ULL) *
+                          (b ^ 0x13198a2e03707344ULL);
+    uint64_t h = (uint64_t)m ^ (uint64_t)(m >> 64) ^ (len * 0x9e3779b97f4a7c15ULL);
+    h ^= h >> 37;
+    h *= 0x165667919e3779f9ULL;
+    return h ^ (h >> 32);
 }
 
 uint64_t nf_word_hash(const void *p, size_t len)

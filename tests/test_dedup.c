@@ -250,6 +250,43 @@ static void check_seeds(void)
     free(b);
 }
 
+/* X = P Q, Y = Q R, W = Q: W is a copy (half, contained) of both, X and Y are not copies.
+ * Plain union-find chains X-W-Y; NF_LINK_REP keeps Y apart because X and Y are not copies. */
+static void check_link(void)
+{
+    size_t lp, lq, lr;
+    char *P = make_text(501, 11, &lp), *Q = make_text(502, 15, &lq), *R = make_text(503, 11, &lr);
+    char *x = malloc(lp + lq + 1), *y = malloc(lq + lr + 1);
+    memcpy(x, P, lp);
+    memcpy(x + lp, Q, lq);
+    memcpy(y, Q, lq);
+    memcpy(y + lq, R, lr);
+    const char *t[3] = {x, y, Q};
+    size_t l[3] = {lp + lq, lq + lr, lq};
+    for (uint32_t link = NF_LINK_REP; link <= NF_LINK_ANY; link++) {
+        nf_dedup_opts o = {0};
+        o.link = link;
+        nf_dedup *d;
+        CHECK(nf_dedup_new(&d, &o) == NF_OK);
+        CHECK(nf_dedup_add_batch(d, t, l, 3) == NF_OK);
+        CHECK(nf_dedup_finish(d) == NF_OK);
+        nf_copy r0, r1, r2;
+        nf_dedup_result(d, 0, &r0);
+        nf_dedup_result(d, 1, &r1);
+        nf_dedup_result(d, 2, &r2);
+        CHECK_EQ_INT(r0.copy_of, -1);
+        CHECK_EQ_INT(r2.copy_of, 0);
+        CHECK_EQ_INT(r2.kind, NF_COPY_CONTAINED);
+        CHECK_EQ_INT(r1.copy_of, link == NF_LINK_REP ? -1 : 0);
+        nf_dedup_free(d);
+    }
+    free(P);
+    free(Q);
+    free(R);
+    free(x);
+    free(y);
+}
+
 static void check_errors(void)
 {
     nf_dedup *d = NULL;
@@ -259,6 +296,9 @@ static void check_errors(void)
     o = (nf_dedup_opts){0};
     o.bands = 100;
     o.rows = 2;
+    CHECK(nf_dedup_new(&d, &o) == NF_EINVAL);
+    o = (nf_dedup_opts){0};
+    o.link = 9;
     CHECK(nf_dedup_new(&d, &o) == NF_EINVAL);
     o = (nf_dedup_opts){0};
     o.sketch.bins = 64;
@@ -281,6 +321,7 @@ int main(void)
     check_sort();
     check_batch();
     check_seeds();
+    check_link();
     check_errors();
     return nf_test_done("test_dedup");
 }

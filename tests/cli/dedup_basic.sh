@@ -38,4 +38,9 @@ ok "bad --hashes is a usage error" '[ $? -eq 2 ]'
 ok "bad --threshold is a usage error" '[ $? -eq 2 ]'
 "$NF" dedup --bogus > /dev/null 2>&1
 ok "unknown option" '[ $? -eq 2 ]'
+{ cat "$TMP/one.jsonl"; echo '{"id":"broken","text":'; } > "$TMP/bad.jsonl"
+"$NF" dedup "$TMP/bad.jsonl" > "$TMP/badout" 2> "$TMP/baderr"
+ok "a rejected record: exit 1" '[ $? -eq 1 ]'
+ok "rejected record reported with its line" 'grep -q "bad.jsonl:3" "$TMP/baderr"'
+ok "good records still clustered" '[ "$(wc -l < "$TMP/badout")" -eq 2 ] && grep -q "\"copy_of\":\"a\"" "$TMP/badout"'
 finish dedup_basic
