@@ -60,6 +60,9 @@ typedef struct cli_articles {
     nf_article *a;
     size_t n, cap;
     size_t *order, *story;
+    size_t *copy_of;        /* input index of the original, SIZE_MAX for an original */
+    size_t ncopies;
+    int no_dedup;           /* set before cli_fold_articles: skip copy detection */
     uint64_t nstories;
     size_t memory;
     int oom;

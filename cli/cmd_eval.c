@@ -91,6 +91,7 @@ static void help(void)
            "pairwise F1, the number of predicted and gold stories and the folding time.\n"
            "--seeds DIR checks that DIR's articles form one story on their own, and that mixed\n"
            "into each file they still share one story that no other article joins.\n"
+           "--no-dedup folds without looking for copies first (as the library test does).\n"
            "Exit status 0; 1 when a seeds check fails or input records were rejected.\n\n%s%s",
            cli_fold_help(), cli_input_help());
 }
@@ -104,7 +105,12 @@ int cmd_eval(int argc, char **argv)
     nf_fold_opts_init(&o);
     int refine = 1, status = 0;
     const char *seeds = NULL;
+    int no_dedup = 0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-dedup")) {
+            no_dedup = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             help();
             cli_input_free(&in);
@@ -143,6 +149,7 @@ int cmd_eval(int argc, char **argv)
             return EXIT_USAGE;
         }
         status |= r;
+        c.no_dedup = no_dedup;
         double t0 = cli_now();
         nf_rc rc = cli_fold_articles(&c, &o, refine, NULL, NULL);
         double secs = cli_now() - t0;
@@ -185,6 +192,7 @@ int cmd_eval(int argc, char **argv)
         cli_articles sd;
         status |= read_into(&in, seeds, &sd);
         size_t size = 0;
+        sd.no_dedup = no_dedup;
         int ok = cli_fold_articles(&sd, &o, refine, NULL, NULL) == NF_OK &&
                  seeds_ok(&sd, 0, &size);
         printf("%s\tseeds alone: %s (%llu stories for %zu articles)\n", seeds, ok ? "ok" : "FAIL",

@@ -39,6 +39,7 @@ void cli_articles_free(cli_articles *c)
     free(c->a);
     free(c->order);
     free(c->story);
+    free(c->copy_of);
     nf_folder_free(c->folder);
     memset(c, 0, sizeof *c);
 }
@@ -58,25 +59,40 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
 {
     nf_rc rc = NF_ENOMEM;
     nf_folder *f = NULL;
+    nf_dedup *dd = NULL;
     nf_folder_free(c->folder);
     c->folder = NULL;
     free(c->order);
     free(c->story);
+    free(c->copy_of);
+    c->ncopies = 0;
     c->order = malloc((c->n + 1) * sizeof *c->order);
     c->story = malloc((c->n + 1) * sizeof *c->story);
-    if (!c->order || !c->story)
+    c->copy_of = malloc((c->n + 1) * sizeof *c->copy_of);
+    if (!c->order || !c->story || !c->copy_of)
         return NF_ENOMEM;
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         c->order[i] = i;
+        c->copy_of[i] = SIZE_MAX;
+    }
     order_ctx = c;
     if (c->n)
         qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
-    if ((rc = nf_folder_new(&f, o)))
-        return rc;
+    if ((rc = nf_folder_new(&f, o)) || (!c->no_dedup && (rc = nf_dedup_new(&dd, NULL))))
+        goto done;
     for (size_t k = 0; k < c->n; k++) {
-        nf_fold_result r;
-        if ((rc = nf_folder_add(f, &c->a[c->order[k]], -1, &r)))
+        const nf_article *a = &c->a[c->order[k]];
+        nf_copy cp = {.copy_of = -1};
+        /* copies (from dedup, in arrival order) inherit their original's story */
+        if (dd && (rc = nf_dedup_add(dd, a->text, a->text_len, &cp)))
             goto done;
+        nf_fold_result r;
+        if ((rc = nf_folder_add(f, a, cp.copy_of, &r)))
+            goto done;
+        if (cp.copy_of >= 0) {
+            c->copy_of[c->order[k]] = c->order[cp.copy_of];
+            c->ncopies++;
+        }
         if (results)
             results[c->order[k]] = r;
     }
@@ -88,6 +104,7 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     c->nstories = nf_folder_stories(f);
     c->memory = nf_folder_memory(f);
 done:
+    nf_dedup_free(dd);
     if (rc)
         nf_folder_free(f);
     else
@@ -115,6 +132,7 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         {"--query-terms", offsetof(nf_fold_opts, query_terms)},
         {"--index-terms", offsetof(nf_fold_opts, index_terms)},
         {"--max-candidates", offsetof(nf_fold_opts, max_candidates)},
+        {"--story-terms", offsetof(nf_fold_opts, story_terms_cap)},
     };
     for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) {
         if (strcmp(argv[*i], u32[k].opt))
@@ -176,11 +194,13 @@ static void help(void)
            "arrival order (date, then input order; undated first), each joins the most similar\n"
            "recent story or starts a new one; a refinement pass then merges close stories.\n"
            "Each article is written as one JSON line with its fields plus \"story\" (the id of\n"
-           "the story's first article), \"copy_of\" (null: copies are not detected yet) and, with\n"
+           "the story's first article), \"copy_of\" (the id of the original when dedup finds this\n"
+           "article is a copy; a copy inherits its original's story) and, with\n"
            "--evidence, why it joined (similarity, shared terms and entities, shared quotes).\n"
            "A summary (articles, stories, time) goes to stderr.\n"
            "\n  -o FILE            write to FILE instead of standard output\n"
-           "  --evidence         add the join evidence to each line\n%s%s",
+           "  --evidence         add the join evidence to each line\n"
+           "  --no-dedup         do not look for copies first\n%s%s",
            cli_fold_help(), cli_input_help());
 }
 
@@ -229,6 +249,10 @@ int cmd_fold(int argc, char **argv)
             outpath = argv[++i];
             continue;
         }
+        if (!strcmp(argv[i], "--no-dedup")) {
+            c.no_dedup = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "--evidence")) {
             want_ev = 1;
             continue;
@@ -243,7 +267,9 @@ int cmd_fold(int argc, char **argv)
             goto done;
         }
     }
+    int no_dedup = c.no_dedup;
     nf_rc rc = cli_collect(&in, &c);
+    c.no_dedup = no_dedup;
     if (rc == NF_ENOMEM) {
         fprintf(stderr, "newsfold: out of memory\n");
         goto done;
@@ -272,7 +298,8 @@ int cmd_fold(int argc, char **argv)
             sid = buf;
         }
         json_object_set_new(a, "story", json_string(sid));
-        json_object_set_new(a, "copy_of", json_null());
+        json_object_set_new(a, "copy_of", c.copy_of[i] == SIZE_MAX ? json_null() :
+                            json_string(c.a[c.copy_of[i]].id ? c.a[c.copy_of[i]].id : ""));
         if (want_ev)
             json_object_set_new(a, "evidence", evidence_json(&res[i]));
         werr |= cli_write_jsonl(out, a);
@@ -283,9 +310,10 @@ int cmd_fold(int argc, char **argv)
         goto done;
     }
     if (!in.quiet)
-        fprintf(stderr, "fold: %zu articles, %llu stories (%llu merged by refinement), "
-                "%.3f s, %.0f articles/s\n", c.n, (unsigned long long)c.nstories,
-                (unsigned long long)merges, secs, secs > 0 ? (double)c.n / secs : 0.0);
+        fprintf(stderr, "fold: %zu articles, %zu copies, %llu stories (%llu merged by "
+                "refinement), %.3f s, %.0f articles/s\n", c.n, c.ncopies,
+                (unsigned long long)c.nstories, (unsigned long long)merges, secs,
+                secs > 0 ? (double)c.n / secs : 0.0);
     status = cli_exit_status(&in, rc);
 done:
     if (out != stdout)

@@ -98,7 +98,8 @@ typedef struct nf_feats {
     nf_tw *ent;  size_t nent, capent;
     uint64_t *quote; size_t nquote, capquote;
     /* scratch */
-    nf_tw *raw; size_t nraw, capraw;
+    nf_tw *raw; size_t nraw, capraw;         /* one entry per distinct id, in first-seen order */
+    uint32_t *rawpos, *rawstamp; size_t caprawpos; uint32_t stamp;   /* id -> entry in raw */
     uint32_t *capw; size_t ncapw, capcapw;
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;

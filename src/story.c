@@ -60,6 +60,7 @@ struct nf_folder {
     nf_tw *scratch; size_t capscratch;
     nf_tw *qk; size_t capqk;
     float *wsel; size_t capwsel;
+    float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint32_t stamp;
     uint64_t live;
 };
@@ -70,7 +71,7 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .threshold = 0.35, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
-        .max_candidates = 64, .story_terms_cap = 1024, .idf_prior_docs = 50,
+        .max_candidates = 16, .story_terms_cap = 1024, .idf_prior_docs = 50,
         .merge_threshold = 0.25,
     };
 }
@@ -119,6 +120,7 @@ void nf_folder_free(nf_folder *f)
     free(f->scratch);
     free(f->qk);
     free(f->wsel);
+    free(f->dense);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     free(f);
@@ -464,12 +466,39 @@ static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, si
     *nout = n;
 }
 
+/* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
+ * sparse dot product, cheaper than a merge when the story vector is long. */
+static double dense_dot(const float *dense, const nf_tw *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)dense[v[i].id] * v[i].w;
+    return s;
+}
+
+static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
+{
+    size_t need = nf_dict_size(f->dict) + 1;
+    if (need > f->capdense) {
+        size_t old = f->capdense;
+        nf_rc rc = nf_grow((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
+        if (rc)
+            return rc;
+        memset(f->dense + old, 0, (f->capdense - old) * sizeof *f->dense);
+    }
+    for (size_t i = 0; i < a->nterm; i++)
+        f->dense[a->term[i].id] = sign > 0 ? a->term[i].w : 0;
+    for (size_t i = 0; i < a->nent; i++)
+        f->dense[a->ent[i].id] = sign > 0 ? a->ent[i].w : 0;
+    return NF_OK;
+}
+
 static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
                     double *es, double *tf, uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
-    *ts = nf_tw_dot(a->term, a->nterm, s->t, s->nt) / n;
-    *es = nf_tw_dot(a->ent, a->nent, s->e, s->ne) / n;
+    *ts = dense_dot(f->dense, s->t, s->nt) / n;
+    *es = dense_dot(f->dense, s->e, s->ne) / n;
     *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
@@ -510,6 +539,8 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
     size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
     candidates(f, nk, a->time, UINT32_MAX);
     rank_candidates(f);
+    if ((rc = scatter(f, ft, 1)))
+        return rc;
     uint32_t best = UINT32_MAX;
     double bsim = -1, bts = 0, bes = 0, btf = 1;
     uint32_t bqs = 0;
@@ -521,6 +552,7 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
             bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
     }
+    scatter(f, ft, 0);
     r->candidates = (uint32_t)f->ncand;
     uint32_t si;
     if (best != UINT32_MAX && bsim >= f->o.threshold) {

@@ -219,6 +219,8 @@ void nf_feats_reset(nf_feats *f)
     free(f->ent);
     free(f->quote);
     free(f->raw);
+    free(f->rawpos);
+    free(f->rawstamp);
     free(f->capw);
     free(f->wh);
     nf_tokens_reset(&f->tok);
@@ -227,11 +229,27 @@ void nf_feats_reset(nf_feats *f)
     nf_feats_init(f);
 }
 
+/* Accumulate weight w for id: one raw entry per distinct id (stamped direct index by id, so
+ * repeated tokens cost O(1) and only distinct ids are sorted later). */
 static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
 {
-    nf_rc rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw);
-    if (rc)
+    nf_rc rc;
+    if (id >= f->caprawpos) {
+        size_t old = f->caprawpos, c1 = old, c2 = old;
+        if ((rc = nf_grow((void **)&f->rawpos, &c1, (size_t)id + 1, sizeof *f->rawpos)) ||
+            (rc = nf_grow((void **)&f->rawstamp, &c2, (size_t)id + 1, sizeof *f->rawstamp)))
+            return rc;
+        f->caprawpos = NF_MIN(c1, c2);
+        memset(f->rawstamp + old, 0, (f->caprawpos - old) * sizeof *f->rawstamp);
+    }
+    if (f->rawstamp[id] == f->stamp) {
+        f->raw[f->rawpos[id]].w += w;
+        return NF_OK;
+    }
+    if ((rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw)))
         return rc;
+    f->rawstamp[id] = f->stamp;
+    f->rawpos[id] = (uint32_t)f->nraw;
     f->raw[f->nraw++] = (nf_tw){id, w};
     return NF_OK;
 }
@@ -432,16 +450,9 @@ static double sublinear(double tf) { return tf >= 1 ? 1 + log(tf) : tf; }
  * term and entity vectors with tf-idf weights, normalise each. */
 static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
 {
-    if (f->nraw)
+    if (f->nraw)   /* ids are already unique (raw_add) */
         qsort(f->raw, f->nraw, sizeof *f->raw, cmp_tw_id);
-    size_t k = 0;
-    for (size_t i = 0; i < f->nraw; i++) {
-        if (k && f->raw[k - 1].id == f->raw[i].id)
-            f->raw[k - 1].w += f->raw[i].w;
-        else
-            f->raw[k++] = f->raw[i];
-    }
-    f->nraw = k;
+    size_t k = f->nraw;
     d->ndocs++;
     for (size_t i = 0; i < k; i++)
         d->ent[f->raw[i].id].df++;
@@ -481,20 +492,20 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     nf_rc rc;
     f->nraw = f->ncapw = 0;
     f->nquote = 0;
+    if (++f->stamp == 0) {   /* wrapped: forget every old stamp */
+        if (f->caprawpos)
+            memset(f->rawstamp, 0, f->caprawpos * sizeof *f->rawstamp);
+        f->stamp = 1;
+    }
     if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1)))
         return rc;
     if ((rc = scan(d, cfg, f, text, n, 0)) || (rc = quotes(f, text)))
         return rc;
     /* sentence-initial capitals that are names elsewhere in the article */
-    if (f->ncapw) {
-        size_t nr = f->nraw;
-        qsort(f->raw, nr, sizeof *f->raw, cmp_tw_id);
-        for (size_t i = 0; i < f->ncapw; i++) {
-            nf_tw key = {f->capw[i], 0};
-            if (bsearch(&key, f->raw, nr, sizeof *f->raw, cmp_tw_id) &&
-                (rc = raw_add(f, f->capw[i], 1.0f)))
-                return rc;
-        }
+    for (size_t i = 0; i < f->ncapw; i++) {
+        uint32_t id = f->capw[i];
+        if (id < f->caprawpos && f->rawstamp[id] == f->stamp && (rc = raw_add(f, id, 1.0f)))
+            return rc;
     }
     return weigh(d, cfg, f);
 }
