@@ -278,14 +278,16 @@ static int cmp_ex(const void *x, const void *y)
     return a->gid < b->gid ? -1 : a->gid > b->gid;
 }
 
-/* Joins each exact group to its first gid (edges); sets inband[i] = 0 for the others. */
-static void exact_groups(mdd *c, edges *out, uint8_t *inband)
+/* xroot[i] = the first gid of local article i's exact group (its own gid when it is the first
+ * or has no words); inband[i] = 1 only for the firsts with words. */
+static void exact_groups(mdd *c, uint64_t *xroot, uint8_t *inband)
 {
     nfm *m = c->m;
     exrec *r = nfm_xmalloc(m, c->n * sizeof *r);
     int *dest = nfm_xmalloc(m, c->n * sizeof *dest);
     size_t k = 0;
     for (size_t i = 0; i < c->n; i++) {
+        xroot[i] = c->g.lo + i;
         inband[i] = c->info[i].nshingles != 0;
         if (!inband[i])
             continue;
@@ -297,20 +299,21 @@ static void exact_groups(mdd *c, edges *out, uint8_t *inband)
     free(r);
     free(dest);
     qsort(in, nin, sizeof *in, cmp_ex);
-    uint64_t *later = nfm_xmalloc(m, nin * sizeof *later);
+    nfm_edge *later = nfm_xmalloc(m, nin * sizeof *later);     /* (member, first) */
     int *ldest = nfm_xmalloc(m, nin * sizeof *ldest);
     size_t nl = 0;
     for (size_t s = 0, e; s < nin; s = e) {
         for (e = s + 1; e < nin && in[e].e0 == in[s].e0 && in[e].e1 == in[s].e1; e++) {
-            push(m, out, in[e].gid, in[s].gid);
-            later[nl] = in[e].gid;
+            later[nl] = (nfm_edge){in[e].gid, in[s].gid};
             ldest[nl++] = nfm_owner(m, &c->g, in[e].gid);
         }
     }
-    uint64_t *back = NULL;
+    nfm_edge *back = NULL;
     size_t nb = nfm_route(m, later, nl, sizeof *later, ldest, (void **)&back, NULL);
-    for (size_t i = 0; i < nb; i++)
-        inband[back[i] - c->g.lo] = 0;
+    for (size_t i = 0; i < nb; i++) {
+        inband[back[i].a - c->g.lo] = 0;
+        xroot[back[i].a - c->g.lo] = back[i].b;
+    }
     free(back);
     free(later);
     free(ldest);
@@ -458,6 +461,140 @@ static void verify(mdd *c, edges *cand, edges *out, uint64_t *ncand, uint64_t *n
     free(p);
 }
 
+/* ---- 5. clusters ---- */
+
+typedef struct lprov {
+    const nfm_ids *g;
+    const uint64_t *v;
+} lprov;
+
+static void give_u64(uint64_t gid, void *ctx, nf_buf *out)
+{
+    const lprov *p = ctx;
+    nf_buf_append(out, &p->v[gid - p->g->lo], sizeof(uint64_t));
+}
+
+/* label[i] = root[xroot[i]]: each article takes the final root of its exact group's first. */
+static void through_exact(mdd *c, const uint64_t *xroot, const uint64_t *root, uint64_t *label)
+{
+    nfm *m = c->m;
+    uint64_t *want = nfm_xmalloc(m, c->n * sizeof *want);
+    size_t nw = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (xroot[i] < c->g.lo || xroot[i] >= c->g.lo + c->n)
+            want[nw++] = xroot[i];
+    nw = uniq_u64(want, nw);
+    size_t *off = NULL;
+    char *data = NULL;
+    lprov pv = {&c->g, root};
+    nfm_fetch(m, &c->g, want, nw, give_u64, &pv, &off, &data);
+    for (size_t i = 0; i < c->n; i++) {
+        if (xroot[i] >= c->g.lo && xroot[i] < c->g.lo + c->n) {
+            label[i] = root[xroot[i] - c->g.lo];
+        } else {
+            size_t k = find_u64(want, nw, xroot[i]);
+            memcpy(&label[i], data + off[k], sizeof label[i]);
+        }
+    }
+    free(off);
+    free(data);
+    free(want);
+}
+
+static void *sketch_at(const char *data, const size_t *off, size_t k, nf_sketch *info,
+                       uint16_t *sig, uint32_t K)
+{
+    memcpy(info, data + off[k], sizeof *info);
+    memcpy(sig, data + off[k] + sizeof *info, K * sizeof *sig);
+    return sig;
+}
+
+static size_t uf_find(size_t *p, size_t x)
+{
+    while (p[x] != x) {
+        p[x] = p[p[x]];
+        x = p[x];
+    }
+    return x;
+}
+
+/* NF_LINK_REP, as src/dedup.c join_edges(): verified pairs are joined in (a, b) order, and two
+ * clusters merge only when their current representatives are copies too. The outcome inside a
+ * connected component of the verified pairs does not depend on other components, so each
+ * component's pairs go to one rank (by a hash of its smallest gid, from labels.c), which replays
+ * them in order with the sketches of their endpoints. root[i] = final root of local article i
+ * (before exact groups are added). Returns the label rounds. */
+static int link_rep(mdd *c, const edges *ver, uint64_t *root)
+{
+    nfm *m = c->m;
+    uint64_t *comp = nfm_xmalloc(m, (c->n + 1) * sizeof *comp);
+    int rounds = nfm_components(m, &c->g, ver->e, ver->n, comp);
+    int *dest = nfm_xmalloc(m, (ver->n + 1) * sizeof *dest);
+    for (size_t i = 0; i < ver->n; i++)     /* verified pairs are held by the owner of a */
+        dest[i] = (int)(nf_fmix64(comp[ver->e[i].a - c->g.lo]) % (uint64_t)m->size);
+    nfm_edge *e = NULL;
+    size_t ne = nfm_route(m, ver->e, ver->n, sizeof *e, dest, (void **)&e, NULL);
+    free(dest);
+    qsort(e, ne, sizeof *e, cmp_edge);
+    uint64_t *v = nfm_xmalloc(m, (2 * ne + 1) * sizeof *v);
+    for (size_t i = 0; i < ne; i++) {
+        v[2 * i] = e[i].a;
+        v[2 * i + 1] = e[i].b;
+    }
+    size_t nv = uniq_u64(v, 2 * ne);
+    size_t *off = NULL;
+    char *data = NULL;
+    nfm_fetch(m, &c->g, v, nv, give_sketch, c, &off, &data);
+    size_t *par = nfm_xmalloc(m, (nv + 1) * sizeof *par);
+    for (size_t i = 0; i < nv; i++)
+        par[i] = i;
+    uint16_t *sx = nfm_xmalloc(m, 2 * c->K * sizeof *sx), *sy = sx + c->K;
+    for (size_t i = 0; i < ne; i++) {
+        if (i && e[i].a == e[i - 1].a && e[i].b == e[i - 1].b)
+            continue;
+        size_t x = uf_find(par, find_u64(v, nv, e[i].a)), y = uf_find(par, find_u64(v, nv, e[i].b));
+        if (x == y)
+            continue;
+        nf_sketch ix, iy;
+        sketch_at(data, off, x, &ix, sx, c->K);
+        sketch_at(data, off, y, &iy, sy, c->K);
+        if (judge(&c->o, &ix, sx, &iy, sy).kind == NF_COPY_NONE)
+            continue;
+        if (x < y)          /* v is sorted: the smaller index is the smaller gid */
+            par[y] = x;
+        else
+            par[x] = y;
+    }
+    /* (vertex, root) back to the owners of the vertices */
+    nfm_edge *res = nfm_xmalloc(m, (nv + 1) * sizeof *res);
+    int *rdest = nfm_xmalloc(m, (nv + 1) * sizeof *rdest);
+    size_t nr = 0;
+    for (size_t i = 0; i < nv; i++) {
+        size_t r = uf_find(par, i);
+        if (r == i)
+            continue;
+        res[nr] = (nfm_edge){v[i], v[r]};
+        rdest[nr++] = nfm_owner(m, &c->g, v[i]);
+    }
+    nfm_edge *got = NULL;
+    size_t ng = nfm_route(m, res, nr, sizeof *res, rdest, (void **)&got, NULL);
+    for (size_t i = 0; i < c->n; i++)
+        root[i] = c->g.lo + i;
+    for (size_t i = 0; i < ng; i++)
+        root[got[i].a - c->g.lo] = got[i].b;
+    free(got);
+    free(res);
+    free(rdest);
+    free(sx);
+    free(par);
+    free(off);
+    free(data);
+    free(v);
+    free(e);
+    free(comp);
+    return rounds;
+}
+
 /* ---- driver ---- */
 
 static void help(void)
@@ -468,7 +605,7 @@ static void help(void)
            "to the ranks that own them, candidate pairs are verified where the signatures live, and\n"
            "copy clusters are joined by min-label propagation. The output is byte-identical to the\n"
            "1-process run for any N. docs/mpi.md.\n"
-           "\n  --threshold J, --containment C, --shingle N, --hashes K, --drop-copies, --raw\n"
+           "\n  --threshold J, --containment C, --shingle N, --hashes K, --link rep|any, --drop-copies,\n  --raw\n"
            "                     as in the plain build (--threads is accepted and ignored: ranks\n"
            "                     are the parallelism)\n%s%s",
            nfm_opts_help(), cli_input_help());
@@ -511,6 +648,12 @@ static int parse(int argc, char **argv, cli_input *in, nf_dedup_opts *o, bool *d
             *drop = true;
         } else if (!strcmp(a, "--raw")) {
             *raw = true;
+        } else if (!strcmp(a, "--link")) {
+            if (i + 1 >= argc || (strcmp(argv[i + 1], "rep") && strcmp(argv[i + 1], "any"))) {
+                fprintf(stderr, "newsfold dedup: --link needs 'rep' or 'any'\n");
+                return -1;
+            }
+            o->link = !strcmp(argv[++i], "any") ? NF_LINK_ANY : NF_LINK_REP;
         } else if (!strcmp(a, "--threshold")) {
             if (num_arg(argc, argv, &i, 0.01, 1, &v))
                 return -1;
@@ -756,8 +899,9 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     if (c.g.total >= (uint64_t)1 << 47)
         nfm_die(m, "too many articles (%llu)", (unsigned long long)c.g.total);
     edges ed = {0}, cand = {0};
-    uint8_t *inband = nfm_xmalloc(m, c.n);
-    exact_groups(&c, &ed, inband);
+    uint8_t *inband = nfm_xmalloc(m, c.n + 1);
+    uint64_t *xroot = nfm_xmalloc(m, (c.n + 1) * sizeof *xroot);
+    exact_groups(&c, xroot, inband);
     PHASE("exact");
     nfm_fault(m, "exchange");
     uint64_t nrec = 0, ncand = 0, nver = 0;
@@ -768,8 +912,21 @@ int nfm_dedup(nfm *m, int argc, char **argv)
     free(cand.e);
     PHASE("verify");
     nfm_fault(m, "labels");
-    uint64_t *label = nfm_xmalloc(m, c.n * sizeof *label);
-    int rounds = nfm_components(m, &c.g, ed.e, ed.n, label);
+    uint64_t *label = nfm_xmalloc(m, (c.n + 1) * sizeof *label);
+    int rounds;
+    if (c.o.link == NF_LINK_ANY) {
+        /* plain union-find = connected components of exact groups and verified pairs */
+        for (size_t i = 0; i < c.n; i++)
+            if (xroot[i] != c.g.lo + i)
+                push(m, &ed, c.g.lo + i, xroot[i]);
+        rounds = nfm_components(m, &c.g, ed.e, ed.n, label);
+    } else {
+        uint64_t *root = nfm_xmalloc(m, (c.n + 1) * sizeof *root);
+        rounds = link_rep(&c, &ed, root);
+        through_exact(&c, xroot, root, label);
+        free(root);
+    }
+    free(xroot);
     free(ed.e);
     PHASE("labels");
     uint64_t cnt[4] = {0}, outn = 0;

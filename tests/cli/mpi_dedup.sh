@@ -71,6 +71,11 @@ $RUN -np 4 "$MPI" dedup --split-min 65536 "$TMP/g1.jsonl" "$TMP/g2.jsonl" -o "$T
 ok "generated corpus: 4 ranks = 1 process" 'cmp -s "$TMP/gone.jsonl" "$TMP/gfour.jsonl"'
 ok "generated corpus has copies" '[ $(grep -c "\"copy_kind\":\"contained\"" "$TMP/gone.jsonl") -gt 100 ]'
 ok "generated corpus has rejections" 'grep -q "duplicate id" "$TMP/gfour.err"'
+"$NF" dedup --link any "$TMP/g1.jsonl" "$TMP/g2.jsonl" >"$TMP/gany1.jsonl" 2>/dev/null
+$RUN -np 3 "$MPI" dedup --link any --split-min 65536 "$TMP/g1.jsonl" "$TMP/g2.jsonl" \
+    -o "$TMP/gany3.jsonl" 2>/dev/null
+ok "--link any (plain union-find): 3 ranks = 1 process" 'cmp -s "$TMP/gany1.jsonl" "$TMP/gany3.jsonl"'
+ok "--link any and rep differ on this corpus" '! cmp -s "$TMP/gany1.jsonl" "$TMP/gone.jsonl"'
 ok "same counts on the generated corpus" '[ "$(grep "^read " "$TMP/gone.err")" = "$(grep "^read " "$TMP/gfour.err")" ]'
 
 # 3. failure: a rank killed in the middle fails the job, with a message, and leaves no output;
