@@ -283,7 +283,8 @@ const char *nf_copy_kind_name(nf_copy_kind k);     /* "original", "exact", "near
 
 /* How verified pairs join clusters (batch). */
 enum {
-    NF_LINK_REP = 0,    /* two clusters merge only if their representatives are copies too */
+    NF_LINK_REP = 0,    /* a single article joins through any verified pair; two clusters of
+                         * several articles merge only if their representatives are copies */
     NF_LINK_ANY = 1     /* plain union-find: any verified pair merges (single linkage) */
 };
 

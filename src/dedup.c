@@ -14,8 +14,9 @@
  * the bands; bands run in parallel threads, each over its own sorted (key, doc) array; verified
  * pairs go to per-thread edge lists; the edges are sorted and joined in (a, b) order by
  * union-find with the smaller index as root, so the result does not depend on the thread count.
- * With NF_LINK_REP (default) two clusters merge only when their representatives are copies too,
- * so one borderline pair does not chain two families of reprints together. Band runs longer than max_bucket are chained (each member against the run's
+ * With NF_LINK_REP (default) two clusters of several articles merge only when their
+ * representatives are copies too, so one borderline pair does not chain two families of
+ * reprints together; a single article joins through any verified pair. Band runs longer than max_bucket are chained (each member against the run's
  * first and against its predecessor), bounding work per run to linear.
  *
  * One at a time: an open-addressing table maps (band, key) and the exact hash to the first
@@ -544,10 +545,11 @@ done:
     return rc;
 }
 
-/* Join verified pairs in (a, b) order, so the result is the same for any thread count. Two
- * clusters merge only when their representatives are copies too: a borderline link between two
- * members of different families (rewrites of one wire story, each with its reprints) does not
- * chain the families together. */
+/* Join verified pairs in (a, b) order, so the result is the same for any thread count. With
+ * NF_LINK_REP a single article joins a cluster through any verified pair (a reprint of a reprint
+ * is found), but two clusters of several articles merge only when their representatives are
+ * copies too: a borderline pair between members of two families (rewrites of one wire story,
+ * each with its reprints) does not chain the families together. */
 static nf_rc join_edges(nf_dedup *d, job *jobs)
 {
     size_t ne = 0;
@@ -564,6 +566,14 @@ static nf_rc join_edges(nf_dedup *d, job *jobs)
     if ((rc = nf_lsh_sort(a, tmp, m)))
         goto done;
     bool check = d->o.link == NF_LINK_REP;
+    uint32_t *size = malloc(d->n * sizeof *size);      /* members, valid at roots */
+    if (!size)
+        goto done;
+    for (uint32_t i = 0; i < d->n; i++)
+        size[i] = 1;
+    for (uint32_t i = 0; i < d->n; i++)
+        if (d->rep[i] != i)
+            size[find(d->rep, i)]++;
     for (size_t k = 0; k < m; k++) {
         if (k && a[k].key == a[k - 1].key)
             continue;
@@ -571,9 +581,13 @@ static nf_rc join_edges(nf_dedup *d, job *jobs)
         uint32_t x = find(d->rep, (uint32_t)(a[k].key >> 32)), y = find(d->rep, (uint32_t)a[k].key);
         if (x == y)
             continue;
-        if (!check || judge(d, x, y).kind != NF_COPY_NONE)
+        if (!check || size[x] == 1 || size[y] == 1 || judge(d, x, y).kind != NF_COPY_NONE) {
             unite(d->rep, x, y);
+            uint32_t r = x < y ? x : y;
+            size[r] = size[x] + size[y];
+        }
     }
+    free(size);
 done:
     free(a);
     free(tmp);

@@ -251,33 +251,38 @@ static void check_seeds(void)
 }
 
 /* X = P Q, Y = Q R, W = Q: W is a copy (half, contained) of both, X and Y are not copies.
- * Plain union-find chains X-W-Y; NF_LINK_REP keeps Y apart because X and Y are not copies. */
+ * X and Y each have a reprint (X2 exact, Y2 with its first word changed), so both are clusters
+ * of two when W links them. Plain union-find chains them; NF_LINK_REP keeps them apart because
+ * their representatives X and Y are not copies, while W (a single article) still joins X. */
 static void check_link(void)
 {
     size_t lp, lq, lr;
     char *P = make_text(501, 11, &lp), *Q = make_text(502, 15, &lq), *R = make_text(503, 11, &lr);
-    char *x = malloc(lp + lq + 1), *y = malloc(lq + lr + 1);
+    char *x = malloc(lp + lq + 1), *y = malloc(lq + lr + 1), *y2 = malloc(lq + lr + 1);
     memcpy(x, P, lp);
     memcpy(x + lp, Q, lq);
     memcpy(y, Q, lq);
     memcpy(y + lq, R, lr);
-    const char *t[3] = {x, y, Q};
-    size_t l[3] = {lp + lq, lq + lr, lq};
+    memcpy(y2, y, lq + lr);
+    y2[0] = 'Z';
+    const char *t[5] = {x, x, y, y2, Q};
+    size_t l[5] = {lp + lq, lp + lq, lq + lr, lq + lr, lq};
     for (uint32_t link = NF_LINK_REP; link <= NF_LINK_ANY; link++) {
         nf_dedup_opts o = {0};
         o.link = link;
         nf_dedup *d;
         CHECK(nf_dedup_new(&d, &o) == NF_OK);
-        CHECK(nf_dedup_add_batch(d, t, l, 3) == NF_OK);
+        CHECK(nf_dedup_add_batch(d, t, l, 5) == NF_OK);
         CHECK(nf_dedup_finish(d) == NF_OK);
-        nf_copy r0, r1, r2;
-        nf_dedup_result(d, 0, &r0);
-        nf_dedup_result(d, 1, &r1);
-        nf_dedup_result(d, 2, &r2);
-        CHECK_EQ_INT(r0.copy_of, -1);
-        CHECK_EQ_INT(r2.copy_of, 0);
-        CHECK_EQ_INT(r2.kind, NF_COPY_CONTAINED);
-        CHECK_EQ_INT(r1.copy_of, link == NF_LINK_REP ? -1 : 0);
+        nf_copy r[5];
+        for (int i = 0; i < 5; i++)
+            nf_dedup_result(d, (uint64_t)i, &r[i]);
+        CHECK_EQ_INT(r[0].copy_of, -1);
+        CHECK_EQ_INT(r[1].kind, NF_COPY_EXACT);
+        CHECK_EQ_INT(r[3].copy_of, 2 * (link == NF_LINK_REP));
+        CHECK_EQ_INT(r[4].copy_of, 0);
+        CHECK_EQ_INT(r[4].kind, NF_COPY_CONTAINED);
+        CHECK_EQ_INT(r[2].copy_of, link == NF_LINK_REP ? -1 : 0);
         nf_dedup_free(d);
     }
     free(P);
@@ -285,6 +290,7 @@ static void check_link(void)
     free(R);
     free(x);
     free(y);
+    free(y2);
 }
 
 static void check_errors(void)
