@@ -55,7 +55,7 @@ double cli_now(void);
 
 /* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
  * order; story[i] is the input index of article i's story's first article. The folder is kept
- * until cli_articles_free, so evidence strings in the results stay valid. */
+ * until cli_articles_free. */
 typedef struct cli_articles {
     nf_article *a;
     size_t n, cap;

@@ -125,6 +125,7 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         {"--lede-weight", offsetof(nf_fold_opts, lede_weight)},
         {"--tail-weight", offsetof(nf_fold_opts, tail_weight)},
         {"--idf-prior", offsetof(nf_fold_opts, idf_prior_docs)},
+        {"--attach-threshold", offsetof(nf_fold_opts, attach_threshold)},
     };
     static const struct { const char *opt; size_t off; } u32[] = {
         {"--lede-sentences", offsetof(nf_fold_opts, lede_sentences)},
@@ -133,6 +134,7 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         {"--index-terms", offsetof(nf_fold_opts, index_terms)},
         {"--max-candidates", offsetof(nf_fold_opts, max_candidates)},
         {"--story-terms", offsetof(nf_fold_opts, story_terms_cap)},
+        {"--attach-members", offsetof(nf_fold_opts, attach_max_members)},
     };
     for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) {
         if (strcmp(argv[*i], u32[k].opt))
@@ -180,7 +182,9 @@ const char *cli_fold_help(void)
            "  --quote-bonus X      bonus for shared 6-word quotes (0.5)\n"
            "  --sigma-days X       time proximity Gaussian, for dated articles (7)\n"
            "  --window-days X      dated stories idle longer are not candidates (30)\n"
-           "  --merge-threshold X  refinement: merge stories with average link >= X (0.25)\n"
+           "  --merge-threshold X  refinement: merge stories with average link >= X (0.27)\n"
+           "  --attach-threshold X refinement: a fragment joins its best story at link >= X (0.12)\n"
+           "  --attach-members N   refinement: fragments have at most N members (2)\n"
            "  --no-refine          online pass only (refinement is on by default)\n"
            "  --lede-weight X, --tail-weight X, --lede-sentences N, --body-sentences N,\n"
            "  --idf-prior X, --query-terms N, --index-terms N, --max-candidates N\n"

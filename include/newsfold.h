@@ -351,15 +351,18 @@ typedef struct nf_fold_opts {
     uint32_t max_candidates;  /* stories scored per article, most query hits first (16) */
     uint32_t story_terms_cap; /* entries kept in a story centroid (1024) */
     double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (50) */
-    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.25) */
+    double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
+    double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
+    uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
 } nf_fold_opts;
 
 void nf_fold_opts_init(nf_fold_opts *o);
 
 #define NF_EVIDENCE_MAX 5
 
-/* What nf_folder_add decided and why. Strings point into the folder and stay valid until the
- * folder is freed. */
+#define NF_EVIDENCE_LEN 48
+
+/* What nf_folder_add decided and why (strings are copied in, truncated to NF_EVIDENCE_LEN-1). */
 typedef struct nf_fold_result {
     uint64_t article;         /* this article's sequence number in the folder (0-based) */
     uint64_t story;           /* story id: sequence number of the story's first article */
@@ -370,8 +373,8 @@ typedef struct nf_fold_result {
     uint32_t quote_shingles;  /* 6-word quoted shingles shared with the story */
     uint32_t candidates;      /* stories scored */
     uint32_t nterms, nentities;
-    const char *terms[NF_EVIDENCE_MAX];      /* top shared stemmed terms */
-    const char *entities[NF_EVIDENCE_MAX];   /* top shared entities (names, numbers) */
+    char terms[NF_EVIDENCE_MAX][NF_EVIDENCE_LEN];     /* top shared stemmed terms */
+    char entities[NF_EVIDENCE_MAX][NF_EVIDENCE_LEN];  /* top shared entities (names, numbers) */
 } nf_fold_result;
 
 typedef struct nf_folder nf_folder;
@@ -382,7 +385,8 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts);   /* opts NULL: 
  * arrive in date order, then input order (the CLI sorts). */
 nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r);
 /* Optional refinement after the online pass: merge stories whose average link (mean pairwise
- * similarity of their members) is >= merge_threshold, best pair first. *merges may be NULL. */
+ * similarity of their members) is >= merge_threshold, best pair first; then attach fragments
+ * (<= attach_max_members) to their best larger story at attach_threshold. *merges may be NULL. */
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges);
 /* The current story id of article seq (changes only through nf_folder_refine). */
 uint64_t nf_folder_story(nf_folder *f, uint64_t seq);

@@ -18,7 +18,9 @@
  *     weight: never a scan of all stories. Stories idle for window_days are skipped when dated.
  *   - Copies (copy_of from dedup) inherit their original's story and add no evidence.
  *   - Refinement: rounds of "collect candidate story pairs with average link >= merge_threshold,
- *     merge the best pairs first, each story at most once per round" until nothing merges.
+ *     merge the best pairs first, each story at most once per round" until nothing merges; then
+ *     fragments (stories of at most attach_max_members) join their best-linked larger story when
+ *     the link reaches the lower attach_threshold.
  *     Merged stories are joined with union-find; the root keeps the smaller first article, so a
  *     story id is always the sequence number of its first article.
  *
@@ -27,6 +29,7 @@
  */
 #include "nf_int.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct story {
@@ -72,7 +75,7 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
         .max_candidates = 16, .story_terms_cap = 1024, .idf_prior_docs = 50,
-        .merge_threshold = 0.25,
+        .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 2,
     };
 }
 
@@ -439,7 +442,7 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
 
 /* Top shared keys of the article and story as evidence. */
 static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, size_t nb,
-                     const char **out, uint32_t *nout)
+                     char (*out)[NF_EVIDENCE_LEN], uint32_t *nout)
 {
     nf_tw best[NF_EVIDENCE_MAX];
     uint32_t n = 0;
@@ -462,7 +465,7 @@ static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, si
         best[k] = x;
     }
     for (uint32_t k = 0; k < n; k++)
-        out[k] = nf_dict_str(f->dict, best[k].id);
+        snprintf(out[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, best[k].id));
     *nout = n;
 }
 
@@ -680,6 +683,35 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         total += merged;
         if (!merged)
             break;
+    }
+    /* Fragments: a story of at most attach_max_members scored members (an article that found
+     * no story above the online threshold, and its echo) joins its best-linked larger story
+     * when the average link reaches attach_threshold. */
+    {
+        double att = f->o.attach_threshold;
+        uint32_t small = f->o.attach_max_members;
+        for (uint32_t s = 0; att > 0 && small > 0 && s < f->nst; s++) {
+            if (f->st[s].parent != s || f->st[s].nvec > small)
+                continue;
+            const story *S = &f->st[s];
+            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            candidates(f, nk, S->thi, s);
+            rank_candidates(f);
+            double best = -1;
+            uint32_t bc = UINT32_MAX;
+            for (size_t i = 0; i < f->ncand; i++) {
+                uint32_t c = f->cand[i];
+                if (f->st[c].nvec <= small)
+                    continue;
+                double sim = link_sim(f, &f->st[s], &f->st[c]);
+                if (sim > best) best = sim, bc = c;
+            }
+            if (bc != UINT32_MAX && best >= att) {
+                if ((rc = merge(f, s, bc)))
+                    goto done;
+                total++;
+            }
+        }
     }
 done:
     free(pairs);
