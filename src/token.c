@@ -283,7 +283,8 @@ static inline nf_rc push_token(nf_tokens *t, size_t a, size_t b, int kind, int f
     return NF_OK;
 }
 
-static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t)
+/* Cut s into tokens; *marks tells whether any punctuation token may be a quote mark. */
+static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
 {
     size_t i = 0, len;
     int nl = 0;
@@ -325,8 +326,11 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t)
             e = scan_word(s, n, i, &kind);
             if (c == C_UP)
                 flags |= NF_TF_CAP;
-        } else
+        } else {
             e = scan_punct(s, n, i);
+            uint8_t b = s[i];
+            *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
+        }
         int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
         if (aux)
             flags |= NF_TF_PARA;
@@ -736,8 +740,9 @@ nf_rc nf_tokenize(const char *str, size_t n, nf_tokens *t)
         return NF_ETOOBIG;
     if (n > 0 && !s)
         return NF_EINVAL;
-    nf_rc rc = cut_tokens(s, n, t);
-    if (!rc)
+    bool marks = false;
+    nf_rc rc = cut_tokens(s, n, t, &marks);
+    if (!rc && marks)
         rc = find_quotes(s, n, t);
     if (!rc)
         rc = find_sentences(s, t);
