@@ -47,6 +47,7 @@ typedef struct mdd {
     size_t nsrcs;
     nf_sketch *info;
     uint16_t *sig;
+    uint32_t *xsize;            /* members of the exact group an article is first of (else 1) */
     size_t n, cap;
     uint64_t text_bytes;
     nfm_ids g;
@@ -314,6 +315,24 @@ static void exact_groups(mdd *c, uint64_t *xroot, uint8_t *inband)
         inband[back[i].a - c->g.lo] = 0;
         xroot[back[i].a - c->g.lo] = back[i].b;
     }
+    /* group sizes to the owners of the firsts */
+    size_t ns = 0;
+    for (size_t s = 0, e; s < nin; s = e) {
+        for (e = s + 1; e < nin && in[e].e0 == in[s].e0 && in[e].e1 == in[s].e1; e++)
+            ;
+        if (e - s > 1) {
+            later[ns] = (nfm_edge){in[s].gid, e - s};
+            ldest[ns++] = nfm_owner(m, &c->g, in[s].gid);
+        }
+    }
+    free(back);
+    back = NULL;
+    c->xsize = nfm_xmalloc(m, (c->n + 1) * sizeof *c->xsize);
+    for (size_t i = 0; i < c->n; i++)
+        c->xsize[i] = 1;
+    nb = nfm_route(m, later, ns, sizeof *later, ldest, (void **)&back, NULL);
+    for (size_t i = 0; i < nb; i++)
+        c->xsize[back[i].a - c->g.lo] = (uint32_t)back[i].b;
     free(back);
     free(later);
     free(ldest);
@@ -501,6 +520,14 @@ static void through_exact(mdd *c, const uint64_t *xroot, const uint64_t *root, u
     free(want);
 }
 
+/* payload for the replay: the sketch, then the exact group's size (uint32) */
+static void give_sketch_size(uint64_t gid, void *ctx, nf_buf *out)
+{
+    mdd *c = ctx;
+    give_sketch(gid, ctx, out);
+    nf_buf_append(out, &c->xsize[gid - c->g.lo], sizeof(uint32_t));
+}
+
 static void *sketch_at(const char *data, const size_t *off, size_t k, nf_sketch *info,
                        uint16_t *sig, uint32_t K)
 {
@@ -519,7 +546,8 @@ static size_t uf_find(size_t *p, size_t x)
 }
 
 /* NF_LINK_REP, as src/dedup.c join_edges(): verified pairs are joined in (a, b) order, and two
- * clusters merge only when their current representatives are copies too. The outcome inside a
+ * clusters merge only when one of them is a single article or their current representatives are
+ * copies too (cluster sizes count exact-group members). The outcome inside a
  * connected component of the verified pairs does not depend on other components, so each
  * component's pairs go to one rank (by a hash of its smallest gid, from labels.c), which replays
  * them in order with the sketches of their endpoints. root[i] = final root of local article i
@@ -544,10 +572,15 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
     size_t nv = uniq_u64(v, 2 * ne);
     size_t *off = NULL;
     char *data = NULL;
-    nfm_fetch(m, &c->g, v, nv, give_sketch, c, &off, &data);
+    nfm_fetch(m, &c->g, v, nv, give_sketch_size, c, &off, &data);
     size_t *par = nfm_xmalloc(m, (nv + 1) * sizeof *par);
-    for (size_t i = 0; i < nv; i++)
+    uint64_t *size = nfm_xmalloc(m, (nv + 1) * sizeof *size);
+    for (size_t i = 0; i < nv; i++) {
+        uint32_t z;
+        memcpy(&z, data + off[i + 1] - sizeof z, sizeof z);
         par[i] = i;
+        size[i] = z;
+    }
     uint16_t *sx = nfm_xmalloc(m, 2 * c->K * sizeof *sx), *sy = sx + c->K;
     for (size_t i = 0; i < ne; i++) {
         if (i && e[i].a == e[i - 1].a && e[i].b == e[i - 1].b)
@@ -555,15 +588,16 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
         size_t x = uf_find(par, find_u64(v, nv, e[i].a)), y = uf_find(par, find_u64(v, nv, e[i].b));
         if (x == y)
             continue;
-        nf_sketch ix, iy;
-        sketch_at(data, off, x, &ix, sx, c->K);
-        sketch_at(data, off, y, &iy, sy, c->K);
-        if (judge(&c->o, &ix, sx, &iy, sy).kind == NF_COPY_NONE)
-            continue;
-        if (x < y)          /* v is sorted: the smaller index is the smaller gid */
-            par[y] = x;
-        else
-            par[x] = y;
+        if (size[x] > 1 && size[y] > 1) {
+            nf_sketch ix, iy;
+            sketch_at(data, off, x, &ix, sx, c->K);
+            sketch_at(data, off, y, &iy, sy, c->K);
+            if (judge(&c->o, &ix, sx, &iy, sy).kind == NF_COPY_NONE)
+                continue;
+        }
+        size_t r = x < y ? x : y;   /* v is sorted: the smaller index is the smaller gid */
+        par[x < y ? y : x] = r;
+        size[r] = size[x] + size[y];
     }
     /* (vertex, root) back to the owners of the vertices */
     nfm_edge *res = nfm_xmalloc(m, (nv + 1) * sizeof *res);
@@ -586,6 +620,7 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
     free(res);
     free(rdest);
     free(sx);
+    free(size);
     free(par);
     free(off);
     free(data);
@@ -976,6 +1011,7 @@ done:
         fclose(fo);
     free(c.info);
     free(c.sig);
+    free(c.xsize);
     nf_buf_reset(&c.kept);
     nf_cleaning_reset(&c.cl);
     nf_sketcher_free(c.sk);
