@@ -200,7 +200,8 @@ static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine,
             sid = buf;
         }
         json_object_set_new(a, "story", json_string(sid));
-        json_object_set_new(a, "copy_of", json_null());
+        json_object_set_new(a, "copy_of", c->copy_of[i] == SIZE_MAX ? json_null() :
+                            json_string(c->a[c->copy_of[i]].id ? c->a[c->copy_of[i]].id : ""));
         if (want_ev)
             json_object_set_new(a, "evidence", evidence_json(&res[i]));
         werr |= cli_write_jsonl(out, a);
@@ -213,9 +214,10 @@ static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine,
         return NF_EIO;
     *outn = (uint64_t)end;
     if (!quiet)
-        fprintf(stderr, "fold: %zu articles, %llu stories (%llu merged by refinement), "
-                "%.3f s, %.0f articles/s\n", c->n, (unsigned long long)c->nstories,
-                (unsigned long long)merges, secs, secs > 0 ? (double)c->n / secs : 0.0);
+        fprintf(stderr, "fold: %zu articles, %zu copies, %llu stories (%llu merged by "
+                "refinement), %.3f s, %.0f articles/s\n", c->n, c->ncopies,
+                (unsigned long long)c->nstories, (unsigned long long)merges, secs,
+                secs > 0 ? (double)c->n / secs : 0.0);
     return NF_OK;
 }
 
@@ -226,7 +228,8 @@ static void help(void)
            "rank 0 folds all articles in arrival order with the plain verb's code, so the output is\n"
            "identical to the 1-process run for any N. Folding itself is not distributed (the\n"
            "folder learns idf from the stream in arrival order); docs/mpi.md.\n"
-           "\n  --evidence         add the join evidence to each line\n%s%s%s",
+           "\n  --evidence         add the join evidence to each line\n"
+           "  --no-dedup         do not look for copies first\n%s%s%s",
            cli_fold_help(), nfm_opts_help(), cli_input_help());
 }
 
@@ -239,7 +242,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
     nf_fold_opts o;
     nf_fold_opts_init(&o);
     nfm_opts mo = {.split_min = 8u << 20};
-    int refine = 1, want_ev = 0, status = EXIT_USAGE;
+    int refine = 1, want_ev = 0, no_dedup = 0, status = EXIT_USAGE;
     mfold c = {.m = m};
     cli_articles all = {0};
     FILE *part = NULL;
@@ -252,6 +255,10 @@ int nfm_fold(nfm *m, int argc, char **argv)
         }
         if (!strcmp(argv[i], "--evidence")) {
             want_ev = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--no-dedup")) {
+            no_dedup = 1;
             continue;
         }
         int k = nfm_opts_arg(&mo, argc, argv, &i);
@@ -304,6 +311,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
     double tread = nfm_now() - t0;
     nfm_fault(m, "exchange");
     gather(m, &c, &all);
+    all.no_dedup = no_dedup;
     nf_rc frc = NF_OK;
     if (m->rank == 0)
         frc = (part = tmpfile()) ? fold_and_format(&all, &o, refine, want_ev, in.quiet, part,
