@@ -41,9 +41,6 @@ typedef struct slot {
 /* kind[] bit 7 on a representative: its cluster has a copy (counted in st.clusters) */
 #define HAS_COPIES 0x80
 
-typedef struct edge {
-    uint32_t a, b;
-} edge;
 
 struct nf_dedup {
     nf_dedup_opts o;
@@ -376,7 +373,7 @@ typedef struct job {
     const size_t *lens;
     uint64_t base, n;       /* sketch job */
     nf_rc rc;
-    edge *e;                /* band job: verified pairs */
+    uint64_t *e;            /* band job: verified pairs, a << 32 | b */
     size_t ne, cape;
     uint64_t candidates;
 } job;
@@ -450,11 +447,30 @@ static void unite(uint32_t *p, uint32_t a, uint32_t b)
         p[a] = b;
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The same pair is verified again in many bands: before growing the list, sort it and drop
+ * repeats, and grow only when that freed less than half. Memory stays about twice the distinct
+ * pairs. */
 static nf_rc push_edge(job *j, uint32_t a, uint32_t b)
 {
+    if (j->ne == j->cape && j->cape >= 4096) {
+        qsort(j->e, j->ne, sizeof *j->e, cmp_u64);
+        size_t m = 0;
+        for (size_t k = 0; k < j->ne; k++)
+            if (!m || j->e[m - 1] != j->e[k])
+                j->e[m++] = j->e[k];
+        j->ne = m;
+    }
+    if (j->ne * 2 > j->cape && nf_grow((void **)&j->e, &j->cape, j->cape + 1, sizeof *j->e))
+        return NF_ENOMEM;
     if (j->ne == j->cape && nf_grow((void **)&j->e, &j->cape, j->ne + 1, sizeof *j->e))
         return NF_ENOMEM;
-    j->e[j->ne++] = (edge){a, b};
+    j->e[j->ne++] = (uint64_t)a << 32 | b;
     return NF_OK;
 }
 
@@ -562,7 +578,7 @@ static nf_rc join_edges(nf_dedup *d, job *jobs)
     size_t m = 0;
     for (uint32_t t = 0; t < d->o.threads; t++)
         for (size_t k = 0; k < jobs[t].ne; k++)
-            a[m++] = (nf_lsh_item){(uint64_t)jobs[t].e[k].a << 32 | jobs[t].e[k].b, 0, 0};
+            a[m++] = (nf_lsh_item){jobs[t].e[k], 0, 0};
     if ((rc = nf_lsh_sort(a, tmp, m)))
         goto done;
     bool check = d->o.link == NF_LINK_REP;
