@@ -71,10 +71,10 @@ struct nf_folder {
 void nf_fold_opts_init(nf_fold_opts *o)
 {
     *o = (nf_fold_opts){
-        .threshold = 0.35, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
+        .threshold = 0.40, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
-        .max_candidates = 16, .story_terms_cap = 1024, .idf_prior_docs = 50,
+        .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 100,
         .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 2,
     };
 }
@@ -378,23 +378,37 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude)
     return f->ncand;
 }
 
-static nf_folder *sort_ctx;   /* qsort has no context argument; folders are used one at a time
-                                 per call, ordering is deterministic */
+typedef struct cand_rank {
+    float hits;
+    uint32_t s;
+    uint64_t first;
+} cand_rank;
+
 static int cmp_cand(const void *a, const void *b)
 {
-    const story *x = &sort_ctx->st[*(const uint32_t *)a], *y = &sort_ctx->st[*(const uint32_t *)b];
+    const cand_rank *x = a, *y = b;
     if (x->hits != y->hits)
         return x->hits > y->hits ? -1 : 1;
     return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* Keep the max_candidates stories with the most query weight (ties: older story first). */
 static void rank_candidates(nf_folder *f)
 {
-    if (f->ncand > f->o.max_candidates) {
-        sort_ctx = f;
-        qsort(f->cand, f->ncand, sizeof *f->cand, cmp_cand);
+    if (f->ncand <= f->o.max_candidates)
+        return;
+    cand_rank *r = malloc(f->ncand * sizeof *r);
+    if (!r) {   /* out of memory: score the first max_candidates found */
         f->ncand = f->o.max_candidates;
+        return;
     }
+    for (size_t i = 0; i < f->ncand; i++)
+        r[i] = (cand_rank){f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+    qsort(r, f->ncand, sizeof *r, cmp_cand);
+    f->ncand = f->o.max_candidates;
+    for (size_t i = 0; i < f->ncand; i++)
+        f->cand[i] = r[i].s;
+    free(r);
 }
 
 /* ---- adding ---- */
