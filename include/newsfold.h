@@ -190,6 +190,7 @@ typedef struct nf_tokens {
     nf_span *sent;  size_t nsent, capsent;    /* sentence spans, in order, covering tokens */
     nf_quote *quote; size_t nquote, capquote;
     uint8_t *aux;   size_t capaux;            /* private per-token scratch, reused */
+    uint32_t *cand; size_t ncand, capcand;    /* private: punctuation and paragraph starts */
 } nf_tokens;
 
 void  nf_tokens_init(nf_tokens *t);

@@ -266,6 +266,15 @@ static size_t scan_punct(const uint8_t *s, size_t n, size_t i)
 /* aux bits per token */
 enum { AUX_NL1 = 1, AUX_NL2 = 2, AUX_OPEN = 4, AUX_CLOSE = 8, AUX_CONT = 16 };
 
+static nf_rc push_cand(nf_tokens *t, size_t i)
+{
+    if (t->ncand == t->capcand &&
+        nf_grow((void **)&t->cand, &t->capcand, t->ncand + 1, sizeof *t->cand))
+        return NF_ENOMEM;
+    t->cand[t->ncand++] = (uint32_t)i;
+    return NF_OK;
+}
+
 static nf_rc grow_tokens(nf_tokens *t)
 {
     if (nf_grow((void **)&t->tok, &t->captok, t->ntok + 1, sizeof *t->tok) ||
@@ -287,7 +296,7 @@ static inline nf_rc push_token(nf_tokens *t, size_t a, size_t b, int kind, int f
 static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
 {
     size_t i = 0, len;
-    int nl = 0;
+    int nl = 2;                     /* newlines in the gap; the first token starts a paragraph */
     nf_rc rc;
     while (i < n) {
         int c = cls[s[i]];
@@ -312,12 +321,13 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                          e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
             if (ec == C_SP || ec == C_NL || ec == C_PUN ||
                 ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins)) {
-                int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
+                int aux = nl >= 2 ? AUX_NL2 : nl;     /* AUX_NL1 == 1 */
                 flags = (c == C_UP ? NF_TF_CAP : 0) | (aux ? NF_TF_PARA : 0);
-                if ((rc = push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux)))
+                if ((rc = push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux)) ||
+                    (aux && (rc = push_cand(t, t->ntok - 1))))
                     return rc;
                 nl = 0;
-                i = e;
+                i = e + (e < n && s[e] == ' ');    /* the usual single space */
                 continue;
             }
         }
@@ -331,10 +341,11 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
             uint8_t b = s[i];
             *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
         }
-        int aux = t->ntok == 0 ? AUX_NL2 : nl >= 2 ? AUX_NL2 : nl == 1 ? AUX_NL1 : 0;
+        int aux = nl >= 2 ? AUX_NL2 : nl;     /* AUX_NL1 == 1 */
         if (aux)
             flags |= NF_TF_PARA;
-        if ((rc = push_token(t, i, e, kind, flags, aux)))
+        if ((rc = push_token(t, i, e, kind, flags, aux)) ||
+            ((aux || kind == NF_TOK_PUNCT) && (rc = push_cand(t, t->ntok - 1))))
             return rc;
         nl = 0;
         i = e;
@@ -579,7 +590,8 @@ static nf_rc find_quotes(const uint8_t *s, size_t n, nf_tokens *t)
 {
     qstate q = {.s = s, .n = n, .t = t, .depth = 0};
     nf_rc rc = NF_OK;
-    for (size_t i = 0; i < t->ntok; i++) {
+    for (size_t ci = 0; ci < t->ncand; ci++) {     /* punctuation and paragraph starts */
+        size_t i = t->cand[ci];
         const nf_token *tk = &t->tok[i];
         if (q.depth && i > 0 && (t->aux[i] & (AUX_NL1 | AUX_NL2)) && q_paragraph(&q, i))
             continue;
@@ -686,7 +698,10 @@ static nf_rc find_sentences(const uint8_t *s, nf_tokens *t)
 {
     size_t s0 = 0, n = t->ntok;
     nf_rc rc;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t ci = 0; ci < t->ncand; ci++) {     /* only these can start or end one */
+        size_t i = t->cand[ci];
+        if (i < s0)
+            continue;
         if (i > s0 && (t->tok[i].flags & NF_TF_PARA)) {
             if ((rc = push_sent(t, s0, i - 1)))
                 return rc;
@@ -708,7 +723,6 @@ static nf_rc find_sentences(const uint8_t *s, nf_tokens *t)
         if ((rc = push_sent(t, s0, j - 1)))
             return rc;
         s0 = j;
-        i = j - 1;
     }
     if (s0 < n)
         return push_sent(t, s0, n - 1);
@@ -728,6 +742,7 @@ void nf_tokens_reset(nf_tokens *t)
     free(t->sent);
     free(t->quote);
     free(t->aux);
+    free(t->cand);
     nf_tokens_init(t);
 }
 
@@ -735,7 +750,7 @@ nf_rc nf_tokenize(const char *str, size_t n, nf_tokens *t)
 {
     const uint8_t *s = (const uint8_t *)str;
     pthread_once(&bmp_once, bmp_build);
-    t->ntok = t->nsent = t->nquote = 0;
+    t->ntok = t->nsent = t->nquote = t->ncand = 0;
     if (n > UINT32_MAX - 1)
         return NF_ETOOBIG;
     if (n > 0 && !s)

@@ -141,7 +141,7 @@ static void test_random(void)
                                  "\xE2\x84\xAB", "\xE1\xBA\x9E", "\xC7\x85", "\xEF\xBC\xA1"};
     uint64_t x = 88172645463325252ull;
     int bad = 0;
-    for (int t = 0; t < 20000; t++) {
+    for (int t = 0; t < 5000; t++) {
         char s[256];
         size_t n = 0;
         int parts = 1 + (int)(x % 20);
