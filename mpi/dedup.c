@@ -14,7 +14,9 @@
  *      pairs as src/dedup.c (all pairs up to max_bucket, else chained);
  *   4. verification where the signatures live: a pair goes to the owner of its smaller gid,
  *      which fetches the other signature (nfm_fetch) and judges the pair on the sketches;
- *   5. components by min-label propagation (labels.c): label = smallest gid = the 1-process root;
+ *   5. joining: --link any = connected components by min-label propagation (labels.c), label =
+ *      smallest gid = the 1-process root; --link rep (default) is order-dependent inside a
+ *      component only, so each component's pairs are replayed in (a, b) order on one rank;
  *   6. each copy is judged against its representative (its signature fetched) for kind and
  *      similarity, and the representative's id is fetched for copy_of / copy_cluster;
  *   7. output: each rank formats its lines; output.c writes the parts in rank order.
