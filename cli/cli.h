@@ -53,6 +53,27 @@ void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes
 void cli_progress_end(cli_input *in);
 double cli_now(void);
 
+/* Stories for the coverage verbs (compare, show, report; cmd_compare.c): every accepted article
+ * kept in memory, grouped by its `story` field (or all in one story when none has it). */
+typedef struct cli_story {
+    char *id;
+    size_t *idx; size_t n;      /* indices into cli_stories.arts */
+} cli_story;
+typedef struct cli_stories {
+    nf_article *arts; size_t n, cap;
+    cli_story *st; size_t nst;
+    bool folded;                /* the inputs carried story ids */
+    bool oom;
+} cli_stories;
+nf_rc cli_stories_load(cli_input *in, cli_stories *S);
+void  cli_stories_free(cli_stories *S);
+int   cli_stories_pick(const cli_stories *S, const char *id);   /* NULL: the largest */
+/* Copies (nf_dedup) then nf_compare; *arts (free() it) are the story's articles in order. */
+nf_rc cli_story_compare(const cli_stories *S, size_t k, const nf_article ***arts,
+                        nf_comparison **c);
+int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const char **story,
+                     bool *extra_ok, void (*help)(void), int *status);
+
 /* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
  * order; story[i] is the input index of article i's story's first article. The folder is kept
  * until cli_articles_free. */
@@ -75,9 +96,27 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
 int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
 const char *cli_fold_help(void);
 
+/* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
+ * returns the exit status. */
+int cli_fold_store(const char *db, cli_input *in);
+/* Recompute and store the comparison of each listed story (one transaction per 200 stories). */
+nf_rc cli_store_compare(nf_store *s, const int64_t *stories, size_t n);
+/* nf_serve_opts.compare for the server: cli_store_compare of one story. */
+nf_rc cli_store_compare_one(void *ctx, nf_store *w, int64_t story);
+/* One stored story for the coverage verbs (show/compare --db): its members in arrival order (deep
+ * copies) and for each the index of the member it copies, or -1. Free with cli_store_story_free. */
+nf_rc cli_store_story(nf_store *s, int64_t story, nf_article **arts, size_t *n, int32_t **copy_of);
+void  cli_store_story_free(nf_article *arts, size_t n, int32_t *copy_of);
+
 /* verbs */
 int cmd_fold(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_read(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
+int cmd_stories(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 #endif

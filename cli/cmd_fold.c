@@ -203,6 +203,8 @@ static void help(void)
            "--evidence, why it joined (similarity, shared terms and entities, shared quotes).\n"
            "A summary (articles, stories, time) goes to stderr.\n"
            "\n  -o FILE            write to FILE instead of standard output\n"
+           "  --db PATH          keep articles, copies, stories and comparisons in the SQLite\n"
+           "                     database PATH instead (incremental; see docs/store.md)\n"
            "  --evidence         add the join evidence to each line\n"
            "  --no-dedup         do not look for copies first\n%s%s",
            cli_fold_help(), cli_input_help());
@@ -235,7 +237,7 @@ int cmd_fold(int argc, char **argv)
     nf_fold_opts o;
     nf_fold_opts_init(&o);
     int refine = 1, want_ev = 0, status = EXIT_USAGE;
-    const char *outpath = NULL;
+    const char *outpath = NULL, *dbpath = NULL;
     cli_articles c = {0};
     nf_fold_result *res = NULL;
     FILE *out = stdout;
@@ -261,6 +263,14 @@ int cmd_fold(int argc, char **argv)
             want_ev = 1;
             continue;
         }
+        if (!strcmp(argv[i], "--db")) {    /* the story store: cli/store_glue.c */
+            if (i + 1 >= argc) {
+                fprintf(stderr, "newsfold: --db needs a path\n");
+                goto done;
+            }
+            dbpath = argv[++i];
+            continue;
+        }
         int k = cli_fold_arg(&o, &refine, argc, argv, &i);
         if (k == 0)
             k = cli_input_arg(&in, argc, argv, &i);
@@ -270,6 +280,10 @@ int cmd_fold(int argc, char **argv)
             fprintf(stderr, "newsfold fold: unknown option %s (see --help)\n", argv[i]);
             goto done;
         }
+    }
+    if (dbpath) {
+        status = cli_fold_store(dbpath, &in);
+        goto done;
     }
     int no_dedup = c.no_dedup;
     nf_rc rc = cli_collect(&in, &c);

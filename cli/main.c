@@ -12,9 +12,15 @@ typedef struct verb {
 
 static const verb VERBS[] = {
     {"read", cmd_read, "read articles, clean them, print JSONL and the counts"},
+    {"extract", cmd_extract, "extract the article (text, title, date, outlet) from HTML pages"},
     {"dedup", cmd_dedup, "find exact and near copies (syndication, reprints, trimmed copies)"},
     {"fold", cmd_fold, "fold articles into stories (online), print each with its story"},
     {"eval", cmd_eval, "fold labelled files and score the stories (ARI, B-cubed, pairwise F1)"},
+    {"compare", cmd_compare, "compare one story's coverage: quotes, sources, additions, differences (JSON)"},
+    {"show", cmd_show, "the same comparison as a readable terminal view"},
+    {"report", cmd_report, "one self-contained HTML page comparing every story"},
+    {"stories", cmd_stories, "list the stories of a database (fold --db)"},
+    {"serve", cmd_serve, "serve a database over HTTP: JSON API and the story page"},
 };
 
 static void usage(FILE *f)

@@ -141,7 +141,9 @@ void  nf_reader_counts(const nf_reader *r, uint64_t *read, uint64_t *accepted,
 void  nf_reader_close(nf_reader *r);
 
 /* Parse an ISO 8601 date or date-time ("2023-03-20", "2023-03-20T10:00:00Z", "+02:00" offsets,
- * fractional seconds) into seconds since the epoch, UTC. */
+ * fractional seconds, "2023-03-20 10:00:00 GMT") or an English date as web pages write it
+ * (RFC 2822 "Mon, 20 Mar 2023 10:00:00 +0000", "March 20, 2023, 10:00 AM EST") into seconds
+ * since the epoch, UTC. The whole string must be the date (surrounding white space aside). */
 nf_rc nf_parse_date(const char *s, size_t n, int64_t *out);
 /* Host of a URL without "www." into out (NUL-terminated, truncated to cap). */
 nf_rc nf_url_host(const char *url, size_t n, char *out, size_t cap);
@@ -223,6 +225,57 @@ const char *nf_residue_name(uint32_t why);
 /* ============================================================================================
  * HTML extraction (src/html.c).
  * ========================================================================================== */
+
+/* Where the publication date came from, in the order they are tried. */
+typedef enum nf_date_source {
+    NF_DATE_NONE = 0, NF_DATE_JSONLD = 1, NF_DATE_META = 2, NF_DATE_TIME = 3, NF_DATE_URL = 4
+} nf_date_source;
+const char *nf_date_source_name(nf_date_source s);   /* "json-ld", "meta", "time", "url", "none" */
+
+/* Heuristics of the extractor, each of which can be switched off (for the ablation bench). */
+enum {
+    NF_EX_NO_TAGS = 1 << 0,      /* skip nav, footer, aside, header, figure, form controls */
+    NF_EX_NO_HINTS = 1 << 1,     /* class/id hints (comment, related, share ... vs article) */
+    NF_EX_NO_LINKS = 1 << 2,     /* link density of blocks */
+    NF_EX_NO_ARTICLE = 1 << 3,   /* prefer <article>, <main>, itemprop=articleBody */
+    NF_EX_NO_JSONLD = 1 << 4,    /* JSON-LD articleBody as a check and a fallback */
+    NF_EX_NO_BOILER = 1 << 5,    /* boilerplate line patterns ("Advertisement", "Read more") */
+    NF_EX_NO_TRIM = 1 << 6,      /* drop short blocks before the first / after the last good one */
+    NF_EX_NO_HIDDEN = 1 << 7,    /* hidden elements (hidden, aria-hidden, display:none) */
+    NF_EX_NO_PUNCT = 1 << 8,     /* punctuation as evidence of prose */
+    NF_EX_NO_RETRY = 1 << 9      /* second pass without hints when the first finds too little */
+};
+
+typedef struct nf_extract_opts {
+    unsigned off;          /* NF_EX_* heuristics switched off; 0 = all on */
+    size_t max_bytes;      /* ceiling on the decoded page (0: 64 MiB); larger pages: NF_ETOOBIG */
+} nf_extract_opts;
+
+/* What nf_extract_html found. Strings are heap-owned UTF-8 or NULL; text is "" when no article
+ * body was found, and then reason says why. Paragraphs in text are separated by "\n\n". */
+typedef struct nf_extracted {
+    char *text;
+    size_t text_len;
+    char *title;
+    char *date;            /* the date string as found (trimmed) */
+    int64_t time;          /* parsed publication time or NF_NO_TIME */
+    nf_date_source date_source;
+    char *outlet;          /* og:site_name / JSON-LD publisher, else URL host without www. */
+    char *url;             /* canonical (link rel=canonical, og:url), else url_hint */
+    const char *reason;    /* static English text when text is empty, else NULL */
+    char charset[32];      /* declared charset the page was decoded from */
+    uint32_t paragraphs;   /* number of paragraphs in text */
+} nf_extracted;
+
+void nf_extracted_init(nf_extracted *x);
+void nf_extracted_reset(nf_extracted *x);   /* frees the strings, back to the init state */
+/* Extract the article from one HTML page (raw bytes in any declared charset, or gzip data).
+ * url_hint (may be NULL) is where the page came from. Returns NF_OK with a body or with an
+ * empty text and a reason; NF_EBINARY for data that is not HTML, NF_ETOOBIG over the ceiling,
+ * NF_ETRUNC for a truncated gzip stream, NF_ENOMEM. */
+nf_rc nf_extract_html(const char *html, size_t n, const char *url_hint, nf_extracted *out);
+nf_rc nf_extract_html_opts(const char *html, size_t n, const char *url_hint,
+                           const nf_extract_opts *opts, nf_extracted *out);
 
 /* ============================================================================================
  * Copies: exact and near-duplicate detection (src/sketch.c, src/lsh.c, src/dedup.c).
@@ -411,9 +464,280 @@ nf_rc nf_cluster_score(const uint64_t *gold, const uint64_t *pred, size_t n,
  * Coverage: quotes, attribution, additions, differences (src/quote.c, src/attrib.c, src/compare.c).
  * ========================================================================================== */
 
+/* The comparison of one story's coverage. Every finding names an article by its index in the
+ * array given to nf_compare and carries byte spans into that article's text, so a page can
+ * highlight it. All strings are heap-owned and released by nf_comparison_free.
+ * The algorithms and the JSON layout are in docs/compare.md. */
+
+/* Attribution cues (pinned values: they appear in JSON as names, see nf_cue_name). */
+typedef enum nf_cue {
+    NF_CUE_REPORTED = 1,     /* "X reported", "X reports", "the X newspaper reported" */
+    NF_CUE_ACCORDING = 2,    /* "according to X" */
+    NF_CUE_CITING = 3,       /* "citing X", "X cited" as the relay */
+    NF_CUE_SAID = 4,         /* "X said", "said X", "X says", "X added", "X wrote" ... */
+    NF_CUE_TOLD = 5,         /* "X told ..." (X is the speaker) */
+    NF_CUE_TOLD_TO = 6,      /* "... told X" (X received the statement: a medium) */
+    NF_CUE_PER = 7,          /* "as per X", "per X" */
+    NF_CUE_NO_CONFIRM = 8,   /* "X could not confirm", "X declined to confirm" */
+    NF_CUE_NO_RESPONSE = 9,  /* "X did not respond to a request for comment", "declined to comment" */
+    NF_CUE_DATELINE = 10,    /* "KINSHASA 1997-02-17", "WASHINGTON —" at the start of the text */
+    NF_CUE_WIRE = 11         /* wire credit "(Reuters)", "(AP)" */
+} nf_cue;
+const char *nf_cue_name(uint32_t cue);
+
+typedef enum nf_source_kind {
+    NF_SRC_ORG = 1,          /* organisation, medium, agency, company, government body */
+    NF_SRC_PERSON = 2,       /* a named person */
+    NF_SRC_PLACE = 3,        /* a dateline place */
+    NF_SRC_UNNAMED = 4       /* "one official", "the spokesperson", "a report" */
+} nf_source_kind;
+
+/* One cited source of the story (names merged across articles: "Mr. Peskov" -> "Dmitry Peskov"). */
+typedef struct nf_source {
+    char *name;
+    uint32_t kind;           /* nf_source_kind */
+    uint32_t narticles;      /* articles that cite it directly or lead back to it through a relay */
+    uint32_t ndirect;        /* articles that cite it directly */
+    uint32_t primary;        /* 1 for the story's primary sources */
+    uint32_t quoted;         /* 1 when it is the speaker of a quote */
+} nf_source;
+
+/* One attribution in one article: article -> source, with the cue and where it stands. */
+typedef struct nf_citation {
+    uint32_t article;
+    uint32_t source;         /* index into nf_comparison.src */
+    uint32_t cue;            /* nf_cue */
+    int32_t via;             /* index of the citation this one relays (second-hand chain:
+                              * "told Kommersant, according to a Reuters translation" gives
+                              * Reuters with via = the Kommersant citation), or -1 */
+    nf_span name;            /* the source's name as printed */
+    nf_span sentence;
+} nf_citation;
+
+/* One article carrying a quote: where, whether in quotation marks, and who it says spoke. */
+typedef struct nf_carrier {
+    uint32_t article;
+    uint32_t quoted;         /* 1 in quotation marks, 0 printed verbatim without them */
+    nf_span span;            /* the matched words */
+    int32_t speaker;         /* index into nf_comparison.src, or -1 */
+    char *speaker_desc;      /* unnamed speaker as printed ("one official"), or NULL */
+} nf_carrier;
+
+/* Quoted material found in two or more articles. Shared: in quotation marks in at least two
+ * articles. Echoed: in marks in one, verbatim without marks in the others. */
+typedef struct nf_shared_quote {
+    char *text;              /* canonical text: the longest version printed */
+    int32_t speaker;         /* the named speaker most carriers give, or -1 */
+    uint32_t nquoted, nunquoted;
+    nf_carrier *car; size_t ncar;
+} nf_shared_quote;
+
+/* A sentence of one article (additions, omissions, differences). */
+typedef struct nf_sentref {
+    uint32_t article;
+    nf_span span;
+} nf_sentref;
+
+typedef enum nf_slot_kind {
+    NF_SLOT_COUNT = 1,       /* 12 people, three towns */
+    NF_SLOT_AMOUNT = 2,      /* $5 million */
+    NF_SLOT_PERCENT = 3,     /* 80%, over 80 per cent */
+    NF_SLOT_DATE = 4,        /* April 1, March 2024, 2018 */
+    NF_SLOT_OFFICIAL = 5     /* the person named in a role: Health Minister Jane Doe */
+} nf_slot_kind;
+const char *nf_slot_kind_name(uint32_t kind);
+
+/* One value of a slot in one article. */
+typedef struct nf_slot_value {
+    uint32_t article;
+    nf_span value;           /* the value as printed ("15", "April 15", "Jane Doe") */
+    nf_span sentence;
+    char *norm;              /* normalised value ("15", ">=80%", "04-15", "jane doe") */
+} nf_slot_value;
+
+/* A difference: the same slot (kind, key, aligned context) with incompatible values. */
+typedef struct nf_difference {
+    uint32_t kind;           /* nf_slot_kind */
+    char *key;               /* what the slot is: the unit or role and the context words */
+    nf_slot_value *val; size_t nval;
+} nf_difference;
+
+typedef struct nf_comparison {
+    size_t narticles;
+    int32_t *copy_of;              /* narticles entries: index of the original, or -1 */
+    uint32_t noutlets, nindependent; /* distinct outlets; distinct outlets among non-copies */
+    nf_source *src; size_t nsrc;
+    nf_citation *cit; size_t ncit;
+    nf_shared_quote *quote; size_t nquote;   /* shared first (nquoted >= 2), then echoed */
+    nf_sentref *add; size_t nadd;            /* additions: sentences only one article says */
+    nf_sentref *omit; size_t nomit;          /* omissions: content most others carry */
+    uint32_t *omit_by;                       /* nomit entries: the article that omits it */
+    nf_difference *diff; size_t ndiff;
+    uint32_t nsentences, naligned;           /* sentences compared, sentences aligned */
+} nf_comparison;
+
+/* Compare the coverage of one story. arts are its n articles; copy_of (may be NULL) gives for
+ * each the index of the article it copies, or -1. Copies are listed but take no part in the
+ * alignment, so they neither hide the original's additions nor count as independent outlets. */
+nf_rc nf_compare(const nf_article *const *arts, size_t n, const int32_t *copy_of,
+                 nf_comparison **out);
+void  nf_comparison_free(nf_comparison *c);
+/* The comparison as one JSON object (layout in docs/compare.md), appended to out. arts must be
+ * the articles given to nf_compare (for ids, outlets and the quoted text of spans). */
+nf_rc nf_comparison_json(const nf_comparison *c, const nf_article *const *arts, int indent,
+                         nf_buf *out);
+
 /* ============================================================================================
  * Store: SQLite database (src/store.c).
  * ========================================================================================== */
+
+/* The story store: articles, copies, story members, stories and each story's comparison in one
+ * SQLite file (schema in docs/store.md, versioned by PRAGMA user_version, marked by PRAGMA
+ * application_id). WAL mode; writes are grouped in explicit transactions (one per batch) and a
+ * commit always leaves stories consistent with their members. */
+#define NF_STORE_SCHEMA 1
+#define NF_STORE_APP_ID 0x4e464c44    /* "NFLD" */
+
+typedef struct nf_store nf_store;
+
+enum {
+    NF_STORE_READONLY = 1,   /* open an existing database read-only (server GETs) */
+    NF_STORE_CREATE = 2      /* create the file and schema when missing */
+};
+
+/* Open path. On failure *out is NULL and err (if given) holds a readable reason: NF_EIO (cannot
+ * open), NF_EFORMAT (not a newsfold database, or a newer schema), NF_EDB (SQLite error). */
+nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size_t errcap);
+void  nf_store_close(nf_store *s);
+const char *nf_store_errmsg(const nf_store *s);   /* last SQLite message, never NULL */
+
+/* Transactions: begin, then commit (refreshes the rows of every story whose members changed
+ * inside the transaction before COMMIT) or rollback. */
+nf_rc nf_store_begin(nf_store *s);
+nf_rc nf_store_commit(nf_store *s);
+nf_rc nf_store_rollback(nf_store *s);
+
+typedef enum nf_put_status {
+    NF_PUT_NEW = 0,          /* a new id: stored */
+    NF_PUT_SAME = 1,         /* id and text already stored: nothing written */
+    NF_PUT_UPDATED = 2       /* id stored with different text or metadata: updated in place */
+} nf_put_status;
+
+/* Store one article (upsert by id). *seq (optional) receives its insertion number, which with
+ * the publication time defines arrival order. */
+nf_rc nf_store_put_article(nf_store *s, const nf_article *a, nf_put_status *status, int64_t *seq);
+/* Read one article by id into *a (empty on entry); NF_ENOTFOUND when absent. */
+nf_rc nf_store_get_article(nf_store *s, const char *id, nf_article *a);
+
+/* Membership and copies. story < 0 removes the article from its story. copy_of NULL: not a copy. */
+nf_rc nf_store_set_story(nf_store *s, const char *article_id, int64_t story);
+nf_rc nf_store_set_copy(nf_store *s, const char *article_id, const char *copy_of,
+                        double similarity);
+/* Next unused story id (max + 1). */
+nf_rc nf_store_next_story_id(nf_store *s, int64_t *id);
+/* The comparison of a story as JSON text (format owned by coverage; stored verbatim). */
+nf_rc nf_store_set_comparison(nf_store *s, int64_t story, const char *json, size_t n);
+/* *json is malloc'ed (caller frees); NF_ENOTFOUND when the story has none. */
+nf_rc nf_store_get_comparison(nf_store *s, int64_t story, char **json);
+
+/* One stored article with its story facts, as iterators hand it out (valid during the call). */
+typedef struct nf_stored {
+    const nf_article *a;
+    int64_t seq;
+    int64_t story;           /* -1 when not yet folded */
+    const char *copy_of;     /* NULL when not a copy */
+    double similarity;
+    uint32_t revisions;      /* times the text under this id changed */
+} nf_stored;
+
+typedef int (*nf_stored_fn)(const nf_stored *st, void *ctx);   /* non-zero stops */
+
+/* Every article in arrival order: publication time (undated first, as fold), then insertion. */
+nf_rc nf_store_each_article(nf_store *s, nf_stored_fn fn, void *ctx);
+/* The members of one story in arrival order; NF_ENOTFOUND when the story does not exist. */
+nf_rc nf_store_story_members(nf_store *s, int64_t story, nf_stored_fn fn, void *ctx);
+/* One article with its story facts. */
+nf_rc nf_store_article_info(nf_store *s, const char *id, nf_stored_fn fn, void *ctx);
+
+/* A story row. */
+typedef struct nf_story_info {
+    int64_t id;
+    int64_t size;            /* members */
+    int64_t outlets;         /* independent outlets: distinct outlets of members that are not copies */
+    int64_t first_time, last_time;   /* NF_NO_TIME when no member is dated */
+    const char *headline;    /* title of the earliest independent member (may be NULL) */
+} nf_story_info;
+
+typedef int (*nf_story_fn)(const nf_story_info *st, void *ctx);
+
+/* Stories, most independent outlets first, then size, then id. query: words that must all occur
+ * in some member's title or lead, among the 2000 most recently stored matching articles
+ * (NULL/empty: all stories); since: only stories whose last article is
+ * at or after this time (NF_NO_TIME: all). *total (optional) gets the number matching. */
+nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t limit,
+                       int64_t offset, nf_story_fn fn, void *ctx, int64_t *total);
+nf_rc nf_store_story(nf_store *s, int64_t id, nf_story_info *out, nf_buf *headline);
+
+/* Counts for summaries and checks. */
+typedef struct nf_store_counts {
+    int64_t articles, stories, members, copies, comparisons, unfolded;
+    int64_t inconsistent;    /* stories whose size differs from their member count (must be 0) */
+} nf_store_counts;
+nf_rc nf_store_count(nf_store *s, nf_store_counts *c);
+
+/* Refold (src/ingest.c): feed every stored article, in arrival order, to a fresh folder and write
+ * the story and copy assignments that changed, batch articles per transaction (0: default 2000).
+ * The stories are then exactly those of one run over all stored articles. */
+typedef struct nf_refold_stats {
+    size_t folded;           /* articles fed to the folder */
+    size_t changed;          /* assignments written */
+    size_t stories;          /* stories the folder made */
+    int64_t *touched;        /* stories whose members changed (heap; the caller frees it) */
+    size_t ntouched;
+} nf_refold_stats;
+nf_rc nf_store_refold(nf_store *s, size_t batch, nf_refold_stats *stats);
+
+/* Online ingest (server POST): one folder fed once with the stored articles, then each new one. */
+typedef struct nf_ingest nf_ingest;
+typedef struct nf_ingest_result {
+    nf_put_status status;
+    int64_t story;
+    char *copy_of;           /* heap; NULL when not a copy (nf_ingest_result_reset frees) */
+} nf_ingest_result;
+nf_rc nf_ingest_open(nf_ingest **out, nf_store *s);
+/* Store, fold and assign n articles in one transaction; res has n entries. The comparisons of
+ * the stories that changed are marked stale (JSON text "null") in the same transaction. */
+nf_rc nf_ingest_add(nf_ingest *g, const nf_article *arts, size_t n, nf_ingest_result *res);
+void  nf_ingest_result_reset(nf_ingest_result *res, size_t n);
+void  nf_ingest_close(nf_ingest *g);
+
+/* HTTP server (src/serve.c): JSON API over the store and the page, on libmicrohttpd. Listens on
+ * loopback unless told otherwise; beyond loopback it refuses to start without a token, and POST
+ * always needs the token when one is set. Zero fields mean the defaults. */
+typedef struct nf_serve_opts {
+    const char *db_path;
+    const char *listen;      /* "127.0.0.1:8080" (default); port 0 picks a free port */
+    const char *token;       /* bearer token for writing, or NULL */
+    const char *page;        /* the HTML page served at / */
+    size_t page_len;
+    unsigned threads;        /* polling threads (default 2) */
+    size_t max_body;         /* bytes (default 16 MiB): larger bodies get 413 */
+    size_t max_header;       /* per-connection memory for headers (default 32 KiB) */
+    unsigned max_conns;      /* default 1000 */
+    unsigned timeout_s;      /* idle seconds before a connection is closed (default 15) */
+    /* Computes and stores one story's comparison through the writer w (called under the write
+     * lock when a story of two or more articles is read and its comparison is marked stale: a
+     * POST marks the comparisons of the stories it changes, so they are recomputed on first
+     * read); may be NULL. */
+    nf_rc (*compare)(void *ctx, nf_store *w, int64_t story);
+    void *compare_ctx;
+} nf_serve_opts;
+
+typedef struct nf_server nf_server;
+/* Start serving in background threads; err gets a readable reason on failure. */
+nf_rc nf_server_start(nf_server **out, const nf_serve_opts *opts, char *err, size_t errcap);
+uint16_t nf_server_port(const nf_server *s);   /* the bound port */
+void  nf_server_stop(nf_server *s);
 
 #ifdef __cplusplus
 }

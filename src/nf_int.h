@@ -44,6 +44,45 @@ nf_rc nf_jsonl_parse(const char *line, size_t n, const nf_read_opts *o, nf_artic
 
 /* ---- html ---- */
 
+#define NF_HTML_MAX ((size_t)64 << 20)   /* default ceiling on one decoded page */
+
+/* html_pre.c: gzip, charset, pre-scan (see the file comment). */
+nf_rc nf_html_gunzip(const char *in, size_t n, size_t max, nf_buf *out);
+nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap);
+nf_rc nf_html_utf8_repair(const char *s, size_t n, nf_buf *out, uint32_t *repaired);
+int   nf_html_u8len(const unsigned char *p, size_t n);   /* valid sequence length or -1 */
+/* Copy s to out without comments and script/style/svg/... elements; JSON-LD script bodies are
+ * appended to jsonld, each followed by a NUL. */
+nf_rc nf_html_prescan(const char *s, size_t n, nf_buf *out, nf_buf *jsonld);
+
+/* html_meta.c: metadata candidates gathered while walking the page, decided at the end. */
+typedef struct nf_html_meta {
+    char *og_title, *title_tag, *h1, *ld_headline;
+    char *site_name, *ld_publisher;
+    char *canonical, *og_url;
+    char *ld_date, *meta_date, *time_date;
+    char *ld_body;             /* JSON-LD articleBody (longest) */
+} nf_html_meta;
+void  nf_html_meta_reset(nf_html_meta *m);
+/* A <meta> tag: key is its property / name / itemprop (any case), content its value. */
+void  nf_html_meta_tag(nf_html_meta *m, const char *key, const char *content);
+/* JSON-LD script texts (NUL-separated as nf_html_prescan leaves them). */
+void  nf_html_meta_jsonld(nf_html_meta *m, const char *s, size_t n);
+/* Decide title, date, outlet, url into out (text untouched). */
+nf_rc nf_html_meta_finish(nf_html_meta *m, const char *url_hint, unsigned off, nf_extracted *out);
+/* Dates are parsed by nf_parse_date and hosts found by nf_url_host (date.c); a page date must
+ * fall in [NF_HTML_DATE_MIN, NF_HTML_DATE_END) (1900-01-01 .. 2200-01-01 UTC). */
+#define NF_HTML_DATE_MIN (-2208988800LL)
+#define NF_HTML_DATE_END 7258118400LL
+/* The first /YYYY/MM/DD or /YYYY-MM-DD date in a URL path: epoch seconds and "YYYY-MM-DD". */
+bool  nf_html_url_date(const char *url, int64_t *t, char ymd[11]);
+/* Set *dst to a trimmed, whitespace-collapsed copy of s (unless *dst is already set). */
+void  nf_html_set(char **dst, const char *s, size_t n);
+
+/* html_file.c: an .html / .htm / .html.gz file's bytes as an article (for the readers).
+ * Returns NF_OK, or a code with d filled (d->file = path). */
+nf_rc nf_html_article(const char *bytes, size_t n, const char *path, nf_article *a, nf_diag *d);
+
 /* ---- copies ---- */
 
 #define NF_SHINGLE_MAX 16
@@ -122,6 +161,112 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title,
 double nf_tw_dot(const nf_tw *a, size_t na, const nf_tw *b, size_t nb);
 
 /* ---- coverage ---- */
+
+/* An article prepared for comparison (compare.c): its tokens with case-folded forms, hashes and
+ * stems, sentences, quoted spans. Tokens inside scrape residue (nf_clean) are dropped, so no
+ * finding points into a caption or a "Read the original article" line. Every span stays a byte
+ * range of the original text. */
+enum {
+    NF_CT_STOP = 0x100,     /* a stop word (no stem hash) */
+    NF_CT_WORD = 0x200,     /* kind is NF_TOK_WORD or NF_TOK_NUM */
+    NF_CT_COMMON = 0x400    /* capitalised, but the article also has the word in lower case */
+};
+
+typedef struct nf_ctok {
+    uint32_t start, end;    /* bytes in the text */
+    uint32_t sent;          /* index into nf_cdoc.sent */
+    uint16_t kind;          /* nf_tok_kind */
+    uint16_t flags;         /* NF_TF_* | NF_CT_* */
+    const char *lw;         /* case-folded, normalised form, NUL-terminated */
+    uint32_t len;           /* strlen(lw) */
+    uint64_t h;             /* hash of lw */
+    uint64_t stem;          /* hash of the Snowball stem of lw; 0 for stop words and punctuation */
+} nf_ctok;
+
+typedef struct nf_cdoc {
+    const char *text;
+    size_t len;
+    nf_ctok *t; size_t nt;
+    uint32_t *word; size_t nword;       /* token indices of the words (quote matching) */
+    nf_span *sent; size_t nsent;        /* sentence byte spans (kept tokens only) */
+    uint32_t *sent_t0;                  /* nsent + 1 entries: first token of each sentence */
+    nf_quote *quote; size_t nquote;     /* outermost quoted spans (level 0) */
+    nf_arena *arena;                    /* lw strings */
+} nf_cdoc;
+
+/* Snowball English stems with a cache keyed by the folded word's hash: a story repeats its
+ * words, so each distinct word is stemmed once. Not thread-safe; one per comparison. */
+typedef struct nf_stemmer nf_stemmer;
+nf_stemmer *nf_stemmer_new(void);
+void nf_stemmer_free(nf_stemmer *s);
+/* Build d from text; stem may be NULL (then stems hash the folded word). */
+nf_rc nf_cdoc_build(nf_cdoc *d, const char *text, size_t len, nf_stemmer *stem);
+void  nf_cdoc_reset(nf_cdoc *d);
+bool  nf_cdoc_is_stop(const char *lw, size_t n);
+uint64_t nf_hash_str(const char *s, size_t n);
+/* Stable radix sort of n 16-byte records by their leading uint64_t key. */
+nf_rc nf_sort_key64(void *recs, size_t n);
+
+/* attrib.c: names and attribution inside one article. A raw citation points at tokens. */
+typedef struct nf_rawcite {
+    uint32_t cue;            /* nf_cue */
+    uint32_t sent;
+    uint32_t t0, t1;         /* name tokens [t0, t1) */
+    uint32_t kind;           /* nf_source_kind guessed from the name and its context */
+    int32_t via;             /* index (in the same array) of the citation this one relays */
+    char *key;               /* canonical name ("dmitry peskov"), heap */
+    char *name;              /* the name as printed, titles stripped, heap */
+} nf_rawcite;
+
+typedef struct nf_rawcites {
+    nf_rawcite *c; size_t n, cap;
+} nf_rawcites;
+
+/* The speaker of the quoted tokens [q0, q1) of d: a name (tokens [*n0, *n1), resolved through
+ * pronouns to the nearest earlier speaker) or an unnamed description ([*d0, *d1)). Returns
+ * 1 named, 2 unnamed, 0 none. */
+int   nf_attrib_speaker(const nf_cdoc *d, const nf_rawcites *rc, uint32_t q0, uint32_t q1,
+                        uint32_t *n0, uint32_t *n1, uint32_t *d0, uint32_t *d1);
+/* Every citation of d, in text order, with relays (via) set inside each sentence. */
+nf_rc nf_attrib_article(const nf_cdoc *d, nf_rawcites *out);
+void  nf_rawcites_reset(nf_rawcites *rc);
+nf_rc nf_attrib_people(const nf_cdoc *d, char ***out, size_t *n, size_t *cap);
+/* Canonical key of a name in tokens [t0, t1): folded words joined by spaces, titles dropped. */
+char *nf_attrib_key(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind);
+/* The same, also giving the tokens [*k0, *k1) of the name proper (titles dropped). */
+char *nf_attrib_key2(const nf_cdoc *d, uint32_t t0, uint32_t t1, uint32_t *kind, uint32_t *k0,
+                     uint32_t *k1);
+
+/* quote.c: quoted material shared across the story's documents. */
+typedef struct nf_qocc {     /* one occurrence: doc, word range */
+    uint32_t doc, w0, w1;
+    uint32_t quoted;
+} nf_qocc;
+typedef struct nf_qgroup {
+    nf_qocc *occ; size_t nocc;  /* merged: at most one occurrence range per doc, sorted by doc */
+} nf_qgroup;
+typedef struct nf_qgroups {
+    nf_qgroup *g; size_t n;
+} nf_qgroups;
+/* Find runs of >= NF_QUOTE_MIN_WORDS equal words that start inside a quoted span of one doc and
+ * occur in another doc; merge overlapping runs into groups. skip[i] != 0 leaves doc i out. */
+#define NF_QUOTE_MIN_WORDS 6
+nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgroups *out);
+void  nf_qgroups_reset(nf_qgroups *q);
+
+/* compare.c: numeric and name slots for differences (exposed for tests). */
+typedef struct nf_slot {
+    uint32_t kind;           /* nf_slot_kind */
+    uint32_t t0, t1;         /* tokens of the value */
+    uint32_t sent;
+    double lo, hi;           /* value interval (dates: days since year 0 within a year, or
+                              * absolute when the year is known) */
+    int32_t year;            /* dates: year or 0 */
+    int32_t day;             /* dates: day of the month or 0 */
+    uint64_t unit;           /* hash of the unit / role key; 0 none */
+    char norm[48];
+} nf_slot;
+nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *n, size_t *cap);
 
 /* ---- store ---- */
 

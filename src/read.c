@@ -1044,16 +1044,11 @@ static char *file_id(const char *path)
 
 /* HTML HOOK: the html helper replaces this rejection with its extractor, called with the whole
  * page (decoded, NUL-free in its first 8 KiB, at most max_record bytes); it fills a (text,
- * title, url, date ...) and returns NF_OK, or a rejection code with d->msg. finish() then sets
- * the id (file name when a->id is NULL) and checks duplicates. */
+ * title, url, date ...) and returns NF_OK, or a rejection code with d->msg. whole_step() then
+ * names the article after its file (file_id, as for plain text) and finish() checks duplicates. */
 static nf_rc html_record(nf_reader *r, const char *page, size_t n, nf_article *a, nf_diag *d)
 {
-    (void)r;
-    (void)page;
-    (void)n;
-    (void)a;
-    snprintf(d->msg, sizeof d->msg, "HTML input not yet supported");
-    return NF_EFORMAT;
+    return nf_html_article(page, n, r->in[r->cur].path, a, d);
 }
 
 /* Plain text (seeds format) or HTML: the whole input is one record. */
@@ -1098,6 +1093,12 @@ static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
             nf_article_reset(a);
             reject_keep(r, d, rc, 0, 0);
             return reject_input(r, d, rc);
+        }
+        /* the file name, as for plain text and as `newsfold extract` names the page */
+        if (!a->id && !(a->id = file_id(in->path))) {
+            nf_article_reset(a);
+            reject(r, d, NF_ENOMEM, 0, 0, "out of memory");
+            return reject_input(r, d, NF_ENOMEM);
         }
     } else {
         uint32_t nrep;

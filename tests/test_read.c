@@ -349,7 +349,7 @@ static void test_missing_binary_html(void)
     CHECK(has_diag(&res, NF_EIO, 0, "cannot open"));
     CHECK(res.ndiag > 2 && res.diag[1].code == NF_EBINARY && res.diag[2].code == NF_EBINARY);
     CHECK(has_diag(&res, NF_EBINARY, 0, "binary file"));
-    CHECK(has_diag(&res, NF_EFORMAT, 0, "HTML input not yet supported"));
+    CHECK(has_diag(&res, NF_EEMPTY, 0, "HTML: "));   /* a page without an article body */
     result_free(&res);
 }
 
@@ -435,6 +435,34 @@ static void test_gzip(void)
     result_free(&res);
     free(plain);
     free(gz);
+}
+
+/* An HTML page is named after its file, without .html/.htm and a compression suffix, as plain
+ * text is and as `newsfold extract` names it; two pages with one name are a duplicate id. */
+static void test_html_ids(void)
+{
+    static const char page[] =
+        "<html><head><title>Budget approved</title></head><body><article>"
+        "<p>The city council voted on Tuesday to approve the new budget, which raises spending "
+        "on schools and libraries across the city.</p><p>Opponents argued that the plan, drafted "
+        "in a hurry, leaves the transport fund short of money for the coming year.</p>"
+        "</article></body></html>";
+    unsigned char gz[4096];
+    size_t m = gzip_bytes(page, sizeof page - 1, gz, sizeof gz);
+    const char *paths[] = {
+        write_file("story.html", page, sizeof page - 1),
+        write_file("zipped.html.gz", gz, m),
+        write_file("Old.Page.HTM", page, sizeof page - 1),
+        write_file("story.htm", page, sizeof page - 1),
+    };
+    result res;
+    read_paths(paths, NF_ARRAY_LEN(paths), NULL, &res);
+    CHECK_EQ_INT(res.nacc, 3);
+    static const char *const want[] = {"story", "zipped", "Old.Page"};
+    for (size_t i = 0; i < NF_ARRAY_LEN(want) && i < res.nacc; i++)
+        CHECK_EQ_STR(res.ids[i], want[i]);
+    CHECK(has_diag(&res, NF_EDUP, 0, "duplicate id 'story'"));
+    result_free(&res);
 }
 
 static void test_zstd(void)
@@ -566,6 +594,7 @@ int main(void)
     test_missing_binary_html();
     test_gzip();
     test_zstd();
+    test_html_ids();
     test_long_lines();
     test_article_copy();
     char cmd[300];

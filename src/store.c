@@ -1,0 +1,923 @@
+/*
+ * store.c — the story store: articles, copies, story members, stories and comparisons in SQLite.
+ *
+ * Key idea: the database holds facts (articles as read, which story each belongs to, which are
+ * copies) and one derived table, stories, whose rows are recomputed from the members inside the
+ * same transaction that changed them. A commit therefore never leaves a story whose size differs
+ * from its member count, whatever point a crash hits (WAL mode; SQLite makes each commit atomic).
+ *
+ * Invariants:
+ *   - articles.id is unique; a second put of the same id with the same text is a no-op, with a
+ *     different text an in-place update (seq kept, revisions + 1).
+ *   - stories.size = count(members of the story); a story with no members has no row.
+ *   - The headline is the title of the earliest independent titled member, else the first line
+ *     (at most 120 characters) of the earliest independent member's text.
+ *   - Arrival order is (time, undated first; then seq), seq being the insertion number — the
+ *     order `newsfold fold` folds in.
+ *   - Schema version is PRAGMA user_version (NF_STORE_SCHEMA), the file is marked by PRAGMA
+ *     application_id (NF_STORE_APP_ID); anything else is refused with a readable reason.
+ * Layout and meaning of every column: docs/store.md.
+ */
+#include "nf_int.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* Prepared statements, created on first use and kept for the life of the connection. */
+enum {
+    Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
+    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_INS_STORY, Q_SET_CMP,
+    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_COUNT
+};
+
+#define ART_COLS "a.seq, a.id, a.outlet, a.url, a.title, a.text, a.time, a.revisions, " \
+                 "coalesce(m.story, -1), c.copy_of, coalesce(c.similarity, 0) "
+#define ART_FROM "FROM articles a LEFT JOIN members m ON m.article = a.id " \
+                 "LEFT JOIN copies c ON c.article = a.id "
+#define ARRIVAL  "a.time IS NOT NULL, a.time, a.seq"
+
+static const char *const SQL[Q_COUNT] = {
+    [Q_GET_HASH] = "SELECT seq, text_hash, outlet IS ?2, url IS ?3, title IS ?4, time IS ?5 "
+                   "FROM articles WHERE id = ?1",
+    [Q_INS_ART] = "INSERT INTO articles(id, outlet, url, title, date, time, text, text_hash, "
+                  "revisions, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)",
+    [Q_UPD_ART] = "UPDATE articles SET outlet = ?2, url = ?3, title = ?4, date = ?5, time = ?6, "
+                  "text = ?7, revisions = revisions + (text_hash <> ?8), text_hash = ?8, "
+                  "stored_at = ?9 WHERE id = ?1",
+    [Q_FTS_DEL] = "DELETE FROM search WHERE rowid = ?1",
+    [Q_FTS_INS] = "INSERT INTO search(rowid, title, lead) VALUES (?1, ?2, ?3)",
+    [Q_GET_ART] = "SELECT id, outlet, url, title, text, time FROM articles WHERE id = ?1",
+    [Q_OLD_STORY] = "SELECT story FROM members WHERE article = ?1",
+    [Q_SET_MEMBER] = "INSERT INTO members(article, story) VALUES (?1, ?2) "
+                     "ON CONFLICT(article) DO UPDATE SET story = excluded.story",
+    [Q_DEL_MEMBER] = "DELETE FROM members WHERE article = ?1",
+    [Q_SET_COPY] = "INSERT INTO copies(article, copy_of, similarity) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT(article) DO UPDATE SET copy_of = excluded.copy_of, "
+                   "similarity = excluded.similarity",
+    [Q_DEL_COPY] = "DELETE FROM copies WHERE article = ?1",
+    [Q_STORY_OF] = "SELECT story FROM members WHERE article = ?1",
+    [Q_DEL_STORY] = "DELETE FROM stories WHERE id = ?1",
+    [Q_INS_STORY] =
+        "INSERT INTO stories(id, size, outlets, first_time, last_time, first_date, last_date, "
+        "headline) SELECT ?1, count(*), "
+        "count(DISTINCT CASE WHEN c.article IS NULL THEN coalesce(a.outlet, '#' || a.id) END), "
+        "min(a.time), max(a.time), "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', min(a.time), 'unixepoch'), "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', max(a.time), 'unixepoch'), "
+        "(SELECT CASE WHEN coalesce(a2.title, '') <> '' THEN a2.title ELSE "
+        " trim(substr(substr(a2.text, 1, instr(a2.text || char(10), char(10)) - 1), 1, 120)) END "
+        " FROM members m2 JOIN articles a2 ON a2.id = m2.article "
+        " LEFT JOIN copies c2 ON c2.article = a2.id WHERE m2.story = ?1 "
+        " ORDER BY coalesce(a2.title, '') = '', c2.article IS NOT NULL, a2.time IS NOT NULL, a2.time, "
+        " a2.seq LIMIT 1) "
+        "FROM members m JOIN articles a ON a.id = m.article "
+        "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1 HAVING count(*) > 0",
+    [Q_SET_CMP] = "INSERT INTO comparisons(story, json, updated_at) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT(story) DO UPDATE SET json = excluded.json, "
+                  "updated_at = excluded.updated_at",
+    [Q_DEL_CMP] = "DELETE FROM comparisons WHERE story = ?1",
+    [Q_GET_CMP] = "SELECT json FROM comparisons WHERE story = ?1",
+    [Q_EACH] = "SELECT " ART_COLS ART_FROM "ORDER BY " ARRIVAL,
+    [Q_MEMBERS] = "SELECT " ART_COLS "FROM members m JOIN articles a ON a.id = m.article "
+                  "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1 ORDER BY " ARRIVAL,
+    [Q_INFO] = "SELECT " ART_COLS ART_FROM "WHERE a.id = ?1",
+    [Q_STORY] = "SELECT id, size, outlets, first_time, last_time, headline FROM stories "
+                "WHERE id = ?1",
+    [Q_NEXT_ID] = "SELECT coalesce(max(story), 0) + 1 FROM members",
+};
+
+static const char SCHEMA[] =
+    "CREATE TABLE articles(\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  id TEXT NOT NULL UNIQUE,\n"
+    "  outlet TEXT, url TEXT, title TEXT,\n"
+    "  date TEXT,\n"
+    "  time INTEGER,\n"
+    "  text TEXT NOT NULL,\n"
+    "  text_hash TEXT NOT NULL,\n"
+    "  revisions INTEGER NOT NULL DEFAULT 0,\n"
+    "  stored_at TEXT NOT NULL);\n"
+    "CREATE INDEX articles_arrival ON articles(time IS NOT NULL, time, seq);\n"
+    "CREATE TABLE members(\n"
+    "  article TEXT PRIMARY KEY REFERENCES articles(id),\n"
+    "  story INTEGER NOT NULL) WITHOUT ROWID;\n"
+    "CREATE INDEX members_story ON members(story);\n"
+    "CREATE TABLE copies(\n"
+    "  article TEXT PRIMARY KEY REFERENCES articles(id),\n"
+    "  copy_of TEXT NOT NULL,\n"
+    "  similarity REAL) WITHOUT ROWID;\n"
+    "CREATE TABLE stories(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  outlets INTEGER NOT NULL,\n"
+    "  first_time INTEGER, last_time INTEGER,\n"
+    "  first_date TEXT, last_date TEXT,\n"
+    "  headline TEXT);\n"
+    "CREATE INDEX stories_rank ON stories(outlets DESC, size DESC, id);\n"
+    "CREATE INDEX stories_last ON stories(last_time);\n"
+    "CREATE TABLE comparisons(\n"
+    "  story INTEGER PRIMARY KEY,\n"
+    "  json TEXT NOT NULL,\n"
+    "  updated_at TEXT NOT NULL);\n"
+    "CREATE VIRTUAL TABLE search USING fts5(title, lead, tokenize = 'unicode61 remove_diacritics 2');\n";
+
+/* Matching articles a story query considers (the most recently stored ones). */
+#define QUERY_CAP "2000"
+
+/* Bytes of the text indexed for search beside the title: enough for the lead paragraph. */
+#define LEAD_BYTES 600
+
+struct nf_store {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    int readonly;
+    int in_txn;
+    int64_t *dirty;          /* stories whose members changed in the open transaction */
+    size_t ndirty, capdirty;
+    char err[256];
+    unsigned total_ver;      /* data version at which total_all was counted (0: never) */
+    int64_t total_all;       /* count of all stories */
+};
+
+static nf_rc db_fail(nf_store *s, int rc)
+{
+    snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+    return rc == SQLITE_NOTADB ? NF_EFORMAT : rc == SQLITE_NOMEM ? NF_ENOMEM : NF_EDB;
+}
+
+static sqlite3_stmt *stmt(nf_store *s, int which)
+{
+    sqlite3_stmt *st = s->q[which];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(s->db, SQL[which], -1, SQLITE_PREPARE_PERSISTENT, &s->q[which], NULL)) {
+        snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    return s->q[which];
+}
+
+static int exec(nf_store *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc)
+        snprintf(s->err, sizeof s->err, "%s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return rc;
+}
+
+static int64_t pragma_int(nf_store *s, const char *sql, int *rc)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    *rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (*rc == SQLITE_OK) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        else if (r != SQLITE_DONE)
+            *rc = r;
+    }
+    if (*rc)
+        snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Check that the file is ours and of a schema we know; create the schema in an empty file. */
+static nf_rc check_schema(nf_store *s, int flags)
+{
+    int rc;
+    int64_t app = pragma_int(s, "PRAGMA application_id", &rc);
+    if (rc)
+        return rc == SQLITE_NOTADB ? (snprintf(s->err, sizeof s->err,
+                                               "not an SQLite database"), NF_EFORMAT)
+                                   : NF_EDB;
+    int64_t ver = pragma_int(s, "PRAGMA user_version", &rc);
+    int64_t ntab = pragma_int(s, "SELECT count(*) FROM sqlite_master", &rc);
+    if (rc)
+        return NF_EDB;
+    if (app == 0 && ver == 0 && ntab == 0) {
+        if (!(flags & NF_STORE_CREATE) || (flags & NF_STORE_READONLY)) {
+            snprintf(s->err, sizeof s->err, "empty database: no newsfold schema (fold into it first)");
+            return NF_EFORMAT;
+        }
+        char sql[sizeof SCHEMA + 128];
+        snprintf(sql, sizeof sql, "BEGIN;\n%sPRAGMA application_id = %d;\nPRAGMA user_version = %d;\n"
+                 "COMMIT;", SCHEMA, NF_STORE_APP_ID, NF_STORE_SCHEMA);
+        if (exec(s, sql)) {
+            exec(s, "ROLLBACK");
+            return NF_EDB;
+        }
+        return NF_OK;
+    }
+    if (app != NF_STORE_APP_ID) {
+        snprintf(s->err, sizeof s->err,
+                 "not a newsfold database (application_id 0x%08llx, %lld tables)",
+                 (unsigned long long)app, (long long)ntab);
+        return NF_EFORMAT;
+    }
+    if (ver > NF_STORE_SCHEMA) {
+        snprintf(s->err, sizeof s->err,
+                 "database schema version %lld is newer than this newsfold supports (%d): "
+                 "upgrade newsfold", (long long)ver, NF_STORE_SCHEMA);
+        return NF_EFORMAT;
+    }
+    if (ver < 1) {
+        snprintf(s->err, sizeof s->err, "newsfold database without a schema version");
+        return NF_EFORMAT;
+    }
+    return NF_OK;
+}
+
+nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size_t errcap)
+{
+    *out = NULL;
+    nf_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return NF_ENOMEM;
+    s->readonly = !!(flags & NF_STORE_READONLY);
+    int oflags = s->readonly ? SQLITE_OPEN_READONLY
+                             : SQLITE_OPEN_READWRITE | ((flags & NF_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    nf_rc rc = NF_OK;
+    if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(s->err, sizeof s->err, "cannot open: %s",
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        rc = NF_EIO;
+        goto done;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_extended_result_codes(s->db, 0);
+    if ((rc = check_schema(s, flags)))
+        goto done;
+    if (!s->readonly && exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")) {
+        rc = NF_EDB;
+        goto done;
+    }
+    exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+            "PRAGMA mmap_size = 1073741824;");
+done:
+    if (rc) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s: %s", path, s->err[0] ? s->err : nf_strerror(rc));
+        nf_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return NF_OK;
+}
+
+void nf_store_close(nf_store *s)
+{
+    if (!s)
+        return;
+    if (s->in_txn)
+        exec(s, "ROLLBACK");
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s->dirty);
+    free(s);
+}
+
+const char *nf_store_errmsg(const nf_store *s)
+{
+    return s ? s->err : "no store";
+}
+
+/* A cached statement left on a row holds a read snapshot open; in WAL mode a write transaction
+ * begun over a stale snapshot fails at once (SQLITE_BUSY_SNAPSHOT). Reset them all first. */
+static void reset_all(nf_store *s)
+{
+    for (int i = 0; i < Q_COUNT; i++)
+        if (s->q[i])
+            sqlite3_reset(s->q[i]);
+}
+
+nf_rc nf_store_begin(nf_store *s)
+{
+    if (s->in_txn)
+        return NF_EINVAL;
+    reset_all(s);
+    /* a reader's transaction is one snapshot for several queries (and fewer lock calls) */
+    if (exec(s, s->readonly ? "BEGIN" : "BEGIN IMMEDIATE"))
+        return NF_EDB;
+    s->in_txn = 1;
+    s->ndirty = 0;
+    return NF_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Recompute the row of every story touched in this transaction from its members. */
+static nf_rc refresh_dirty(nf_store *s)
+{
+    if (s->ndirty)
+        qsort(s->dirty, s->ndirty, sizeof *s->dirty, cmp_i64);
+    for (size_t i = 0; i < s->ndirty; i++) {
+        if (i && s->dirty[i] == s->dirty[i - 1])
+            continue;
+        for (int q = Q_DEL_STORY; q <= Q_INS_STORY; q++) {
+            sqlite3_stmt *st = stmt(s, q);
+            if (!st)
+                return NF_EDB;
+            sqlite3_bind_int64(st, 1, s->dirty[i]);
+            int rc = sqlite3_step(st);
+            if (rc != SQLITE_DONE)
+                return db_fail(s, rc);
+        }
+    }
+    s->ndirty = 0;
+    return NF_OK;
+}
+
+nf_rc nf_store_commit(nf_store *s)
+{
+    if (!s->in_txn)
+        return NF_EINVAL;
+    nf_rc rc = refresh_dirty(s);
+    if (rc) {
+        nf_store_rollback(s);
+        return rc;
+    }
+    if (exec(s, "COMMIT")) {
+        nf_store_rollback(s);
+        return NF_EDB;
+    }
+    s->in_txn = 0;
+    return NF_OK;
+}
+
+nf_rc nf_store_rollback(nf_store *s)
+{
+    if (!s->in_txn)
+        return NF_EINVAL;
+    s->in_txn = 0;
+    s->ndirty = 0;
+    return exec(s, "ROLLBACK") ? NF_EDB : NF_OK;
+}
+
+static nf_rc mark_dirty(nf_store *s, int64_t story)
+{
+    if (story < 0)
+        return NF_OK;
+    if (nf_grow((void **)&s->dirty, &s->capdirty, s->ndirty + 1, sizeof *s->dirty))
+        return NF_ENOMEM;
+    s->dirty[s->ndirty++] = story;
+    return NF_OK;
+}
+
+/* Writes outside an explicit transaction run in one of their own. */
+#define AUTO_TXN_BEGIN(s) int auto_txn_ = !(s)->in_txn; \
+    if (auto_txn_ && nf_store_begin(s)) return NF_EDB
+#define AUTO_TXN_END(s, rc) do { if (auto_txn_) { if (rc) nf_store_rollback(s); \
+    else (rc) = nf_store_commit(s); } } while (0)
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+    if (t == NF_NO_TIME)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, t);
+}
+
+static void iso_time(int64_t t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, cap, "%lld", (long long)t);
+}
+
+static int story_of(nf_store *s, const char *article_id, int64_t *story)
+{
+    sqlite3_stmt *st = stmt(s, Q_STORY_OF);
+    if (!st)
+        return SQLITE_ERROR;
+    sqlite3_bind_text(st, 1, article_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *story = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static nf_rc index_search(nf_store *s, int64_t seq, const nf_article *a, int replace)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (replace) {
+        if (!(st = stmt(s, Q_FTS_DEL)))
+            return NF_EDB;
+        sqlite3_bind_int64(st, 1, seq);
+        if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+            return db_fail(s, rc);
+    }
+    if (!(st = stmt(s, Q_FTS_INS)))
+        return NF_EDB;
+    size_t lead = NF_MIN(a->text_len, (size_t)LEAD_BYTES);
+    while (lead < a->text_len && lead > 0 && ((unsigned char)a->text[lead] & 0xC0) == 0x80)
+        lead--;    /* never cut inside a UTF-8 sequence */
+    sqlite3_bind_int64(st, 1, seq);
+    bind_text(st, 2, a->title);
+    sqlite3_bind_text(st, 3, a->text, (int)lead, SQLITE_STATIC);
+    return (rc = sqlite3_step(st)) == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+}
+
+/* Look the id up: *found, its seq, whether text and metadata are unchanged. */
+static nf_rc lookup(nf_store *s, const nf_article *a, const char *hash, int *found, int64_t *seq,
+                    int *same)
+{
+    sqlite3_stmt *st = stmt(s, Q_GET_HASH);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    bind_text(st, 2, a->outlet);
+    bind_text(st, 3, a->url);
+    bind_text(st, 4, a->title);
+    bind_time(st, 5, a->time);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        *found = 0;
+        return NF_OK;
+    }
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc);
+    *found = 1;
+    *seq = sqlite3_column_int64(st, 0);
+    const char *h = (const char *)sqlite3_column_text(st, 1);
+    *same = h && !strcmp(h, hash) && sqlite3_column_int(st, 2) && sqlite3_column_int(st, 3) &&
+            sqlite3_column_int(st, 4) && sqlite3_column_int(st, 5);
+    sqlite3_reset(st);
+    return NF_OK;
+}
+
+static nf_rc put_article(nf_store *s, const nf_article *a, nf_put_status *status, int64_t *seq)
+{
+    char hash[17], date[40] = "", now[40];
+    snprintf(hash, sizeof hash, "%016llx",
+             (unsigned long long)XXH3_64bits(a->text, a->text_len));
+    int found = 0, same = 0;
+    nf_rc r = lookup(s, a, hash, &found, seq, &same);
+    if (r)
+        return r;
+    if (found && same) {
+        *status = NF_PUT_SAME;
+        return NF_OK;
+    }
+    sqlite3_stmt *st = stmt(s, found ? Q_UPD_ART : Q_INS_ART);
+    if (!st)
+        return NF_EDB;
+    if (a->time != NF_NO_TIME)
+        iso_time(a->time, date, sizeof date);
+    iso_time((int64_t)time(NULL), now, sizeof now);
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    bind_text(st, 2, a->outlet);
+    bind_text(st, 3, a->url);
+    bind_text(st, 4, a->title);
+    bind_text(st, 5, date[0] ? date : NULL);
+    bind_time(st, 6, a->time);
+    sqlite3_bind_text(st, 7, a->text, (int)a->text_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, hash, 16, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc);
+    if (!found)
+        *seq = sqlite3_last_insert_rowid(s->db);
+    *status = found ? NF_PUT_UPDATED : NF_PUT_NEW;
+    if ((r = index_search(s, *seq, a, found)))
+        return r;
+    if (found) {    /* title or time may have changed: its story row must follow */
+        int64_t story;
+        if (story_of(s, a->id, &story))
+            return db_fail(s, SQLITE_ERROR);
+        return mark_dirty(s, story);
+    }
+    return NF_OK;
+}
+
+nf_rc nf_store_put_article(nf_store *s, const nf_article *a, nf_put_status *status, int64_t *seq)
+{
+    if (!s || !a || !a->id || !a->text || a->text_len > INT32_MAX)
+        return NF_EINVAL;
+    if (s->readonly)
+        return NF_EINVAL;
+    nf_put_status st_dummy;
+    int64_t seq_dummy;
+    AUTO_TXN_BEGIN(s);
+    nf_rc rc = put_article(s, a, status ? status : &st_dummy, seq ? seq : &seq_dummy);
+    AUTO_TXN_END(s, rc);
+    return rc;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    if (!v)
+        return NULL;
+    int n = sqlite3_column_bytes(st, i);
+    char *p = malloc((size_t)n + 1);
+    if (p) {
+        memcpy(p, v, (size_t)n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+nf_rc nf_store_get_article(nf_store *s, const char *id, nf_article *a)
+{
+    sqlite3_stmt *st = stmt(s, Q_GET_ART);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return NF_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc);
+    memset(a, 0, sizeof *a);
+    a->id = col_dup(st, 0);
+    a->outlet = col_dup(st, 1);
+    a->url = col_dup(st, 2);
+    a->title = col_dup(st, 3);
+    a->text = col_dup(st, 4);
+    a->text_len = (size_t)sqlite3_column_bytes(st, 4);
+    a->time = sqlite3_column_type(st, 5) == SQLITE_NULL ? NF_NO_TIME : sqlite3_column_int64(st, 5);
+    sqlite3_reset(st);
+    if (!a->id || !a->text) {
+        free(a->id); free(a->outlet); free(a->url); free(a->title); free(a->text);
+        memset(a, 0, sizeof *a);
+        return NF_ENOMEM;
+    }
+    return NF_OK;
+}
+
+static nf_rc set_story(nf_store *s, const char *article_id, int64_t story)
+{
+    int64_t old;
+    int rc = story_of(s, article_id, &old);
+    if (rc)
+        return db_fail(s, rc);
+    if (old == story)
+        return NF_OK;
+    sqlite3_stmt *st = stmt(s, story < 0 ? Q_DEL_MEMBER : Q_SET_MEMBER);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_text(st, 1, article_id, -1, SQLITE_STATIC);
+    if (story >= 0)
+        sqlite3_bind_int64(st, 2, story);
+    if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+        return db_fail(s, rc);
+    nf_rc r = mark_dirty(s, old);
+    return r ? r : mark_dirty(s, story);
+}
+
+nf_rc nf_store_set_story(nf_store *s, const char *article_id, int64_t story)
+{
+    if (!s || !article_id || s->readonly)
+        return NF_EINVAL;
+    AUTO_TXN_BEGIN(s);
+    nf_rc rc = set_story(s, article_id, story);
+    AUTO_TXN_END(s, rc);
+    return rc;
+}
+
+static nf_rc set_copy(nf_store *s, const char *article_id, const char *copy_of, double sim)
+{
+    sqlite3_stmt *st = stmt(s, copy_of ? Q_SET_COPY : Q_DEL_COPY);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_text(st, 1, article_id, -1, SQLITE_STATIC);
+    if (copy_of) {
+        sqlite3_bind_text(st, 2, copy_of, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 3, sim);
+    }
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc);
+    if (sqlite3_changes(s->db) == 0)
+        return NF_OK;
+    int64_t story;    /* the independent-outlet count of its story may change */
+    if ((rc = story_of(s, article_id, &story)))
+        return db_fail(s, rc);
+    return mark_dirty(s, story);
+}
+
+nf_rc nf_store_set_copy(nf_store *s, const char *article_id, const char *copy_of, double sim)
+{
+    if (!s || !article_id || s->readonly)
+        return NF_EINVAL;
+    AUTO_TXN_BEGIN(s);
+    nf_rc rc = set_copy(s, article_id, copy_of, sim);
+    AUTO_TXN_END(s, rc);
+    return rc;
+}
+
+nf_rc nf_store_next_story_id(nf_store *s, int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, Q_NEXT_ID);
+    if (!st)
+        return NF_EDB;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc);
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return NF_OK;
+}
+
+nf_rc nf_store_set_comparison(nf_store *s, int64_t story, const char *json, size_t n)
+{
+    if (!s || s->readonly || n > INT32_MAX)
+        return NF_EINVAL;
+    char now[40];
+    iso_time((int64_t)time(NULL), now, sizeof now);
+    AUTO_TXN_BEGIN(s);
+    nf_rc r = NF_OK;
+    sqlite3_stmt *st = stmt(s, json ? Q_SET_CMP : Q_DEL_CMP);
+    if (!st) {
+        r = NF_EDB;
+    } else {
+        sqlite3_bind_int64(st, 1, story);
+        if (json) {
+            sqlite3_bind_text(st, 2, json, (int)n, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+        }
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            r = db_fail(s, rc);
+    }
+    AUTO_TXN_END(s, r);
+    return r;
+}
+
+nf_rc nf_store_get_comparison(nf_store *s, int64_t story, char **json)
+{
+    *json = NULL;
+    sqlite3_stmt *st = stmt(s, Q_GET_CMP);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, story);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return NF_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc);
+    *json = col_dup(st, 0);
+    if (!*json)
+        *json = strdup("");
+    sqlite3_reset(st);
+    return *json ? NF_OK : NF_ENOMEM;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Run an article query (ART_COLS) and hand each row to fn. Strings point into SQLite's row. */
+static nf_rc each_row(nf_store *s, sqlite3_stmt *st, nf_stored_fn fn, void *ctx, size_t *rows)
+{
+    int rc;
+    size_t n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        nf_article a = {0};
+        a.id = (char *)col_text(st, 1);
+        a.outlet = (char *)col_text(st, 2);
+        a.url = (char *)col_text(st, 3);
+        a.title = (char *)col_text(st, 4);
+        a.text = (char *)col_text(st, 5);
+        a.text_len = (size_t)sqlite3_column_bytes(st, 5);
+        a.time = sqlite3_column_type(st, 6) == SQLITE_NULL ? NF_NO_TIME
+                                                           : sqlite3_column_int64(st, 6);
+        nf_stored r = {&a, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 8),
+                       col_text(st, 9), sqlite3_column_double(st, 10),
+                       (uint32_t)sqlite3_column_int(st, 7)};
+        n++;
+        if (fn(&r, ctx))
+            break;
+    }
+    if (rows)
+        *rows = n;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(s, rc);
+    sqlite3_reset(st);
+    return NF_OK;
+}
+
+nf_rc nf_store_each_article(nf_store *s, nf_stored_fn fn, void *ctx)
+{
+    /* A private statement: fn may call back into the store (the shared cache would be reset). */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, SQL[Q_EACH], -1, &st, NULL))
+        return db_fail(s, SQLITE_ERROR);
+    nf_rc rc = each_row(s, st, fn, ctx, NULL);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+nf_rc nf_store_story_members(nf_store *s, int64_t story, nf_stored_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, Q_MEMBERS);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, story);
+    size_t n = 0;
+    nf_rc rc = each_row(s, st, fn, ctx, &n);
+    return rc ? rc : n ? NF_OK : NF_ENOTFOUND;
+}
+
+nf_rc nf_store_article_info(nf_store *s, const char *id, nf_stored_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, Q_INFO);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    size_t n = 0;
+    nf_rc rc = each_row(s, st, fn, ctx, &n);
+    return rc ? rc : n ? NF_OK : NF_ENOTFOUND;
+}
+
+static void story_row(sqlite3_stmt *st, nf_story_info *si)
+{
+    si->id = sqlite3_column_int64(st, 0);
+    si->size = sqlite3_column_int64(st, 1);
+    si->outlets = sqlite3_column_int64(st, 2);
+    si->first_time = sqlite3_column_type(st, 3) == SQLITE_NULL ? NF_NO_TIME
+                                                               : sqlite3_column_int64(st, 3);
+    si->last_time = sqlite3_column_type(st, 4) == SQLITE_NULL ? NF_NO_TIME
+                                                              : sqlite3_column_int64(st, 4);
+    si->headline = col_text(st, 5);
+}
+
+nf_rc nf_store_story(nf_store *s, int64_t id, nf_story_info *out, nf_buf *headline)
+{
+    sqlite3_stmt *st = stmt(s, Q_STORY);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return NF_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc);
+    story_row(st, out);
+    nf_rc r = NF_OK;
+    if (headline) {
+        headline->n = 0;
+        if (out->headline)
+            r = nf_buf_append(headline, out->headline, strlen(out->headline));
+        out->headline = headline->p;
+    } else {
+        out->headline = NULL;
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+/* Turn user words into an FTS5 query that cannot be a syntax error: every word becomes a
+ * quoted string ("" doubles a quote), words are ANDed. Empty when there is no word. */
+static nf_rc fts_query(const char *q, nf_buf *out)
+{
+    const char *p = q;
+    nf_rc rc = NF_OK;
+    while (*p && !rc) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        if (out->n)
+            rc = nf_buf_putc(out, ' ');
+        rc = rc ? rc : nf_buf_putc(out, '"');
+        for (; *p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && !rc; p++)
+            rc = *p == '"' ? nf_buf_append(out, "\"\"", 2) : nf_buf_putc(out, *p);
+        rc = rc ? rc : nf_buf_putc(out, '"');
+    }
+    return rc;
+}
+
+nf_rc nf_store_stories(nf_store *s, const char *query, int64_t since, int64_t limit,
+                       int64_t offset, nf_story_fn fn, void *ctx, int64_t *total)
+{
+    nf_buf fq;
+    nf_buf_init(&fq, 1 << 16);
+    nf_rc r = query ? fts_query(query, &fq) : NF_OK;
+    if (r) {
+        nf_buf_reset(&fq);
+        return r == NF_ETOOBIG ? NF_EINVAL : r;
+    }
+    int has_q = fq.n > 0;
+    char sql[1024];
+    /* A query looks at the QUERY_CAP most recently stored matching articles: a common word in a
+     * million articles would otherwise join tens of thousands of rows per request. */
+    const char *where_q = has_q ? "id IN (SELECT m.story FROM (SELECT rowid FROM search WHERE "
+                                  "search MATCH ?1 ORDER BY rowid DESC LIMIT " QUERY_CAP ") f "
+                                  "JOIN articles a ON a.seq = f.rowid "
+                                  "JOIN members m ON m.article = a.id)" : "1";
+    const char *where_t = since != NF_NO_TIME ? "last_time >= ?2" : "1";
+    /* The page comes from the rank index; the total is a separate count (a window count over
+     * the page query would sort every matching story). */
+    snprintf(sql, sizeof sql, "SELECT id, size, outlets, first_time, last_time, headline, %s "
+             "FROM stories WHERE %s AND %s ORDER BY %s LIMIT ?3 OFFSET ?4",
+             /* a query's matches are few and sorted anyway: count them in the same pass */
+             has_q ? "count(*) OVER ()" : "0", where_q, where_t,
+             /* with a query, start from its few matches and sort them (unary + keeps the planner
+              * off the rank index, which would scan every story looking for the matches) */
+             has_q ? "+outlets DESC, +size DESC, +id" : "outlets DESC, size DESC, id");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc) {
+        r = db_fail(s, rc);
+        goto done;
+    }
+    if (has_q)
+        sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_STATIC);
+    if (since != NF_NO_TIME)
+        sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, 4, offset < 0 ? 0 : offset);
+    int counted = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        nf_story_info si;
+        story_row(st, &si);
+        if (has_q && total && !counted) {
+            *total = sqlite3_column_int64(st, 6);
+            counted = 1;
+        }
+        if (fn && fn(&si, ctx))
+            break;
+    }
+    if (counted)
+        total = NULL;    /* known */
+    unsigned ver = 0;
+    int all = !has_q && since == NF_NO_TIME;
+    if (total && all && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &ver) == SQLITE_OK &&
+        ver && ver == s->total_ver) {
+        *total = s->total_all;    /* nothing changed since the last count */
+    } else if (total && (rc == SQLITE_ROW || rc == SQLITE_DONE)) {
+        sqlite3_finalize(st);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM stories WHERE %s AND %s", where_q, where_t);
+        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (!rc) {
+            if (has_q)
+                sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_STATIC);
+            if (since != NF_NO_TIME)
+                sqlite3_bind_int64(st, 2, since);
+            rc = sqlite3_step(st);
+            *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+            if (all && rc == SQLITE_ROW && ver) {
+                s->total_all = *total;
+                s->total_ver = ver;
+            }
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        r = db_fail(s, rc);
+done:
+    sqlite3_finalize(st);
+    nf_buf_reset(&fq);
+    return r;
+}
+
+nf_rc nf_store_count(nf_store *s, nf_store_counts *c)
+{
+    static const char *const q[] = {
+        "SELECT count(*) FROM articles", "SELECT count(*) FROM stories",
+        "SELECT count(*) FROM members", "SELECT count(*) FROM copies",
+        "SELECT count(*) FROM comparisons",
+        "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+        "(SELECT 1 FROM members m WHERE m.article = a.id)",
+        "SELECT (SELECT count(*) FROM stories st WHERE st.size <> "
+        "(SELECT count(*) FROM members m WHERE m.story = st.id)) + "
+        "(SELECT count(DISTINCT story) FROM members WHERE story NOT IN (SELECT id FROM stories))",
+    };
+    int64_t *out[] = {&c->articles, &c->stories, &c->members, &c->copies, &c->comparisons,
+                      &c->unfolded, &c->inconsistent};
+    for (size_t i = 0; i < NF_ARRAY_LEN(q); i++) {
+        int rc;
+        *out[i] = pragma_int(s, q[i], &rc);
+        if (rc)
+            return NF_EDB;
+    }
+    return NF_OK;
+}
