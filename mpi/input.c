@@ -2,7 +2,7 @@
  * input.c — each rank reads its share of the input (see part.c) with the library's readers.
  *
  * Key idea: a whole unit is read by path with nf_reader_open, exactly as the 1-process run
- * reads it; a line-aligned piece of a large JSONL file is loaded into memory and read with
+ * reads it; a line-aligned piece of a large JSONL file is mapped (mmap, read-only) and read with
  * nf_reader_open_mem under the file's own name, and its line numbers are shifted by the lines
  * of the file before the piece (counted collectively), so every diagnostic reads file:line as in
  * the 1-process run.
@@ -52,13 +52,13 @@ static void fix_id(nf_article *a, const char *path, uint64_t line0)
 }
 
 /* Read one unit or piece; returns NF_EIO when an input could not be opened at all. */
-static nf_rc read_one(nfm *m, const nfm_plan *plan, const nfm_piece *pc, const nf_buf *mem,
+static nf_rc read_one(nfm *m, const nfm_plan *plan, const nfm_piece *pc, const nfm_map *mem,
                       const cli_input *in, nfm_article_fn fn, void *ctx, nfm_read *st)
 {
     const char *path = plan->unit[pc->unit].path;
     nf_reader *r = NULL;
     nf_rc rc = pc->whole ? nf_reader_open(&r, &path, 1, &in->ropts)
-                         : nf_reader_open_mem(&r, mem->p ? mem->p : "", mem->n, path, &in->ropts);
+                         : nf_reader_open_mem(&r, mem->n ? mem->p : "", mem->n, path, &in->ropts);
     if (rc) {
         fprintf(stderr, "newsfold: cannot open input %s: %s\n", path, nf_strerror(rc));
         return NF_EIO;
@@ -102,34 +102,39 @@ nf_rc nfm_read_share(nfm *m, nfm_plan *plan, const cli_input *in, nfm_article_fn
 {
     memset(st, 0, sizeof *st);
     double t0 = nfm_now();
-    nf_buf *mem = nfm_xmalloc(m, (plan->npiece + 1) * sizeof *mem);
     nf_rc rc = NF_OK;
+    /* pieces are mapped, not loaded: once to count their lines, once to read them */
     for (size_t i = 0; i < plan->npiece; i++) {
-        nf_buf_init(&mem[i], 0);
         nfm_piece *pc = &plan->piece[i];
         if (pc->whole)
             continue;
-        if (nfm_piece_load(plan, pc, &mem[i])) {
+        nfm_map mp;
+        if (nfm_piece_map(plan, pc, &mp)) {
             fprintf(stderr, "%s: cannot read bytes %llu..%llu\n", plan->unit[pc->unit].path,
                     (unsigned long long)pc->start, (unsigned long long)pc->end);
             rc = NF_EIO;
         }
-        const char *p = mem[i].p, *e = p + mem[i].n;
+        const char *p = mp.p, *e = p + mp.n;
         uint64_t nl = 0;
-        while (p && (p = memchr(p, '\n', (size_t)(e - p)))) {
+        while (p && p < e && (p = memchr(p, '\n', (size_t)(e - p)))) {
             nl++;
             p++;
         }
         pc->nlines = nl;
+        nfm_piece_unmap(&mp);
     }
     nfm_plan_lines(m, plan);
     for (size_t i = 0; i < plan->npiece; i++) {
-        nf_rc r = read_one(m, plan, &plan->piece[i], &mem[i], in, fn, ctx, st);
+        nfm_map mp = {0};
+        if (!plan->piece[i].whole && nfm_piece_map(plan, &plan->piece[i], &mp)) {
+            rc = NF_EIO;
+            continue;
+        }
+        nf_rc r = read_one(m, plan, &plan->piece[i], &mp, in, fn, ctx, st);
         if (r && !rc)
             rc = r;
-        nf_buf_reset(&mem[i]);
+        nfm_piece_unmap(&mp);
     }
-    free(mem);
     if (st->shown > in->max_errors)
         fprintf(stderr, "newsfold: rank %d: %ld more problems not shown\n", m->rank,
                 st->shown - in->max_errors);

@@ -104,8 +104,15 @@ typedef struct nfm_plan {
 nf_rc nfm_plan_make(nfm *m, const char *const *paths, size_t npaths, uint64_t split_min,
                     nfm_plan *plan);
 void  nfm_plan_free(nfm_plan *plan);
-/* Read piece bytes [start, end) into out (replacing its contents). */
-nf_rc nfm_piece_load(const nfm_plan *plan, const nfm_piece *p, nf_buf *out);
+/* Map piece bytes [start, end) read-only (file-backed pages: memory the kernel can drop). */
+typedef struct nfm_map {
+    void *base;
+    size_t len;
+    const char *p;
+    size_t n;
+} nfm_map;
+nf_rc nfm_piece_map(const nfm_plan *plan, const nfm_piece *p, nfm_map *out);
+void  nfm_piece_unmap(nfm_map *mp);
 /* Collective: fill line0 of every local piece (lines of the same file in earlier pieces). */
 void  nfm_plan_lines(nfm *m, nfm_plan *plan);
 

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -207,28 +208,33 @@ void nfm_plan_free(nfm_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
-nf_rc nfm_piece_load(const nfm_plan *plan, const nfm_piece *p, nf_buf *out)
+nf_rc nfm_piece_map(const nfm_plan *plan, const nfm_piece *p, nfm_map *out)
 {
-    const char *path = plan->unit[p->unit].path;
-    out->n = 0;
-    int fd = open(path, O_RDONLY);
+    memset(out, 0, sizeof *out);
+    if (p->end <= p->start)
+        return NF_OK;
+    int fd = open(plan->unit[p->unit].path, O_RDONLY);
     if (fd < 0)
         return NF_EIO;
-    nf_rc rc = nf_buf_reserve(out, p->end - p->start);
-    uint64_t at = p->start;
-    while (!rc && at < p->end) {
-        ssize_t k = pread(fd, out->p + out->n, (size_t)NF_MIN(p->end - at, 1 << 26), (off_t)at);
-        if (k <= 0) {
-            rc = NF_EIO;
-            break;
-        }
-        out->n += (size_t)k;
-        at += (uint64_t)k;
-    }
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), at = p->start / page * page;
+    size_t len = (size_t)(p->end - at);
+    void *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)at);
     close(fd);
-    if (out->p)
-        out->p[out->n] = 0;
-    return rc;
+    if (base == MAP_FAILED)
+        return NF_EIO;
+    madvise(base, len, MADV_SEQUENTIAL);
+    out->base = base;
+    out->len = len;
+    out->p = (const char *)base + (p->start - at);
+    out->n = (size_t)(p->end - p->start);
+    return NF_OK;
+}
+
+void nfm_piece_unmap(nfm_map *mp)
+{
+    if (mp->base)
+        munmap(mp->base, mp->len);
+    memset(mp, 0, sizeof *mp);
 }
 
 /* Every rank contributes (unit, newlines) of its split pieces; a piece's line0 is the sum over
