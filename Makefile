@@ -5,6 +5,7 @@
 #   make bench      benchmarks (never part of the test run)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
 #   make deps       install missing Debian packages (scripts/deps.sh)
+#   make mpi        MPI-enabled program build/mpi/newsfold (mpicc; docs/mpi.md)
 
 ifeq ($(origin CC),default)
 CC      = gcc
@@ -45,8 +46,11 @@ BIN       := $(BUILD)/newsfold
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 REPLAYS   := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/replay_%)
+MPICC   ?= mpicc
+MPI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard mpi/*.c))
+MPI_WHEN_PRESENT := $(if $(shell command -v $(MPICC) 2>/dev/null),mpi)
 
-.PHONY: all deps test unit demo bench fuzz clean
+.PHONY: all deps test unit demo bench fuzz clean mpi
 all: $(BIN)
 
 deps:
@@ -76,7 +80,7 @@ $(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< fuzz/replay.c $(LIB) $(PKG_LIBS) -o $@
 
-unit: $(BIN) $(TESTS) $(REPLAYS)
+unit: $(BIN) $(TESTS) $(REPLAYS) $(MPI_WHEN_PRESENT)
 
 test: deps
 	@$(MAKE) --no-print-directory unit
@@ -89,6 +93,21 @@ demo: deps
 bench: $(BIN) $(BENCHES)
 	@BUILD=$(BUILD) SHARED=$(SHARED) sh bench/run.sh
 
+# MPI program (issue 8): mpi/*.c compiled with mpicc -DNF_MPI; cli/main.c is compiled again with
+# its main() renamed nf_cli_main, which mpi/main.c wraps. The plain build never sees MPI.
+mpi: $(BUILD)/mpi/newsfold
+
+$(BUILD)/mpi/%.o: mpi/%.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) -DNF_MPI -Icli -c $< -o $@
+
+$(BUILD)/mpi/cli_main.o: cli/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Dmain=nf_cli_main -c $< -o $@
+
+$(BUILD)/mpi/newsfold: $(MPI_OBJ) $(BUILD)/mpi/cli_main.o $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(LIB)
+	$(MPICC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
@@ -96,4 +115,4 @@ fuzz:
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(BUILD)/mpi/cli_main.d

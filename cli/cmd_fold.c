@@ -177,7 +177,7 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
 const char *cli_fold_help(void)
 {
     return "folding options (defaults: docs/fold.md):\n"
-           "  --threshold X        join the best story when similarity >= X (0.35)\n"
+           "  --threshold X        join the best story when similarity >= X (0.40)\n"
            "  --entity-weight X    weight of the entity part of the similarity (0.6)\n"
            "  --quote-bonus X      bonus for shared 6-word quotes (0.5)\n"
            "  --sigma-days X       time proximity Gaussian, for dated articles (7)\n"

@@ -390,7 +390,7 @@ void  nf_dedup_get_opts(const nf_dedup *d, nf_dedup_opts *opts);
 /* Folding options. nf_fold_opts_init sets the documented defaults (docs/fold.md); the defaults
  * are one configuration for every input, calibrated once. */
 typedef struct nf_fold_opts {
-    double threshold;         /* join the best candidate story when similarity >= this (0.35) */
+    double threshold;         /* join the best candidate story when similarity >= this (0.40) */
     double entity_weight;     /* similarity = (1-w) * term part + w * entity part (0.6) */
     double quote_bonus;       /* added for shared verbatim quotes of >= 6 words (0.5, scaled) */
     double sigma_days;        /* Gaussian time proximity when both sides are dated (7) */
@@ -404,7 +404,7 @@ typedef struct nf_fold_opts {
     uint32_t posting_cap;     /* most recent stories kept per index key (256) */
     uint32_t max_candidates;  /* stories scored per article, most query hits first (16) */
     uint32_t story_terms_cap; /* entries kept in a story centroid (512) */
-    double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (50) */
+    double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (100) */
     double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
     double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
     uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */

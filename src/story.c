@@ -71,10 +71,10 @@ struct nf_folder {
 void nf_fold_opts_init(nf_fold_opts *o)
 {
     *o = (nf_fold_opts){
-        .threshold = 0.35, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
+        .threshold = 0.40, .entity_weight = 0.6, .quote_bonus = 0.5, .sigma_days = 7,
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
-        .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 50,
+        .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 100,
         .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 2,
     };
 }

@@ -1,0 +1,57 @@
+#!/bin/sh
+# bench_mpi.sh — `newsfold dedup` under MPI: throughput for N = 1, 2, 4 ranks against the plain
+# build, bytes exchanged per article, per-phase wall and CPU time per rank (the inputs of the cost
+# model in docs/mpi.md). Prints figures; never a test. Every N-rank output is checked byte for byte
+# against the 1-process output.
+#
+#   make all mpi build/bench/bench_dedup && sh bench/bench_mpi.sh      (BENCH_MPI_N=100000)
+#
+# The corpus is generated from the real articles in $SHARED/data by `bench_dedup gen` (about 1 in
+# 5 articles a labelled copy: exact, trimmed, edited). On this 2-core machine N = 4 oversubscribes
+# the cores: speed-up is bounded by 2, and what N = 4 shows is the cost of the exchange, not speed.
+set -eu
+BUILD=${BUILD:-build}
+SHARED=${SHARED:-../shared}
+export SHARED
+N=${BENCH_MPI_N:-100000}
+RANKS=${BENCH_MPI_RANKS:-1 2 4}
+NF=$BUILD/newsfold
+MPI=$BUILD/mpi/newsfold
+GEN=$BUILD/bench/bench_dedup
+for b in "$NF" "$MPI" "$GEN"; do
+    [ -x "$b" ] || { echo "bench_mpi: $b missing (make all mpi $GEN)"; exit 1; }
+done
+command -v mpirun >/dev/null || { echo "bench_mpi: mpirun missing (make deps)"; exit 1; }
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+now() { date +%s.%N; }
+"$GEN" gen "$N" "$W/corpus.jsonl" >/dev/null
+BYTES=$(wc -c <"$W/corpus.jsonl")
+echo "corpus: $N articles, $BYTES bytes ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+
+# wall and CPU seconds (user + sys of the waited-for child, from the shell's /proc stat) of one run
+plain() { # threads output
+    t0=$(now)
+    set -- "$1" "$2" "$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
+    "$NF" dedup --threads "$1" -q "$W/corpus.jsonl" >"$2"
+    t1=$(now)
+    c=$(awk -v c0="$3" -v hz="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17 - c0) / hz}' /proc/$$/stat)
+    awk -v n="$N" -v b="$BYTES" -v t0="$t0" -v t1="$t1" -v th="$1" -v c="$c" 'BEGIN { s = t1 - t0
+        printf "plain build, %d thread(s): %.2f s wall, %.2f s CPU, %.0f articles/s, %.1f MB/s\n",
+               th, s, c, n / s, b / 1e6 / s }'
+}
+plain 1 "$W/one.jsonl"
+plain 2 "$W/two.jsonl"
+
+for r in $RANKS; do
+    t0=$(now)
+    ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -np "$r" "$MPI" dedup \
+        --mpi-stats -q "$W/corpus.jsonl" -o "$W/mpi$r.jsonl" 2>"$W/mpi$r.err"
+    t1=$(now)
+    same=different
+    cmp -s "$W/one.jsonl" "$W/mpi$r.jsonl" && same=identical
+    awk -v n="$N" -v b="$BYTES" -v r="$r" -v t0="$t0" -v t1="$t1" -v same="$same" 'BEGIN {
+        s = t1 - t0; printf "mpirun -np %d: %.2f s (with start-up), %.0f articles/s, %.1f MB/s; output %s to 1 process\n",
+               r, s, n / s, b / 1e6 / s, same }'
+    sed 's/^/    /' "$W/mpi$r.err"
+done
