@@ -8,7 +8,7 @@
  * replica-specific invented word (new names and vocabulary keep arriving, so the dictionary and
  * the index grow as in real news) and each line is dropped with probability 0.1.
  * Only nf_folder_add is timed, in thread CPU time (text generation is not; the machine is shared). Usage: bench_fold [N ...] (default
- * 100000 1000000); prints articles/s, microseconds per article, bytes held per article and a
+ * 100000 1000000; --no-refine times the online pass only); prints articles/s, microseconds per article, bytes held per article and a
  * checksum of the story ids.
  */
 #include "newsfold.h"
@@ -110,6 +110,8 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static int no_refine;
+
 static void run(size_t n)
 {
     nf_folder *f;
@@ -138,7 +140,8 @@ static void run(size_t n)
     }
     double t = now();
     uint64_t merges = 0;
-    nf_folder_refine(f, &merges);
+    if (!no_refine)
+        nf_folder_refine(f, &merges);
     double t_ref = now() - t;
     size_t mem = nf_folder_memory(f);
     printf("articles %zu  text %.0f MB  fold %.2f s  %.0f articles/s  %.1f us/article  "
@@ -166,10 +169,16 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("bench_fold: %zu source articles, one thread (online folding is sequential)\n", NS);
-    if (argc > 1)
-        for (int i = 1; i < argc; i++)
+    int sizes = 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--no-refine"))
+            no_refine = 1;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--no-refine")) {
             run((size_t)strtoull(argv[i], NULL, 10));
-    else {
+            sizes++;
+        }
+    if (!sizes) {
         run(100000);
         run(1000000);
     }

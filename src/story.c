@@ -347,7 +347,7 @@ static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, 
 }
 
 /* Stories sharing query keys, most query weight first, at most max_candidates. */
-static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude)
+static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk)
 {
     f->ncand = 0;
     if (++f->stamp == 0)
@@ -357,7 +357,7 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude)
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
-        for (uint32_t j = p->n; j > 0 && p->n - j < f->o.posting_cap; j--) {
+        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
             uint32_t s = find(f, p->s[j - 1]);
             story *S = &f->st[s];
             if (s == exclude)
@@ -554,7 +554,7 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
     if ((rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, ft)))
         return rc;
     size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
-    candidates(f, nk, a->time, UINT32_MAX);
+    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
     rank_candidates(f);
     if ((rc = scatter(f, ft, 1)))
         return rc;
@@ -593,6 +593,10 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
 }
 
 /* ---- refinement ---- */
+
+/* Refinement walks only the newest postings of each key: after merges, long posting lists hold
+ * many entries of the same few stories, and a story's close neighbours are recent ones. */
+#define REFINE_WALK 32
 
 typedef struct spair {
     double sim;
@@ -663,7 +667,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
             int64_t t = S->thi;
-            candidates(f, nk, t, s);
+            candidates(f, nk, t, s, REFINE_WALK);
             rank_candidates(f);
             for (size_t i = 0; i < f->ncand; i++) {
                 uint32_t c = f->cand[i];
@@ -709,7 +713,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-            candidates(f, nk, S->thi, s);
+            candidates(f, nk, S->thi, s, REFINE_WALK);
             rank_candidates(f);
             double best = -1;
             uint32_t bc = UINT32_MAX;
