@@ -255,15 +255,42 @@ static void check_seeds(void)
  * X and Y each have a reprint (X2 exact, Y2 with its first word changed), so both are clusters
  * of two when W links them. Plain union-find chains them; NF_LINK_REP keeps them apart because
  * their representatives X and Y are not copies, while W (a single article) still joins X. */
+/* The --link fixture: texts P, Q, R (Q longer) and x = P Q, y = Q R: x and y share Q only, so
+ * they are not copies, while Q is contained in both. */
+typedef struct pqr {
+    char *p, *q, *r, *x, *y;
+    size_t lp, lq, lr;
+} pqr;
+
+static pqr pqr_make(uint64_t seed)
+{
+    pqr f;
+    f.p = make_text(seed, 11, &f.lp);
+    f.q = make_text(seed + 1, 15, &f.lq);
+    f.r = make_text(seed + 2, 11, &f.lr);
+    f.x = malloc(f.lp + f.lq + 1);
+    f.y = malloc(f.lq + f.lr + 1);
+    memcpy(f.x, f.p, f.lp);
+    memcpy(f.x + f.lp, f.q, f.lq);
+    memcpy(f.y, f.q, f.lq);
+    memcpy(f.y + f.lq, f.r, f.lr);
+    return f;
+}
+
+static void pqr_free(pqr *f)
+{
+    free(f->p);
+    free(f->q);
+    free(f->r);
+    free(f->x);
+    free(f->y);
+}
+
 static void check_link(void)
 {
-    size_t lp, lq, lr;
-    char *P = make_text(501, 11, &lp), *Q = make_text(502, 15, &lq), *R = make_text(503, 11, &lr);
-    char *x = malloc(lp + lq + 1), *y = malloc(lq + lr + 1), *y2 = malloc(lq + lr + 1);
-    memcpy(x, P, lp);
-    memcpy(x + lp, Q, lq);
-    memcpy(y, Q, lq);
-    memcpy(y + lq, R, lr);
+    pqr f = pqr_make(501);
+    size_t lp = f.lp, lq = f.lq, lr = f.lr;
+    char *x = f.x, *y = f.y, *Q = f.q, *y2 = malloc(lq + lr + 1);
     memcpy(y2, y, lq + lr);
     y2[0] = 'Z';
     const char *t[5] = {x, x, y, y2, Q};
@@ -286,11 +313,7 @@ static void check_link(void)
         CHECK_EQ_INT(r[2].copy_of, link == NF_LINK_REP ? -1 : 0);
         nf_dedup_free(d);
     }
-    free(P);
-    free(Q);
-    free(R);
-    free(x);
-    free(y);
+    pqr_free(&f);
     free(y2);
 }
 
@@ -298,15 +321,9 @@ static void check_link(void)
  * batch, is symmetric, and the --link rule refuses exactly the merge check_link relies on. */
 static void check_judge(void)
 {
-    size_t lp, lq, lr;
-    char *P = make_text(601, 11, &lp), *Q = make_text(602, 15, &lq), *R = make_text(603, 11, &lr);
-    char *x = malloc(lp + lq + 1), *y = malloc(lq + lr + 1);
-    memcpy(x, P, lp);
-    memcpy(x + lp, Q, lq);
-    memcpy(y, Q, lq);
-    memcpy(y + lq, R, lr);
-    const char *t[4] = {x, y, Q, ""};
-    size_t l[4] = {lp + lq, lq + lr, lq, 0};
+    pqr f = pqr_make(601);
+    const char *t[4] = {f.x, f.y, f.q, ""};
+    size_t l[4] = {f.lp + f.lq, f.lq + f.lr, f.lq, 0};
     nf_dedup_opts o = {0};
     nf_dedup *d;
     CHECK(nf_dedup_new(&d, &o) == NF_OK);
@@ -344,11 +361,7 @@ static void check_judge(void)
     free(sig);
     nf_sketcher_free(sk);
     nf_dedup_free(d);
-    free(P);
-    free(Q);
-    free(R);
-    free(x);
-    free(y);
+    pqr_free(&f);
 }
 
 static void check_errors(void)
