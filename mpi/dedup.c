@@ -21,8 +21,9 @@
  *      similarity, and the representative's id is fetched for copy_of / copy_cluster;
  *   7. output: each rank formats its lines; output.c writes the parts in rank order.
  *
- * Invariants: results depend only on gids, never on N; judge() below must stay the same
- * function as src/dedup.c's judge() (tests/cli/mpi_dedup.sh compares whole outputs).
+ * Invariants: results depend only on gids, never on N; pairs are judged and clusters joined by
+ * the library's own rules (nf_dedup_judge, nf_dedup_rep_joins in src/dedup.c), so the verdicts
+ * cannot drift from the 1-process run (tests/cli/mpi_dedup.sh compares whole outputs).
  */
 #include "nfm_cli.h"
 #include <stdlib.h>
@@ -150,44 +151,6 @@ static void compact(mdd *c, const uint8_t *keep)
         w++;
     }
     c->n = w;
-}
-
-/* ---- the pair verdict: the same function as src/dedup.c judge() ---- */
-
-typedef struct verdict {
-    nf_copy_kind kind;
-    double sim;
-} verdict;
-
-static verdict judge(const nf_dedup_opts *o, const nf_sketch *ia, const uint16_t *sa,
-                     const nf_sketch *ib, const uint16_t *sb)
-{
-    verdict v = {NF_COPY_NONE, 0.0};
-    if (!ia->nshingles || !ib->nshingles)
-        return v;
-    if (ia->exact[0] == ib->exact[0] && ia->exact[1] == ib->exact[1]) {
-        v.kind = NF_COPY_EXACT;
-        v.sim = 1.0;
-        return v;
-    }
-    uint32_t K = o->sketch.bins;
-    double j = nf_sketch_jaccard(sa, sb, K);
-    double lo = NF_MIN(ia->nshingles, ib->nshingles), hi = NF_MAX(ia->nshingles, ib->nshingles);
-    double c = NF_MIN(1.0, j * (lo + hi) / (1.0 + j) / lo);
-    bool contained = lo >= o->min_kept * hi && c >= o->containment;
-    if (contained && lo < 0.9 * hi) {
-        v.kind = NF_COPY_CONTAINED;
-        v.sim = c;
-    } else if (j >= o->threshold) {
-        v.kind = NF_COPY_NEAR;
-        v.sim = j;
-    } else if (contained) {
-        v.kind = NF_COPY_CONTAINED;
-        v.sim = c;
-    } else {
-        v.sim = j;
-    }
-    return v;
 }
 
 /* payload of a gid's sketch: nf_sketch, then K uint16 */
@@ -469,7 +432,8 @@ static void verify(mdd *c, edges *cand, edges *out, uint64_t *ncand, uint64_t *n
         const uint16_t *sb = (const uint16_t *)(data + off[k] + sizeof ib);
         uint16_t *sbuf = nfm_xmalloc(m, c->K * sizeof *sbuf);
         memcpy(sbuf, sb, c->K * sizeof *sbuf);      /* payloads are not aligned */
-        if (judge(&c->o, &c->info[a], c->sig + a * c->K, &ib, sbuf).kind != NF_COPY_NONE) {
+        nf_copy_kind kind = nf_dedup_judge(&c->o, &c->info[a], c->sig + a * c->K, &ib, sbuf, NULL);
+        if (kind != NF_COPY_NONE) {
             push(m, out, p[i].a, p[i].b);
             ++*nver;
         }
@@ -590,13 +554,11 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
         size_t x = uf_find(par, find_u64(v, nv, e[i].a)), y = uf_find(par, find_u64(v, nv, e[i].b));
         if (x == y)
             continue;
-        if (size[x] > 1 && size[y] > 1) {
-            nf_sketch ix, iy;
-            sketch_at(data, off, x, &ix, sx, c->K);
-            sketch_at(data, off, y, &iy, sy, c->K);
-            if (judge(&c->o, &ix, sx, &iy, sy).kind == NF_COPY_NONE)
-                continue;
-        }
+        nf_sketch ix, iy;
+        sketch_at(data, off, x, &ix, sx, c->K);
+        sketch_at(data, off, y, &iy, sy, c->K);
+        if (!nf_dedup_rep_joins(&c->o, size[x], size[y], &ix, sx, &iy, sy))
+            continue;
         size_t r = x < y ? x : y;   /* v is sorted: the smaller index is the smaller gid */
         par[x < y ? y : x] = r;
         size[r] = size[x] + size[y];
@@ -757,7 +719,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
     for (size_t i = 0; i < c->n; i++) {
         uint64_t gid = c->g.lo + i;
         bool copy = label[i] != gid;
-        verdict v = {NF_COPY_NONE, 0.0};
+        nf_copy_kind kind = NF_COPY_NONE;
         float sim = 0;
         size_t k = 0;
         if (copy) {
@@ -765,12 +727,13 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
             nf_sketch ir;
             memcpy(&ir, sdata + soff[k], sizeof ir);
             memcpy(sbuf, sdata + soff[k] + sizeof ir, c->K * sizeof *sbuf);
-            v = judge(&c->o, &c->info[i], c->sig + i * c->K, &ir, sbuf);
-            if (v.kind == NF_COPY_NONE)      /* linked through other copies */
-                v.kind = NF_COPY_NEAR;
-            sim = (float)v.sim;
+            double vs;
+            kind = nf_dedup_judge(&c->o, &c->info[i], c->sig + i * c->K, &ir, sbuf, &vs);
+            if (kind == NF_COPY_NONE)      /* linked through other copies */
+                kind = NF_COPY_NEAR;
+            sim = (float)vs;
         }
-        cnt[v.kind]++;
+        cnt[kind]++;
         if (drop && copy)
             continue;
         if (c->llen[i] + 1 > capline) {
@@ -799,7 +762,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
         int t = copy ? snprintf(tail, sizeof tail, ",\"similarity\":%.4f", (double)sim)
                      : snprintf(tail, sizeof tail, ",\"similarity\":null");
         nf_buf_append(out, tail, (size_t)t);
-        t = snprintf(tail, sizeof tail, ",\"copy_kind\":\"%s\"}\n", nf_copy_kind_name(v.kind));
+        t = snprintf(tail, sizeof tail, ",\"copy_kind\":\"%s\"}\n", nf_copy_kind_name(kind));
         nf_buf_append(out, tail, (size_t)t);
         if (fwrite(ob.p, 1, ob.n, fo) != ob.n)
             bad = 1;

@@ -192,11 +192,12 @@ typedef struct verdict {
     double sim;
 } verdict;
 
-/* Decide whether a and b are copies from their sketches alone. */
-static verdict judge(const nf_dedup *d, uint32_t a, uint32_t b)
+/* Decide whether two articles are copies from their sketches alone (a, b: sketches; sa, sb:
+ * their o->sketch.bins signature bins). */
+static inline verdict verdict_of(const nf_dedup_opts *o, const nf_sketch *ia, const uint16_t *sa,
+                                 const nf_sketch *ib, const uint16_t *sb)
 {
     verdict v = {NF_COPY_NONE, 0.0};
-    const nf_sketch *ia = &d->info[a], *ib = &d->info[b];
     if (!ia->nshingles || !ib->nshingles)
         return v;
     if (ia->exact[0] == ib->exact[0] && ia->exact[1] == ib->exact[1]) {
@@ -204,16 +205,15 @@ static verdict judge(const nf_dedup *d, uint32_t a, uint32_t b)
         v.sim = 1.0;
         return v;
     }
-    uint32_t K = d->o.sketch.bins;
-    double j = nf_sketch_jaccard(d->sig + (size_t)a * K, d->sig + (size_t)b * K, K);
+    double j = nf_sketch_jaccard(sa, sb, o->sketch.bins);
     double lo = NF_MIN(ia->nshingles, ib->nshingles), hi = NF_MAX(ia->nshingles, ib->nshingles);
     double c = NF_MIN(1.0, j * (lo + hi) / (1.0 + j) / lo);
-    bool contained = lo >= d->o.min_kept * hi && c >= d->o.containment;
+    bool contained = lo >= o->min_kept * hi && c >= o->containment;
     /* "contained" names a copy of clearly different length (a trimmed or extended reprint) */
     if (contained && lo < 0.9 * hi) {
         v.kind = NF_COPY_CONTAINED;
         v.sim = c;
-    } else if (j >= d->o.threshold) {
+    } else if (j >= o->threshold) {
         v.kind = NF_COPY_NEAR;
         v.sim = j;
     } else if (contained) {
@@ -223,6 +223,29 @@ static verdict judge(const nf_dedup *d, uint32_t a, uint32_t b)
         v.sim = j;
     }
     return v;
+}
+
+nf_copy_kind nf_dedup_judge(const nf_dedup_opts *o, const nf_sketch *a, const uint16_t *sa,
+                            const nf_sketch *b, const uint16_t *sb, double *sim)
+{
+    verdict v = verdict_of(o, a, sa, b, sb);
+    if (sim)
+        *sim = v.sim;
+    return v.kind;
+}
+
+bool nf_dedup_rep_joins(const nf_dedup_opts *o, uint64_t nx, uint64_t ny, const nf_sketch *x,
+                        const uint16_t *sx, const nf_sketch *y, const uint16_t *sy)
+{
+    return o->link != NF_LINK_REP || nx == 1 || ny == 1 ||
+           verdict_of(o, x, sx, y, sy).kind != NF_COPY_NONE;
+}
+
+static verdict judge(const nf_dedup *d, uint32_t a, uint32_t b)
+{
+    uint32_t K = d->o.sketch.bins;
+    return verdict_of(&d->o, &d->info[a], d->sig + (size_t)a * K, &d->info[b],
+                      d->sig + (size_t)b * K);
 }
 
 /* The result of i against its representative r (r == i: an original). */
@@ -581,7 +604,7 @@ static nf_rc join_edges(nf_dedup *d, job *jobs)
             a[m++] = (nf_lsh_item){jobs[t].e[k], 0, 0};
     if ((rc = nf_lsh_sort(a, tmp, m)))
         goto done;
-    bool check = d->o.link == NF_LINK_REP;
+    uint32_t K = d->o.sketch.bins;
     uint32_t *size = malloc(d->n * sizeof *size);      /* members, valid at roots */
     if (!size)
         goto done;
@@ -597,7 +620,8 @@ static nf_rc join_edges(nf_dedup *d, job *jobs)
         uint32_t x = find(d->rep, (uint32_t)(a[k].key >> 32)), y = find(d->rep, (uint32_t)a[k].key);
         if (x == y)
             continue;
-        if (!check || size[x] == 1 || size[y] == 1 || judge(d, x, y).kind != NF_COPY_NONE) {
+        if (nf_dedup_rep_joins(&d->o, size[x], size[y], &d->info[x], d->sig + (size_t)x * K,
+                               &d->info[y], d->sig + (size_t)y * K)) {
             unite(d->rep, x, y);
             uint32_t r = x < y ? x : y;
             size[r] = size[x] + size[y];

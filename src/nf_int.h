@@ -99,6 +99,18 @@ uint32_t nf_oph_probe(uint32_t i, uint32_t j, uint32_t bins);
 nf_rc nf_sketch_shingles(nf_sketcher *sk, const char *s, size_t n, uint64_t **out, size_t *nout,
                          size_t *cap);
 
+/* dedup.c: the pair verdict, shared with the MPI build (mpi/dedup.c) so both give the same
+ * bytes. a, b: sketches with their o->sketch.bins signature bins sa, sb; o: filled options
+ * (nf_dedup_get_opts). Returns the kind (NF_COPY_NONE: not copies) and the similarity into *sim
+ * (may be NULL): 1 for exact, Jaccard for near and originals, containment for contained. */
+nf_copy_kind nf_dedup_judge(const nf_dedup_opts *o, const nf_sketch *a, const uint16_t *sa,
+                            const nf_sketch *b, const uint16_t *sb, double *sim);
+/* The --link rule for a verified pair between two clusters of nx and ny members (exact-group
+ * members counted) whose current roots are x and y: always under NF_LINK_ANY; under NF_LINK_REP
+ * when one cluster is a single article or the roots are copies too. */
+bool nf_dedup_rep_joins(const nf_dedup_opts *o, uint64_t nx, uint64_t ny, const nf_sketch *x,
+                        const uint16_t *sx, const nf_sketch *y, const uint16_t *sy);
+
 /* lsh.c: sort-based grouping. Items are (key, doc); nf_lsh_sort orders them by key, stably
  * (so equal keys keep doc order when filled in doc order), using tmp (n items) as scratch. */
 typedef struct nf_lsh_item {

@@ -1,7 +1,8 @@
 /*
  * test_dedup.c — copy detection: band/row choice, exact copies, a trimmed copy, the two seeds
  * (same story, shared quotes) not copies, independence of thread count and input order, the
- * representative rule, one-at-a-time use, the radix sort and option errors.
+ * representative rule, the exported pair verdict and link rule, one-at-a-time use, the radix
+ * sort and option errors.
  */
 #include "harness.h"
 #include "nf_int.h"
@@ -254,15 +255,42 @@ static void check_seeds(void)
  * X and Y each have a reprint (X2 exact, Y2 with its first word changed), so both are clusters
  * of two when W links them. Plain union-find chains them; NF_LINK_REP keeps them apart because
  * their representatives X and Y are not copies, while W (a single article) still joins X. */
+/* The --link fixture: texts P, Q, R (Q longer) and x = P Q, y = Q R: x and y share Q only, so
+ * they are not copies, while Q is contained in both. */
+typedef struct pqr {
+    char *p, *q, *r, *x, *y;
+    size_t lp, lq, lr;
+} pqr;
+
+static pqr pqr_make(uint64_t seed)
+{
+    pqr f;
+    f.p = make_text(seed, 11, &f.lp);
+    f.q = make_text(seed + 1, 15, &f.lq);
+    f.r = make_text(seed + 2, 11, &f.lr);
+    f.x = malloc(f.lp + f.lq + 1);
+    f.y = malloc(f.lq + f.lr + 1);
+    memcpy(f.x, f.p, f.lp);
+    memcpy(f.x + f.lp, f.q, f.lq);
+    memcpy(f.y, f.q, f.lq);
+    memcpy(f.y + f.lq, f.r, f.lr);
+    return f;
+}
+
+static void pqr_free(pqr *f)
+{
+    free(f->p);
+    free(f->q);
+    free(f->r);
+    free(f->x);
+    free(f->y);
+}
+
 static void check_link(void)
 {
-    size_t lp, lq, lr;
-    char *P = make_text(501, 11, &lp), *Q = make_text(502, 15, &lq), *R = make_text(503, 11, &lr);
-    char *x = malloc(lp + lq + 1), *y = malloc(lq + lr + 1), *y2 = malloc(lq + lr + 1);
-    memcpy(x, P, lp);
-    memcpy(x + lp, Q, lq);
-    memcpy(y, Q, lq);
-    memcpy(y + lq, R, lr);
+    pqr f = pqr_make(501);
+    size_t lp = f.lp, lq = f.lq, lr = f.lr;
+    char *x = f.x, *y = f.y, *Q = f.q, *y2 = malloc(lq + lr + 1);
     memcpy(y2, y, lq + lr);
     y2[0] = 'Z';
     const char *t[5] = {x, x, y, y2, Q};
@@ -285,12 +313,55 @@ static void check_link(void)
         CHECK_EQ_INT(r[2].copy_of, link == NF_LINK_REP ? -1 : 0);
         nf_dedup_free(d);
     }
-    free(P);
-    free(Q);
-    free(R);
-    free(x);
-    free(y);
+    pqr_free(&f);
     free(y2);
+}
+
+/* The exported verdict (nf_dedup_judge, used by the MPI build) agrees with the results of the
+ * batch, is symmetric, and the --link rule refuses exactly the merge check_link relies on. */
+static void check_judge(void)
+{
+    pqr f = pqr_make(601);
+    const char *t[4] = {f.x, f.y, f.q, ""};
+    size_t l[4] = {f.lp + f.lq, f.lq + f.lr, f.lq, 0};
+    nf_dedup_opts o = {0};
+    nf_dedup *d;
+    CHECK(nf_dedup_new(&d, &o) == NF_OK);
+    nf_dedup_get_opts(d, &o);
+    CHECK(nf_dedup_add_batch(d, t, l, 4) == NF_OK);
+    CHECK(nf_dedup_finish(d) == NF_OK);
+    nf_copy r;
+    CHECK(nf_dedup_result(d, 2, &r) == NF_OK);
+    nf_sketcher *sk;
+    CHECK(nf_sketcher_new(&sk, &o.sketch) == NF_OK);
+    uint32_t K = o.sketch.bins;
+    nf_sketch in[4];
+    uint16_t *sig = malloc(4 * (size_t)K * sizeof *sig);
+    for (int i = 0; i < 4; i++)
+        CHECK(nf_sketch_text(sk, t[i], l[i], &in[i], sig + (size_t)i * K) == NF_OK);
+    double s1 = -1, s2 = -1;
+    CHECK_EQ_INT(nf_dedup_judge(&o, &in[0], sig, &in[0], sig, &s1), NF_COPY_EXACT);
+    CHECK(s1 == 1.0);
+    /* Q is the second half of x: a contained copy, as the batch reported it */
+    CHECK_EQ_INT(r.copy_of, 0);
+    CHECK_EQ_INT(nf_dedup_judge(&o, &in[2], sig + 2 * K, &in[0], sig, &s1), r.kind);
+    CHECK(fabs(s1 - r.similarity) < 1e-6);
+    CHECK_EQ_INT(nf_dedup_judge(&o, &in[0], sig, &in[2], sig + 2 * K, &s2), r.kind);
+    CHECK(s1 == s2);
+    CHECK_EQ_INT(nf_dedup_judge(&o, &in[0], sig, &in[1], sig + K, NULL), NF_COPY_NONE);
+    CHECK_EQ_INT(nf_dedup_judge(&o, &in[3], sig + 3 * K, &in[3], sig + 3 * K, NULL),
+                 NF_COPY_NONE);     /* empty text: never a copy */
+    /* x and y are not copies: two clusters of several do not merge under rep, do under any */
+    CHECK(!nf_dedup_rep_joins(&o, 2, 3, &in[0], sig, &in[1], sig + K));
+    CHECK(nf_dedup_rep_joins(&o, 1, 3, &in[0], sig, &in[1], sig + K));
+    CHECK(nf_dedup_rep_joins(&o, 2, 1, &in[0], sig, &in[1], sig + K));
+    CHECK(nf_dedup_rep_joins(&o, 2, 2, &in[0], sig, &in[2], sig + 2 * K));
+    o.link = NF_LINK_ANY;
+    CHECK(nf_dedup_rep_joins(&o, 2, 3, &in[0], sig, &in[1], sig + K));
+    free(sig);
+    nf_sketcher_free(sk);
+    nf_dedup_free(d);
+    pqr_free(&f);
 }
 
 static void check_errors(void)
@@ -328,6 +399,7 @@ int main(void)
     check_batch();
     check_seeds();
     check_link();
+    check_judge();
     check_errors();
     return nf_test_done("test_dedup");
 }
