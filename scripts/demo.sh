@@ -23,6 +23,10 @@ echo "== newsfold fold $* --db $DB"
 echo "== newsfold stories --db $DB --limit 15"
 "$NF" stories --db "$DB" --limit 15
 SEED=$(sqlite3 "$DB" "SELECT story FROM members WHERE article LIKE '000%' LIMIT 1" 2>/dev/null || true)
+if [ -n "$SEED" ]; then
+    echo "== newsfold show --db $DB --story $SEED   (the seeds: two outlets, one event)"
+    "$NF" show --db "$DB" --story "$SEED"
+fi
 [ "${DEMO_NO_SERVE:-0}" = 1 ] && exit 0
 PORT=${DEMO_PORT:-8080}
 if command -v curl >/dev/null && curl -s -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
