@@ -277,22 +277,10 @@ static nf_rc reserve_tokens(nf_tokens *t, size_t more)
     return NF_OK;
 }
 
-/* Callers have reserved room (see cut_tokens): no checks here. */
-static inline void push_token(nf_tokens *t, size_t a, size_t b, int kind, int flags, int aux)
-{
-    t->tok[t->ntok] = (nf_token){(uint32_t)a, (uint32_t)b, (uint16_t)kind, (uint16_t)flags};
-    t->aux[t->ntok++] = (uint8_t)aux;
-}
-
-static inline void push_cand(nf_tokens *t, size_t i)
-{
-    t->cand[t->ncand++] = (uint32_t)i;
-}
-
 /* Bit masks of a 64-byte window of the text starting at byte b (bit k = byte b + k; bits past
- * the end of the text are 0 in every mask): ASCII letters and digits, ASCII letters, ASCII
- * white space (C_SP or C_NL: bytes <= 0x20 and 0x7F), and newlines. */
-typedef struct window { size_t b; uint64_t al, le, gap, nl; } window;
+ * the end of the text are 0 in every mask): ASCII letters and digits, ASCII letters, capital
+ * ASCII letters, ASCII white space (C_SP or C_NL: bytes <= 0x20 and 0x7F), and newlines. */
+typedef struct window { size_t b; uint64_t al, le, up, gap, nl; } window;
 
 #if defined(__AVX512BW__)
 static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
@@ -309,6 +297,7 @@ static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
                    _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x7F));
     w->b = b;
     w->le = le;
+    w->up = le & _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8('a'));
     w->al = le | dg;
     w->gap = gap & valid;
     w->nl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
@@ -331,7 +320,8 @@ static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
     const __m128i d0 = _mm_set1_epi8((char)(0x80 - '0')), d9 = _mm_set1_epi8((char)(-128 + 10));
     const __m128i g0 = _mm_set1_epi8((char)0x80), g1 = _mm_set1_epi8((char)(-128 + 0x21));
     const __m128i del = _mm_set1_epi8(0x7F), nlc = _mm_set1_epi8('\n');
-    uint64_t le = 0, dg = 0, gap = 0, nl = 0;
+    const __m128i lc = _mm_set1_epi8(0x20);
+    uint64_t le = 0, dg = 0, gap = 0, nl = 0, lower = 0;
     for (int k = 0; k < 4; k++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
         __m128i L = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, fold), la), lz);
@@ -342,9 +332,12 @@ static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
         dg |= (uint64_t)(unsigned)_mm_movemask_epi8(D) << (16 * k);
         gap |= (uint64_t)(unsigned)_mm_movemask_epi8(G) << (16 * k);
         nl |= (uint64_t)(unsigned)_mm_movemask_epi8(N) << (16 * k);
+        lower |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, lc), lc))
+                 << (16 * k);
     }
     w->b = b;
     w->le = le & valid;
+    w->up = le & ~lower & valid;
     w->al = (le | dg) & valid;
     w->gap = gap & valid;
     w->nl = nl & valid;
@@ -354,11 +347,12 @@ static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
 {
     size_t m = NF_MIN(n - b, 64);
     w->b = b;
-    w->le = w->al = w->gap = w->nl = 0;
+    w->le = w->up = w->al = w->gap = w->nl = 0;
     for (size_t k = 0; k < m; k++) {
         int c = cls[s[b + k]];
         uint64_t bit = (uint64_t)1 << k;
         w->le |= c == C_LOW || c == C_UP ? bit : 0;
+        w->up |= c == C_UP ? bit : 0;
         w->al |= wtab[s[b + k]] ? bit : 0;
         w->gap |= c == C_SP || c == C_NL ? bit : 0;
         w->nl |= c == C_NL ? bit : 0;
@@ -374,12 +368,20 @@ static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
  * The 64-byte masks skip white space and find the end of ASCII alphanumeric runs with one
  * count-trailing-zeros each; the newlines of a gap are counted with popcount. Token room is
  * reserved ahead: `room` is the byte position before which every token start fits (a token
- * starts at a distinct byte, so cap - ntok free slots cover the next cap - ntok bytes). */
+ * starts at a distinct byte, so cap - ntok free slots cover the next cap - ntok bytes). The
+ * arrays and counts live in locals (the byte stores to aux would otherwise make the compiler
+ * reload them per token) and are written back at the end. */
 static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
 {
     size_t i = 0, len, room = 0;
     size_t nl = 2;                  /* newlines in the gap; the first token starts a paragraph */
+    nf_token *tok = t->tok;
+    uint8_t *aux = t->aux;
+    uint32_t *cand = t->cand;
+    size_t nt = t->ntok, nc = t->ncand;
     window w;
+    if (n == 0)
+        return NF_OK;
     win_load(s, n, 0, &w);
     while (i < n) {
         size_t off = i - w.b;
@@ -402,9 +404,52 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                 break;
         }
         if (__builtin_expect(i >= room, 0)) {
+            t->ntok = nt;
+            t->ncand = nc;
             if (reserve_tokens(t, NF_MIN(n - i, (size_t)1 << 16) + 1))
                 return NF_ENOMEM;
-            room = i + NF_MIN(t->captok, NF_MIN(t->capaux, t->capcand)) - t->ntok;
+            room = i + NF_MIN(t->captok, NF_MIN(t->capaux, t->capcand)) - nt;
+            tok = t->tok;
+            aux = t->aux;
+            cand = t->cand;
+        }
+        size_t e;
+        int para = nl >= 2 ? AUX_NL2 : (int)nl;       /* AUX_NL1 == 1 */
+        if ((w.al >> off) & 1) {
+            /* fast path: an ASCII word or number that no joiner, %, or non-ASCII letter
+             * continues is complete after its alphanumeric run */
+            bool letters, ends;
+            uint64_t run_end = ~w.al >> off;
+            if (run_end) {
+                unsigned l = (unsigned)__builtin_ctzll(run_end);
+                e = i + l;
+                letters = ((w.le >> off) & (((uint64_t)1 << l) - 1)) != 0;
+                ends = (w.gap >> (off + l)) & 1;      /* white space follows */
+            } else {                                  /* the run reaches the window's end */
+                letters = (w.le >> off) != 0;
+                e = alnum_run(s, n, w.b + 64, &letters);
+                ends = false;
+            }
+            if (!ends) {
+                int ec = e < n ? cls[s[e]] : C_SP;
+                bool joins = (ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) &&
+                             e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
+                ends = ec == C_SP || ec == C_NL || ec == C_PUN ||
+                       ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins);
+            }
+            if (ends) {
+                int flags = ((w.up >> off) & 1 ? NF_TF_CAP : 0) | (para ? NF_TF_PARA : 0);
+                tok[nt] = (nf_token){(uint32_t)i, (uint32_t)e,
+                                     (uint16_t)(letters ? NF_TOK_WORD : NF_TOK_NUM),
+                                     (uint16_t)flags};
+                aux[nt] = (uint8_t)para;
+                if (para)
+                    cand[nc++] = (uint32_t)nt;
+                nt++;
+                nl = 0;
+                i = e;
+                continue;
+            }
         }
         int c = cls[s[i]];
         if (c == C_HIGH) {
@@ -416,35 +461,6 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
             }
         }
         int kind = NF_TOK_PUNCT, flags = 0;
-        size_t e;
-        if ((w.al >> off) & 1) {
-            /* fast path: an ASCII word or number that no joiner, %, or non-ASCII letter
-             * continues is complete after its alphanumeric run */
-            bool letters;
-            uint64_t run_end = ~w.al >> off;
-            if (run_end) {
-                unsigned l = (unsigned)__builtin_ctzll(run_end);
-                e = i + l;
-                letters = ((w.le >> off) & (((uint64_t)1 << l) - 1)) != 0;
-            } else {                                  /* the run reaches the window's end */
-                letters = (w.le >> off) != 0;
-                e = alnum_run(s, n, w.b + 64, &letters);
-            }
-            int ec = e < n ? cls[s[e]] : C_SP;
-            bool joins = (ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) &&
-                         e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
-            if (ec == C_SP || ec == C_NL || ec == C_PUN ||
-                ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins)) {
-                int aux = nl >= 2 ? AUX_NL2 : (int)nl;     /* AUX_NL1 == 1 */
-                flags = (c == C_UP ? NF_TF_CAP : 0) | (aux ? NF_TF_PARA : 0);
-                push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux);
-                if (aux)
-                    push_cand(t, t->ntok - 1);
-                nl = 0;
-                i = e;
-                continue;
-            }
-        }
         if (is_alnum(c) || (c == C_APOS && (i == 0 || !is_alnum(cls[s[i - 1]])) &&
                             clitic_at(s, n, i, s[i] == '\'' ? 1 : 3))) {
             e = scan_word(s, n, i, &kind);
@@ -455,15 +471,18 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
             uint8_t b = s[i];
             *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
         }
-        int aux = nl >= 2 ? AUX_NL2 : (int)nl;     /* AUX_NL1 == 1 */
-        if (aux)
+        if (para)
             flags |= NF_TF_PARA;
-        push_token(t, i, e, kind, flags, aux);
-        if (aux || kind == NF_TOK_PUNCT)
-            push_cand(t, t->ntok - 1);
+        tok[nt] = (nf_token){(uint32_t)i, (uint32_t)e, (uint16_t)kind, (uint16_t)flags};
+        aux[nt] = (uint8_t)para;
+        if (para || kind == NF_TOK_PUNCT)
+            cand[nc++] = (uint32_t)nt;
+        nt++;
         nl = 0;
         i = e;
     }
+    t->ntok = nt;
+    t->ncand = nc;
     return NF_OK;
 }
 
