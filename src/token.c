@@ -360,6 +360,16 @@ static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
 }
 #endif
 
+/* ASCII punctuation that is always a one-byte token at a token start: not ` ' - (doubled they
+ * are one token, ' may start a clitic); '.' unless "..." follows. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const uint8_t p1tab[256] = {
+    ['!' ... '/'] = 1, [':' ... '@'] = 1, ['[' ... '`'] = 1, ['{' ... '~'] = 1,
+    ['`'] = 0, ['\''] = 0, ['-'] = 0,
+};
+#pragma GCC diagnostic pop
+
 /* Reload the window at i when fewer than this many bytes of it are left, so that most words
  * end inside the window they start in. */
 #define WIN_SLACK 16
@@ -395,14 +405,12 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
             i = w.b + 64;
             continue;
         }
-        unsigned k = (unsigned)__builtin_ctzll(ng);
-        if (k) {
-            nl += (size_t)__builtin_popcountll((w.nl >> off) & (((uint64_t)1 << k) - 1));
-            i += k;
-            off += k;
-            if (i >= n)
-                break;
-        }
+        unsigned k = (unsigned)__builtin_ctzll(ng);   /* branch-free: k is often 0 */
+        nl += (size_t)__builtin_popcountll((w.nl >> off) & (((uint64_t)1 << k) - 1));
+        i += k;
+        off += k;
+        if (i >= n)
+            break;
         if (__builtin_expect(i >= room, 0)) {
             t->ntok = nt;
             t->ncand = nc;
@@ -443,15 +451,28 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                                      (uint16_t)(letters ? NF_TOK_WORD : NF_TOK_NUM),
                                      (uint16_t)flags};
                 aux[nt] = (uint8_t)para;
-                if (para)
-                    cand[nc++] = (uint32_t)nt;
+                cand[nc] = (uint32_t)nt;              /* kept only when it starts a line */
+                nc += para != 0;
                 nt++;
                 nl = 0;
                 i = e;
                 continue;
             }
         }
-        int c = cls[s[i]];
+        uint8_t b = s[i];
+        if (p1tab[b] && (b != '.' || i + 2 >= n || s[i + 1] != '.' || s[i + 2] != '.')) {
+            /* one ASCII punctuation byte: what scan_punct gives for it */
+            *marks |= b == '"';
+            tok[nt] = (nf_token){(uint32_t)i, (uint32_t)(i + 1), NF_TOK_PUNCT,
+                                 (uint16_t)(para ? NF_TF_PARA : 0)};
+            aux[nt] = (uint8_t)para;
+            cand[nc++] = (uint32_t)nt;
+            nt++;
+            nl = 0;
+            i++;
+            continue;
+        }
+        int c = cls[b];
         if (c == C_HIGH) {
             c = char_class(s, n, i, &len);
             if (c == C_SP || c == C_NL) {
@@ -468,7 +489,6 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                 flags |= NF_TF_CAP;
         } else {
             e = scan_punct(s, n, i);
-            uint8_t b = s[i];
             *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
         }
         if (para)
