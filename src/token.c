@@ -264,7 +264,14 @@ static size_t scan_punct(const uint8_t *s, size_t n, size_t i)
 }
 
 /* aux bits per token */
-enum { AUX_NL1 = 1, AUX_NL2 = 2, AUX_OPEN = 4, AUX_CLOSE = 8, AUX_CONT = 16 };
+enum { AUX_NL1 = 1, AUX_NL2 = 2, AUX_OPEN = 4, AUX_CLOSE = 8, AUX_CONT = 16,
+       AUX_MARK = 32,               /* punctuation that may be a quote mark (" ' ` or 0xC2/0xE2 lead) */
+       AUX_TERM = 64 };             /* . ! ? ... or the ellipsis: may end a sentence */
+
+/* The candidates that the quote and sentence passes visit are the tokens with AUX_NL1, AUX_NL2,
+ * AUX_MARK or AUX_TERM: no other token can open or close a quote or start or end a sentence
+ * walk. */
+static bool is_terminal(const uint8_t *s, const nf_token *tk);
 
 /* Room for `more` tokens (and as many candidates and aux bytes) past the current count. */
 static nf_rc reserve_tokens(nf_tokens *t, size_t more)
@@ -368,6 +375,10 @@ static const uint8_t p1tab[256] = {
     ['!' ... '/'] = 1, [':' ... '@'] = 1, ['[' ... '`'] = 1, ['{' ... '~'] = 1,
     ['`'] = 0, ['\''] = 0, ['-'] = 0,
 };
+/* Their aux bits. */
+static const uint8_t p1aux[256] = {
+    ['"'] = AUX_MARK, ['.'] = AUX_TERM, ['!'] = AUX_TERM, ['?'] = AUX_TERM,
+};
 #pragma GCC diagnostic pop
 
 /* Reload the window at i when fewer than this many bytes of it are left, so that most words
@@ -465,8 +476,10 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
             *marks |= b == '"';
             tok[nt] = (nf_token){(uint32_t)i, (uint32_t)(i + 1), NF_TOK_PUNCT,
                                  (uint16_t)(para ? NF_TF_PARA : 0)};
-            aux[nt] = (uint8_t)para;
-            cand[nc++] = (uint32_t)nt;
+            int a = para | p1aux[b];
+            aux[nt] = (uint8_t)a;
+            cand[nc] = (uint32_t)nt;
+            nc += a != 0;
             nt++;
             nl = 0;
             i++;
@@ -489,13 +502,18 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                 flags |= NF_TF_CAP;
         } else {
             e = scan_punct(s, n, i);
-            *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
+            if (b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2) {
+                *marks = true;
+                para |= AUX_MARK;
+            }
         }
-        if (para)
+        if (para & (AUX_NL1 | AUX_NL2))
             flags |= NF_TF_PARA;
         tok[nt] = (nf_token){(uint32_t)i, (uint32_t)e, (uint16_t)kind, (uint16_t)flags};
+        if (kind == NF_TOK_PUNCT && is_terminal(s, &tok[nt]))
+            para |= AUX_TERM;
         aux[nt] = (uint8_t)para;
-        if (para || kind == NF_TOK_PUNCT)
+        if (para)
             cand[nc++] = (uint32_t)nt;
         nt++;
         nl = 0;
@@ -743,12 +761,12 @@ static nf_rc find_quotes(const uint8_t *s, size_t n, nf_tokens *t)
 {
     qstate q = {.s = s, .n = n, .t = t, .depth = 0};
     nf_rc rc = NF_OK;
-    for (size_t ci = 0; ci < t->ncand; ci++) {     /* punctuation and paragraph starts */
+    for (size_t ci = 0; ci < t->ncand; ci++) {     /* marks, terminals and line starts */
         size_t i = t->cand[ci];
         const nf_token *tk = &t->tok[i];
         if (q.depth && i > 0 && (t->aux[i] & (AUX_NL1 | AUX_NL2)) && q_paragraph(&q, i))
             continue;
-        if (tk->kind != NF_TOK_PUNCT)
+        if (!(t->aux[i] & AUX_MARK))
             continue;
         qmark m = mark_of(s, tk);
         if (m.fam == Q_NONE)
@@ -860,10 +878,10 @@ static nf_rc find_sentences(const uint8_t *s, nf_tokens *t)
                 return rc;
             s0 = i;
         }
-        if (!is_terminal(s, &t->tok[i]))
+        if (!(t->aux[i] & AUX_TERM))
             continue;
         size_t j = i + 1;
-        while (j < n && is_terminal(s, &t->tok[j]) && t->tok[j].start == t->tok[j - 1].end)
+        while (j < n && (t->aux[j] & AUX_TERM) && t->tok[j].start == t->tok[j - 1].end)
             j++;
         while (j < n && !(t->tok[j].flags & NF_TF_PARA) &&
                ((t->aux[j] & AUX_CLOSE) || tok_is(s, &t->tok[j], ")") || tok_is(s, &t->tok[j], "]")))
