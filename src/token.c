@@ -2,10 +2,12 @@
  * token.c — the tokenizer: words, numbers and punctuation with byte offsets into the original
  * text, then quoted spans, then sentence spans.
  *
- * Key idea: three passes over one token array. (1) A byte scanner driven by a 256-entry class
- * table (FTS5's aTokenChar idea) cuts tokens; only bytes >= 0x80 decode UTF-8 and ask utf8proc
- * for the category (letters, marks and digits join words; Unicode spaces separate). The gap
- * before each token is classified on the way: no newline, one newline, a blank line.
+ * Key idea: three passes over one token array. (1) A byte scanner cuts tokens: bit masks of a
+ * 64-byte window (AVX-512BW, SSE2 or a byte loop) skip white space and end ASCII letter/digit
+ * runs with count-trailing-zeros; a 256-entry class table (FTS5's aTokenChar idea) drives the
+ * general case; only bytes >= 0x80 decode UTF-8 and ask utf8proc for the category (letters,
+ * marks and digits join words; Unicode spaces separate). The gap before each token is
+ * classified on the way: no newline, one newline, a blank line.
  * (2) Quote marks are resolved with a small stack: typographic marks carry their direction,
  * straight marks are decided by flanking (what touches them left and right) and, when both or
  * neither side flank (PTB text: ` " word , " `), by alternation. (3) Sentences end at . ! ? …
