@@ -2,10 +2,12 @@
  * token.c — the tokenizer: words, numbers and punctuation with byte offsets into the original
  * text, then quoted spans, then sentence spans.
  *
- * Key idea: three passes over one token array. (1) A byte scanner driven by a 256-entry class
- * table (FTS5's aTokenChar idea) cuts tokens; only bytes >= 0x80 decode UTF-8 and ask utf8proc
- * for the category (letters, marks and digits join words; Unicode spaces separate). The gap
- * before each token is classified on the way: no newline, one newline, a blank line.
+ * Key idea: three passes over one token array. (1) A byte scanner cuts tokens: bit masks of a
+ * 64-byte window (AVX-512BW, SSE2 or a byte loop) skip white space and end ASCII letter/digit
+ * runs with count-trailing-zeros; a 256-entry class table (FTS5's aTokenChar idea) drives the
+ * general case; only bytes >= 0x80 decode UTF-8 and ask utf8proc for the category (letters,
+ * marks and digits join words; Unicode spaces separate). The gap before each token is
+ * classified on the way: no newline, one newline, a blank line.
  * (2) Quote marks are resolved with a small stack: typographic marks carry their direction,
  * straight marks are decided by flanking (what touches them left and right) and, when both or
  * neither side flank (PTB text: ` " word , " `), by alternation. (3) Sentences end at . ! ? …
@@ -264,73 +266,237 @@ static size_t scan_punct(const uint8_t *s, size_t n, size_t i)
 }
 
 /* aux bits per token */
-enum { AUX_NL1 = 1, AUX_NL2 = 2, AUX_OPEN = 4, AUX_CLOSE = 8, AUX_CONT = 16 };
+enum { AUX_NL1 = 1, AUX_NL2 = 2, AUX_OPEN = 4, AUX_CLOSE = 8, AUX_CONT = 16,
+       AUX_MARK = 32,               /* punctuation that may be a quote mark (" ' ` or 0xC2/0xE2 lead) */
+       AUX_TERM = 64 };             /* . ! ? ... or the ellipsis: may end a sentence */
 
-static nf_rc push_cand(nf_tokens *t, size_t i)
+/* The candidates that the quote and sentence passes visit are the tokens with AUX_NL1, AUX_NL2,
+ * AUX_MARK or AUX_TERM: no other token can open or close a quote or start or end a sentence
+ * walk. */
+static bool is_terminal(const uint8_t *s, const nf_token *tk);
+
+/* Room for `more` tokens (and as many candidates and aux bytes) past the current count. */
+static nf_rc reserve_tokens(nf_tokens *t, size_t more)
 {
-    if (t->ncand == t->capcand &&
-        nf_grow((void **)&t->cand, &t->capcand, t->ncand + 1, sizeof *t->cand))
+    size_t need = t->ntok + more;
+    if (nf_grow((void **)&t->tok, &t->captok, need, sizeof *t->tok) ||
+        nf_grow((void **)&t->aux, &t->capaux, need, 1) ||
+        nf_grow((void **)&t->cand, &t->capcand, need, sizeof *t->cand))
         return NF_ENOMEM;
-    t->cand[t->ncand++] = (uint32_t)i;
     return NF_OK;
 }
 
-static nf_rc grow_tokens(nf_tokens *t)
-{
-    if (nf_grow((void **)&t->tok, &t->captok, t->ntok + 1, sizeof *t->tok) ||
-        nf_grow((void **)&t->aux, &t->capaux, t->ntok + 1, 1))
-        return NF_ENOMEM;
-    return NF_OK;
-}
+/* Bit masks of a 64-byte window of the text starting at byte b (bit k = byte b + k; bits past
+ * the end of the text are 0 in every mask): ASCII letters and digits, ASCII letters, capital
+ * ASCII letters, ASCII white space (C_SP or C_NL: bytes <= 0x20 and 0x7F), and newlines. */
+typedef struct window { size_t b; uint64_t al, le, up, gap, nl; } window;
 
-static inline nf_rc push_token(nf_tokens *t, size_t a, size_t b, int kind, int flags, int aux)
+#if defined(__AVX512BW__)
+static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
 {
-    if (__builtin_expect(t->ntok >= t->captok || t->ntok >= t->capaux, 0) && grow_tokens(t))
-        return NF_ENOMEM;
-    t->tok[t->ntok] = (nf_token){(uint32_t)a, (uint32_t)b, (uint16_t)kind, (uint16_t)flags};
-    t->aux[t->ntok++] = (uint8_t)aux;
-    return NF_OK;
+    size_t left = n - b;
+    __mmask64 valid = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(valid, s + b);     /* masked: never reads past n */
+    __m512i lo = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    uint64_t le = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(lo, _mm512_set1_epi8('a')),
+                                         _mm512_set1_epi8(26));
+    uint64_t dg = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+                                         _mm512_set1_epi8(10));
+    uint64_t gap = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x20)) |
+                   _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x7F));
+    w->b = b;
+    w->le = le;
+    w->up = le & _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8('a'));
+    w->al = le | dg;
+    w->gap = gap & valid;
+    w->nl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
 }
+#elif defined(__SSE2__)
+/* Four 16-byte steps; the last window of a text is copied into a zero-padded buffer. */
+static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
+{
+    size_t left = n - b;
+    uint64_t valid = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
+    uint8_t tmp[64];
+    const uint8_t *p = s + b;
+    if (left < 64) {
+        memset(tmp, 0, sizeof tmp);
+        memcpy(tmp, p, left);
+        p = tmp;
+    }
+    const __m128i fold = _mm_set1_epi8(0x20);
+    const __m128i la = _mm_set1_epi8((char)(0x80 - 'a')), lz = _mm_set1_epi8((char)(-128 + 26));
+    const __m128i d0 = _mm_set1_epi8((char)(0x80 - '0')), d9 = _mm_set1_epi8((char)(-128 + 10));
+    const __m128i g0 = _mm_set1_epi8((char)0x80), g1 = _mm_set1_epi8((char)(-128 + 0x21));
+    const __m128i del = _mm_set1_epi8(0x7F), nlc = _mm_set1_epi8('\n');
+    const __m128i lc = _mm_set1_epi8(0x20);
+    uint64_t le = 0, dg = 0, gap = 0, nl = 0, lower = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i L = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, fold), la), lz);
+        __m128i D = _mm_cmplt_epi8(_mm_add_epi8(v, d0), d9);
+        __m128i G = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v, g0), g1), _mm_cmpeq_epi8(v, del));
+        __m128i N = _mm_cmpeq_epi8(v, nlc);
+        le |= (uint64_t)(unsigned)_mm_movemask_epi8(L) << (16 * k);
+        dg |= (uint64_t)(unsigned)_mm_movemask_epi8(D) << (16 * k);
+        gap |= (uint64_t)(unsigned)_mm_movemask_epi8(G) << (16 * k);
+        nl |= (uint64_t)(unsigned)_mm_movemask_epi8(N) << (16 * k);
+        lower |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, lc), lc))
+                 << (16 * k);
+    }
+    w->b = b;
+    w->le = le & valid;
+    w->up = le & ~lower & valid;
+    w->al = (le | dg) & valid;
+    w->gap = gap & valid;
+    w->nl = nl & valid;
+}
+#else
+static inline void win_load(const uint8_t *s, size_t n, size_t b, window *w)
+{
+    size_t m = NF_MIN(n - b, 64);
+    w->b = b;
+    w->le = w->up = w->al = w->gap = w->nl = 0;
+    for (size_t k = 0; k < m; k++) {
+        int c = cls[s[b + k]];
+        uint64_t bit = (uint64_t)1 << k;
+        w->le |= c == C_LOW || c == C_UP ? bit : 0;
+        w->up |= c == C_UP ? bit : 0;
+        w->al |= wtab[s[b + k]] ? bit : 0;
+        w->gap |= c == C_SP || c == C_NL ? bit : 0;
+        w->nl |= c == C_NL ? bit : 0;
+    }
+}
+#endif
 
-/* Cut s into tokens; *marks tells whether any punctuation token may be a quote mark. */
+/* ASCII punctuation that is always a one-byte token at a token start: not ` ' - (doubled they
+ * are one token, ' may start a clitic); '.' unless "..." follows. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const uint8_t p1tab[256] = {
+    ['!' ... '/'] = 1, [':' ... '@'] = 1, ['[' ... '`'] = 1, ['{' ... '~'] = 1,
+    ['`'] = 0, ['\''] = 0, ['-'] = 0,
+};
+/* Their aux bits. */
+static const uint8_t p1aux[256] = {
+    ['"'] = AUX_MARK, ['.'] = AUX_TERM, ['!'] = AUX_TERM, ['?'] = AUX_TERM,
+};
+#pragma GCC diagnostic pop
+
+/* Reload the window at i when fewer than this many bytes of it are left, so that most words
+ * end inside the window they start in. */
+#define WIN_SLACK 16
+
+/* Cut s into tokens; *marks tells whether any punctuation token may be a quote mark.
+ * The 64-byte masks skip white space and find the end of ASCII alphanumeric runs with one
+ * count-trailing-zeros each; the newlines of a gap are counted with popcount. Token room is
+ * reserved ahead: `room` is the byte position before which every token start fits (a token
+ * starts at a distinct byte, so cap - ntok free slots cover the next cap - ntok bytes). The
+ * arrays and counts live in locals (the byte stores to aux would otherwise make the compiler
+ * reload them per token) and are written back at the end. */
 static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
 {
-    size_t i = 0, len;
-    int nl = 2;                     /* newlines in the gap; the first token starts a paragraph */
-    nf_rc rc;
+    size_t i = 0, len, room = 0;
+    size_t nl = 2;                  /* newlines in the gap; the first token starts a paragraph */
+    nf_token *tok = t->tok;
+    uint8_t *aux = t->aux;
+    uint32_t *cand = t->cand;
+    size_t nt = t->ntok, nc = t->ncand;
+    window w;
+    if (n == 0)
+        return NF_OK;
+    win_load(s, n, 0, &w);
     while (i < n) {
-        int c = cls[s[i]];
-        if (c == C_SP) { i++; continue; }
-        if (c == C_NL) { nl++; i++; continue; }
-        if (c == C_HIGH)
-            c = char_class(s, n, i, &len);
-        if (c == C_SP || c == C_NL) {
-            nl += c == C_NL;
-            i += len;
+        size_t off = i - w.b;
+        if (off > 64 - WIN_SLACK) {
+            win_load(s, n, i, &w);
+            off = 0;
+        }
+        uint64_t ng = ~w.gap >> off;                  /* not white space, from i on */
+        if (ng == 0) {                                /* white space to the window's end */
+            nl += (size_t)__builtin_popcountll(w.nl >> off);
+            i = w.b + 64;
             continue;
         }
-        int kind = NF_TOK_PUNCT, flags = 0;
+        unsigned k = (unsigned)__builtin_ctzll(ng);   /* branch-free: k is often 0 */
+        nl += (size_t)__builtin_popcountll((w.nl >> off) & (((uint64_t)1 << k) - 1));
+        i += k;
+        off += k;
+        if (i >= n)
+            break;
+        if (__builtin_expect(i >= room, 0)) {
+            t->ntok = nt;
+            t->ncand = nc;
+            if (reserve_tokens(t, NF_MIN(n - i, (size_t)1 << 16) + 1))
+                return NF_ENOMEM;
+            room = i + NF_MIN(t->captok, NF_MIN(t->capaux, t->capcand)) - nt;
+            tok = t->tok;
+            aux = t->aux;
+            cand = t->cand;
+        }
         size_t e;
-        if (wtab[s[i]]) {
+        int para = nl >= 2 ? AUX_NL2 : (int)nl;       /* AUX_NL1 == 1 */
+        if ((w.al >> off) & 1) {
             /* fast path: an ASCII word or number that no joiner, %, or non-ASCII letter
              * continues is complete after its alphanumeric run */
-            bool letters = false;
-            e = alnum_run(s, n, i, &letters);
-            int ec = e < n ? cls[s[e]] : C_SP;
-            bool joins = (ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) &&
-                         e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
-            if (ec == C_SP || ec == C_NL || ec == C_PUN ||
-                ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins)) {
-                int aux = nl >= 2 ? AUX_NL2 : nl;     /* AUX_NL1 == 1 */
-                flags = (c == C_UP ? NF_TF_CAP : 0) | (aux ? NF_TF_PARA : 0);
-                if ((rc = push_token(t, i, e, letters ? NF_TOK_WORD : NF_TOK_NUM, flags, aux)) ||
-                    (aux && (rc = push_cand(t, t->ntok - 1))))
-                    return rc;
+            bool letters, ends;
+            uint64_t run_end = ~w.al >> off;
+            if (run_end) {
+                unsigned l = (unsigned)__builtin_ctzll(run_end);
+                e = i + l;
+                letters = ((w.le >> off) & (((uint64_t)1 << l) - 1)) != 0;
+                ends = (w.gap >> (off + l)) & 1;      /* white space follows */
+            } else {                                  /* the run reaches the window's end */
+                letters = (w.le >> off) != 0;
+                e = alnum_run(s, n, w.b + 64, &letters);
+                ends = false;
+            }
+            if (!ends) {
+                int ec = e < n ? cls[s[e]] : C_SP;
+                bool joins = (ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) &&
+                             e + 1 < n && (s[e + 1] >= 0x80 || wtab[s[e + 1]]);
+                ends = ec == C_SP || ec == C_NL || ec == C_PUN ||
+                       ((ec == C_DOT || ec == C_COMMA || ec == C_HYPH || ec == C_APOS) && !joins);
+            }
+            if (ends) {
+                int flags = ((w.up >> off) & 1 ? NF_TF_CAP : 0) | (para ? NF_TF_PARA : 0);
+                tok[nt] = (nf_token){(uint32_t)i, (uint32_t)e,
+                                     (uint16_t)(letters ? NF_TOK_WORD : NF_TOK_NUM),
+                                     (uint16_t)flags};
+                aux[nt] = (uint8_t)para;
+                cand[nc] = (uint32_t)nt;              /* kept only when it starts a line */
+                nc += para != 0;
+                nt++;
                 nl = 0;
-                i = e + (e < n && s[e] == ' ');    /* the usual single space */
+                i = e;
                 continue;
             }
         }
+        uint8_t b = s[i];
+        if (p1tab[b] && (b != '.' || i + 2 >= n || s[i + 1] != '.' || s[i + 2] != '.')) {
+            /* one ASCII punctuation byte: what scan_punct gives for it */
+            *marks |= b == '"';
+            tok[nt] = (nf_token){(uint32_t)i, (uint32_t)(i + 1), NF_TOK_PUNCT,
+                                 (uint16_t)(para ? NF_TF_PARA : 0)};
+            int a = para | p1aux[b];
+            aux[nt] = (uint8_t)a;
+            cand[nc] = (uint32_t)nt;
+            nc += a != 0;
+            nt++;
+            nl = 0;
+            i++;
+            continue;
+        }
+        int c = cls[b];
+        if (c == C_HIGH) {
+            c = char_class(s, n, i, &len);
+            if (c == C_SP || c == C_NL) {
+                nl += c == C_NL;
+                i += len;
+                continue;
+            }
+        }
+        int kind = NF_TOK_PUNCT, flags = 0;
         if (is_alnum(c) || (c == C_APOS && (i == 0 || !is_alnum(cls[s[i - 1]])) &&
                             clitic_at(s, n, i, s[i] == '\'' ? 1 : 3))) {
             e = scan_word(s, n, i, &kind);
@@ -338,18 +504,25 @@ static nf_rc cut_tokens(const uint8_t *s, size_t n, nf_tokens *t, bool *marks)
                 flags |= NF_TF_CAP;
         } else {
             e = scan_punct(s, n, i);
-            uint8_t b = s[i];
-            *marks |= b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2;
+            if (b == '"' || b == '\'' || b == '`' || b == 0xE2 || b == 0xC2) {
+                *marks = true;
+                para |= AUX_MARK;
+            }
         }
-        int aux = nl >= 2 ? AUX_NL2 : nl;     /* AUX_NL1 == 1 */
-        if (aux)
+        if (para & (AUX_NL1 | AUX_NL2))
             flags |= NF_TF_PARA;
-        if ((rc = push_token(t, i, e, kind, flags, aux)) ||
-            ((aux || kind == NF_TOK_PUNCT) && (rc = push_cand(t, t->ntok - 1))))
-            return rc;
+        tok[nt] = (nf_token){(uint32_t)i, (uint32_t)e, (uint16_t)kind, (uint16_t)flags};
+        if (kind == NF_TOK_PUNCT && is_terminal(s, &tok[nt]))
+            para |= AUX_TERM;
+        aux[nt] = (uint8_t)para;
+        if (para)
+            cand[nc++] = (uint32_t)nt;
+        nt++;
         nl = 0;
         i = e;
     }
+    t->ntok = nt;
+    t->ncand = nc;
     return NF_OK;
 }
 
@@ -590,12 +763,12 @@ static nf_rc find_quotes(const uint8_t *s, size_t n, nf_tokens *t)
 {
     qstate q = {.s = s, .n = n, .t = t, .depth = 0};
     nf_rc rc = NF_OK;
-    for (size_t ci = 0; ci < t->ncand; ci++) {     /* punctuation and paragraph starts */
+    for (size_t ci = 0; ci < t->ncand; ci++) {     /* marks, terminals and line starts */
         size_t i = t->cand[ci];
         const nf_token *tk = &t->tok[i];
         if (q.depth && i > 0 && (t->aux[i] & (AUX_NL1 | AUX_NL2)) && q_paragraph(&q, i))
             continue;
-        if (tk->kind != NF_TOK_PUNCT)
+        if (!(t->aux[i] & AUX_MARK))
             continue;
         qmark m = mark_of(s, tk);
         if (m.fam == Q_NONE)
@@ -707,10 +880,10 @@ static nf_rc find_sentences(const uint8_t *s, nf_tokens *t)
                 return rc;
             s0 = i;
         }
-        if (!is_terminal(s, &t->tok[i]))
+        if (!(t->aux[i] & AUX_TERM))
             continue;
         size_t j = i + 1;
-        while (j < n && is_terminal(s, &t->tok[j]) && t->tok[j].start == t->tok[j - 1].end)
+        while (j < n && (t->aux[j] & AUX_TERM) && t->tok[j].start == t->tok[j - 1].end)
             j++;
         while (j < n && !(t->tok[j].flags & NF_TF_PARA) &&
                ((t->aux[j] & AUX_CLOSE) || tok_is(s, &t->tok[j], ")") || tok_is(s, &t->tok[j], "]")))
