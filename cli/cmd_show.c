@@ -299,28 +299,17 @@ int cmd_show(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-color"))
             color = 0, extra[i] = true;
     }
-    const char *db = cli_db_arg(argc, argv, extra);
-    if (cli_story_args("show", argc, argv, &in, &story, extra, help, &status) < 0)
+    const char *db;
+    if (cli_story_opts("show", argc, argv, &in, &story, &db, extra, help, &status) < 0)
         goto done;
-    if (db && in.npaths) {
-        fprintf(stderr, "newsfold show: give either --db PATH or FILES, not both\n");
-        goto done;
-    }
     if (db) {
         status = show_db(db, story, color != 0);
         goto done;
     }
-    nf_rc rc = cli_stories_load(&in, &S);
-    if (rc == NF_ENOMEM) {
-        fprintf(stderr, "newsfold show: out of memory\n");
+    nf_rc rc;
+    int k = cli_story_select("show", &in, &S, story, &rc);
+    if (k < 0)
         goto done;
-    }
-    int k = cli_stories_pick(&S, story);
-    if (k < 0) {
-        fprintf(stderr, story ? "newsfold show: no story %s in the input\n"
-                              : "newsfold show: no articles%s\n", story ? story : "");
-        goto done;
-    }
     const nf_article **arts = NULL;
     nf_comparison *c = NULL;
     nf_rc crc = cli_story_compare(&S, (size_t)k, &arts, &c);
