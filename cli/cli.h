@@ -101,6 +101,7 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
                         nf_fold_result *results, uint64_t *merges);
 int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
 const char *cli_fold_help(void);
+json_t *cli_fold_evidence_json(const nf_fold_result *r);   /* the --evidence object */
 
 /* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
  * returns the exit status. */
