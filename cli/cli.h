@@ -103,6 +103,10 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
 const char *cli_fold_help(void);
 json_t *cli_fold_evidence_json(const nf_fold_result *r);   /* the --evidence object */
 
+/* dedup's option values and input order, shared with mpi/dedup.c (cmd_dedup.c) */
+int cli_dedup_num_arg(int argc, char **argv, int *i, double lo, double hi, double *out);
+int cli_cmp_str(const void *a, const void *b);
+
 /* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
  * returns the exit status. */
 int cli_fold_store(const char *db, cli_input *in);
