@@ -229,6 +229,21 @@ static void show_differences(const view *v)
     }
 }
 
+/* The whole view of one story to v->f; -1 (after saying so) when it cannot be written. */
+static int show_all(view *v, const char *id, bool folded)
+{
+    show_articles(v, id, folded);
+    show_sources(v);
+    show_quotes(v);
+    show_additions(v);
+    show_differences(v);
+    if (fflush(v->f) != 0) {
+        fprintf(stderr, "newsfold show: cannot write output\n");
+        return -1;
+    }
+    return 0;
+}
+
 /* show --db: one stored story, compared from its members and the stored copies */
 static int show_db(const char *db, const char *story, bool color)
 {
@@ -247,15 +262,8 @@ static int show_db(const char *db, const char *story, bool color)
         status = EXIT_USAGE;
     } else {
         view v = {stdout, color, d.ptrs, c};
-        show_articles(&v, d.idstr, true);
-        show_sources(&v);
-        show_quotes(&v);
-        show_additions(&v);
-        show_differences(&v);
-        if (fflush(stdout) != 0) {
-            fprintf(stderr, "newsfold show: cannot write output\n");
+        if (show_all(&v, d.idstr, true) < 0)
             status = EXIT_USAGE;
-        }
     }
     nf_comparison_free(c);
     cli_db_story_free(&d);
@@ -318,14 +326,7 @@ int cmd_show(int argc, char **argv)
         goto done;
     }
     view v = {stdout, color != 0, arts, c};
-    show_articles(&v, S.st[k].id, S.folded);
-    show_sources(&v);
-    show_quotes(&v);
-    show_additions(&v);
-    show_differences(&v);
-    if (fflush(stdout) != 0)
-        fprintf(stderr, "newsfold show: cannot write output\n");
-    else
+    if (show_all(&v, S.st[k].id, S.folded) == 0)
         status = cli_exit_status(&in, rc);
     nf_comparison_free(c);
     free(arts);
