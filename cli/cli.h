@@ -106,6 +106,8 @@ json_t *cli_fold_evidence_json(const nf_fold_result *r);   /* the --evidence obj
 /* dedup's option values and input order, shared with mpi/dedup.c (cmd_dedup.c) */
 int cli_dedup_num_arg(int argc, char **argv, int *i, double lo, double hi, double *out);
 int cli_cmp_str(const void *a, const void *b);
+const char *cli_dedup_text(const nf_article *a, bool raw, nf_cleaning *cl, nf_buf *kept,
+                           size_t *n);
 
 /* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
  * returns the exit status. */

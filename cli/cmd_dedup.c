@@ -46,18 +46,28 @@ static int flush_batch(dedup_ctx *c)
     return rc ? -1 : 0;
 }
 
-/* The text to sketch: the article without scrape residue (unless --raw). */
-static int take_text(dedup_ctx *c, const nf_article *a, char **out, size_t *len)
+/* The text to sketch: the article without scrape residue (unless raw), in *kept or the
+ * article's own text; *n its length. cl and kept are scratch kept between articles. */
+const char *cli_dedup_text(const nf_article *a, bool raw, nf_cleaning *cl, nf_buf *kept,
+                           size_t *n)
 {
     const char *s = a->text;
-    size_t n = a->text_len;
-    if (!c->raw && nf_clean(a->text, a->text_len, &c->cl) == NF_OK) {
-        c->kept.n = 0;
-        if (nf_clean_apply(a->text, a->text_len, &c->cl, &c->kept) == NF_OK) {
-            s = c->kept.p ? c->kept.p : "";
-            n = c->kept.n;
+    *n = a->text_len;
+    if (!raw && nf_clean(a->text, a->text_len, cl) == NF_OK) {
+        kept->n = 0;
+        if (nf_clean_apply(a->text, a->text_len, cl, kept) == NF_OK) {
+            s = kept->p ? kept->p : "";
+            *n = kept->n;
         }
     }
+    return s;
+}
+
+/* A copy of the text to sketch (cli_dedup_text). */
+static int take_text(dedup_ctx *c, const nf_article *a, char **out, size_t *len)
+{
+    size_t n;
+    const char *s = cli_dedup_text(a, c->raw, &c->cl, &c->kept, &n);
     *out = malloc(n + 1);
     if (!*out)
         return -1;

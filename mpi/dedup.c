@@ -101,16 +101,9 @@ static int on_article(nf_article *a, void *vctx)
     }
     c->src[c->n] = (uint32_t)(c->nsrcs - 1);
     c->line[c->n] = a->line;
-    /* the text to sketch: without scrape residue unless --raw (as cmd_dedup's take_text) */
-    const char *s = a->text;
-    size_t n = a->text_len;
-    if (!c->raw && nf_clean(a->text, a->text_len, &c->cl) == NF_OK) {
-        c->kept.n = 0;
-        if (nf_clean_apply(a->text, a->text_len, &c->cl, &c->kept) == NF_OK) {
-            s = c->kept.p ? c->kept.p : "";
-            n = c->kept.n;
-        }
-    }
+    /* the text to sketch: without scrape residue unless --raw */
+    size_t n;
+    const char *s = cli_dedup_text(a, c->raw, &c->cl, &c->kept, &n);
     nf_rc rc = nf_sketch_text(c->sk, s, n, &c->info[c->n], c->sig + c->n * c->K);
     if (rc && !c->err)
         c->err = rc;
