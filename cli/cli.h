@@ -73,6 +73,12 @@ nf_rc cli_story_compare(const cli_stories *S, size_t k, const nf_article ***arts
                         nf_comparison **c);
 int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const char **story,
                      bool *extra_ok, void (*help)(void), int *status);
+/* cli_db_arg + cli_story_args, refusing --db with FILES; -1: exit with *status. */
+int   cli_story_opts(const char *verb, int argc, char **argv, cli_input *in, const char **story,
+                     const char **db, bool *extra, void (*help)(void), int *status);
+/* cli_stories_load + cli_stories_pick, saying why when there is no story; -1: none. */
+int   cli_story_select(const char *verb, cli_input *in, cli_stories *S, const char *story,
+                       nf_rc *rc);
 
 /* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
  * order; story[i] is the input index of article i's story's first article. The folder is kept
@@ -95,6 +101,13 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
                         nf_fold_result *results, uint64_t *merges);
 int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
 const char *cli_fold_help(void);
+json_t *cli_fold_evidence_json(const nf_fold_result *r);   /* the --evidence object */
+
+/* dedup's option values and input order, shared with mpi/dedup.c (cmd_dedup.c) */
+int cli_dedup_num_arg(int argc, char **argv, int *i, double lo, double hi, double *out);
+int cli_cmp_str(const void *a, const void *b);
+const char *cli_dedup_text(const nf_article *a, bool raw, nf_cleaning *cl, nf_buf *kept,
+                           size_t *n);
 
 /* `fold --db PATH`: store the inputs' articles in the database and refold (store_glue.c);
  * returns the exit status. */

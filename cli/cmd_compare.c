@@ -204,6 +204,38 @@ int cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const
     return 0;
 }
 
+/* The options of compare and show: --db (cli_db_arg), then cli_story_args, and --db with FILES
+ * refused. *db: the --db path or NULL. Returns -1 to exit with *status. */
+int cli_story_opts(const char *verb, int argc, char **argv, cli_input *in, const char **story,
+                   const char **db, bool *extra, void (*help)(void), int *status)
+{
+    *db = cli_db_arg(argc, argv, extra);
+    if (cli_story_args(verb, argc, argv, in, story, extra, help, status) < 0)
+        return -1;
+    if (*db && in->npaths) {
+        fprintf(stderr, "newsfold %s: give either --db PATH or FILES, not both\n", verb);
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the inputs' stories into *S and pick one (story NULL: the largest), saying on stderr why
+ * there is none. *rc: the load's result, for cli_exit_status. Returns the story index or -1. */
+int cli_story_select(const char *verb, cli_input *in, cli_stories *S, const char *story,
+                     nf_rc *rc)
+{
+    *rc = cli_stories_load(in, S);
+    if (*rc == NF_ENOMEM) {
+        fprintf(stderr, "newsfold %s: out of memory\n", verb);
+        return -1;
+    }
+    int k = cli_stories_pick(S, story);
+    if (k < 0)
+        fprintf(stderr, story ? "newsfold %s: no story %s in the input\n"
+                              : "newsfold %s: no articles%s\n", verb, story ? story : "");
+    return k;
+}
+
 /* ---- --db PATH: stories from the store written by `newsfold fold --db` ---- */
 
 const char *cli_db_arg(int argc, char **argv, bool *extra)
@@ -413,13 +445,9 @@ int cmd_compare(int argc, char **argv)
         } else if (!strcmp(argv[i], "--recompute")) {
             recompute = extra[i] = true;
         }
-    const char *db = cli_db_arg(argc, argv, extra);
-    if (cli_story_args("compare", argc, argv, &in, &story, extra, help, &status) < 0)
+    const char *db;
+    if (cli_story_opts("compare", argc, argv, &in, &story, &db, extra, help, &status) < 0)
         goto done;
-    if (db && in.npaths) {
-        fprintf(stderr, "newsfold compare: give either --db PATH or FILES, not both\n");
-        goto done;
-    }
     if (db) {
         char idstr[24];
         bool stored;
@@ -442,17 +470,10 @@ int cmd_compare(int argc, char **argv)
         json_decref(root);
         goto done;
     }
-    nf_rc rc = cli_stories_load(&in, &S);
-    if (rc == NF_ENOMEM) {
-        fprintf(stderr, "newsfold compare: out of memory\n");
+    nf_rc rc;
+    int k = cli_story_select("compare", &in, &S, story, &rc);
+    if (k < 0)
         goto done;
-    }
-    int k = cli_stories_pick(&S, story);
-    if (k < 0) {
-        fprintf(stderr, story ? "newsfold compare: no story %s in the input\n"
-                              : "newsfold compare: no articles%s\n", story ? story : "");
-        goto done;
-    }
     if (!S.folded)
         fprintf(stderr, "newsfold compare: no input carries a story field; folded %zu articles "
                         "into %zu stories\n", S.n, S.nst);

@@ -46,18 +46,28 @@ static int flush_batch(dedup_ctx *c)
     return rc ? -1 : 0;
 }
 
-/* The text to sketch: the article without scrape residue (unless --raw). */
-static int take_text(dedup_ctx *c, const nf_article *a, char **out, size_t *len)
+/* The text to sketch: the article without scrape residue (unless raw), in *kept or the
+ * article's own text; *n its length. cl and kept are scratch kept between articles. */
+const char *cli_dedup_text(const nf_article *a, bool raw, nf_cleaning *cl, nf_buf *kept,
+                           size_t *n)
 {
     const char *s = a->text;
-    size_t n = a->text_len;
-    if (!c->raw && nf_clean(a->text, a->text_len, &c->cl) == NF_OK) {
-        c->kept.n = 0;
-        if (nf_clean_apply(a->text, a->text_len, &c->cl, &c->kept) == NF_OK) {
-            s = c->kept.p ? c->kept.p : "";
-            n = c->kept.n;
+    *n = a->text_len;
+    if (!raw && nf_clean(a->text, a->text_len, cl) == NF_OK) {
+        kept->n = 0;
+        if (nf_clean_apply(a->text, a->text_len, cl, kept) == NF_OK) {
+            s = kept->p ? kept->p : "";
+            *n = kept->n;
         }
     }
+    return s;
+}
+
+/* A copy of the text to sketch (cli_dedup_text). */
+static int take_text(dedup_ctx *c, const nf_article *a, char **out, size_t *len)
+{
+    size_t n;
+    const char *s = cli_dedup_text(a, c->raw, &c->cl, &c->kept, &n);
     *out = malloc(n + 1);
     if (!*out)
         return -1;
@@ -198,7 +208,8 @@ static void help(void)
            cli_input_help());
 }
 
-static int num_arg(int argc, char **argv, int *i, double lo, double hi, double *out)
+/* The value of option argv[*i] as a number in [lo, hi]; -1 after saying why. */
+int cli_dedup_num_arg(int argc, char **argv, int *i, double lo, double hi, double *out)
 {
     if (*i + 1 >= argc) {
         fprintf(stderr, "newsfold dedup: %s needs a value\n", argv[*i]);
@@ -216,7 +227,8 @@ static int num_arg(int argc, char **argv, int *i, double lo, double hi, double *
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* qsort order of C strings (the input paths) */
+int cli_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -250,23 +262,23 @@ int cmd_dedup(int argc, char **argv)
             }
             o.link = !strcmp(argv[++i], "any") ? NF_LINK_ANY : NF_LINK_REP;
         } else if (!strcmp(a, "--threshold")) {
-            if (num_arg(argc, argv, &i, 0.01, 1, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 0.01, 1, &v))
                 goto done;
             o.threshold = v;
         } else if (!strcmp(a, "--containment")) {
-            if (num_arg(argc, argv, &i, 0.01, 1, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 0.01, 1, &v))
                 goto done;
             o.containment = v;
         } else if (!strcmp(a, "--shingle")) {
-            if (num_arg(argc, argv, &i, 1, 16, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 1, 16, &v))
                 goto done;
             o.sketch.shingle = (uint32_t)v;
         } else if (!strcmp(a, "--hashes")) {
-            if (num_arg(argc, argv, &i, 8, 1024, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 8, 1024, &v))
                 goto done;
             o.sketch.bins = (uint32_t)v;
         } else if (!strcmp(a, "--threads")) {
-            if (num_arg(argc, argv, &i, 1, 64, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 1, 64, &v))
                 goto done;
             o.threads = (uint32_t)v;
         } else {
@@ -294,7 +306,7 @@ int cmd_dedup(int argc, char **argv)
     }
     nf_buf_init(&c.kept, 0);
     if (in.npaths > 1)
-        qsort(in.paths, in.npaths, sizeof *in.paths, cmp_str);
+        qsort(in.paths, in.npaths, sizeof *in.paths, cli_cmp_str);
     double t0 = cli_now();
     rc = cli_read_all(&in, on_article, &c);
     flush_batch(&c);

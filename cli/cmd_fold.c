@@ -210,7 +210,8 @@ static void help(void)
            cli_fold_help(), cli_input_help());
 }
 
-static json_t *evidence_json(const nf_fold_result *r)
+/* Why the article joined its story (or did not), as the --evidence object. */
+json_t *cli_fold_evidence_json(const nf_fold_result *r)
 {
     json_t *e = json_object();
     json_object_set_new(e, "joined", json_boolean(r->joined));
@@ -319,7 +320,7 @@ int cmd_fold(int argc, char **argv)
         json_object_set_new(a, "copy_of", c.copy_of[i] == SIZE_MAX ? json_null() :
                             json_string(c.a[c.copy_of[i]].id ? c.a[c.copy_of[i]].id : ""));
         if (want_ev)
-            json_object_set_new(a, "evidence", evidence_json(&res[i]));
+            json_object_set_new(a, "evidence", cli_fold_evidence_json(&res[i]));
         werr |= cli_write_jsonl(out, a);
         json_decref(a);
     }

@@ -277,6 +277,22 @@ static int keep_id(const nf_story_info *si, void *ctx)
     return 0;
 }
 
+/* Open outp ("-": standard output) and write the page head; NULL after saying why. */
+static FILE *report_open(const char *outp, size_t stories, long long articles)
+{
+    FILE *f = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "newsfold report: cannot write %s\n", outp);
+        return NULL;
+    }
+    fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+               "<meta name=viewport content=\"width=device-width\">"
+               "<title>newsfold report</title><style>%s</style></head><body>\n"
+               "<h1>newsfold: coverage of %zu stories, %lld articles</h1>\n",
+            CSS, stories, articles);
+    return f;
+}
+
 /* report --db: the listed stories (or one), each compared from its stored members. */
 static int report_db(const char *db, const char *story, int64_t limit, const char *outp)
 {
@@ -301,16 +317,9 @@ static int report_db(const char *db, const char *story, int64_t limit, const cha
         fprintf(stderr, "newsfold report: out of memory\n");
         goto done;
     }
-    f = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "newsfold report: cannot write %s\n", outp);
+    f = report_open(outp, l.n, (long long)l.articles);
+    if (!f)
         goto done;
-    }
-    fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-               "<meta name=viewport content=\"width=device-width\">"
-               "<title>newsfold report</title><style>%s</style></head><body>\n"
-               "<h1>newsfold: coverage of %zu stories, %lld articles</h1>\n",
-            CSS, l.n, (long long)l.articles);
     bool failed = false;
     for (size_t k = 0; k < l.n; k++) {
         char id[24];
@@ -413,16 +422,9 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "newsfold report: out of memory\n");
         goto done;
     }
-    f = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "newsfold report: cannot write %s\n", outp);
+    f = report_open(outp, S.nst, (long long)S.n);
+    if (!f)
         goto done;
-    }
-    fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-               "<meta name=viewport content=\"width=device-width\">"
-               "<title>newsfold report</title><style>%s</style></head><body>\n"
-               "<h1>newsfold: coverage of %zu stories, %zu articles</h1>\n",
-            CSS, S.nst, S.n);
     if (!S.folded && S.n)
         fputs("<p class=meta>The inputs carry no story field: they were folded into stories "
               "here.</p>\n", f);

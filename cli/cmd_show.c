@@ -229,6 +229,21 @@ static void show_differences(const view *v)
     }
 }
 
+/* The whole view of one story to v->f; -1 (after saying so) when it cannot be written. */
+static int show_all(view *v, const char *id, bool folded)
+{
+    show_articles(v, id, folded);
+    show_sources(v);
+    show_quotes(v);
+    show_additions(v);
+    show_differences(v);
+    if (fflush(v->f) != 0) {
+        fprintf(stderr, "newsfold show: cannot write output\n");
+        return -1;
+    }
+    return 0;
+}
+
 /* show --db: one stored story, compared from its members and the stored copies */
 static int show_db(const char *db, const char *story, bool color)
 {
@@ -247,15 +262,8 @@ static int show_db(const char *db, const char *story, bool color)
         status = EXIT_USAGE;
     } else {
         view v = {stdout, color, d.ptrs, c};
-        show_articles(&v, d.idstr, true);
-        show_sources(&v);
-        show_quotes(&v);
-        show_additions(&v);
-        show_differences(&v);
-        if (fflush(stdout) != 0) {
-            fprintf(stderr, "newsfold show: cannot write output\n");
+        if (show_all(&v, d.idstr, true) < 0)
             status = EXIT_USAGE;
-        }
     }
     nf_comparison_free(c);
     cli_db_story_free(&d);
@@ -299,28 +307,17 @@ int cmd_show(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-color"))
             color = 0, extra[i] = true;
     }
-    const char *db = cli_db_arg(argc, argv, extra);
-    if (cli_story_args("show", argc, argv, &in, &story, extra, help, &status) < 0)
+    const char *db;
+    if (cli_story_opts("show", argc, argv, &in, &story, &db, extra, help, &status) < 0)
         goto done;
-    if (db && in.npaths) {
-        fprintf(stderr, "newsfold show: give either --db PATH or FILES, not both\n");
-        goto done;
-    }
     if (db) {
         status = show_db(db, story, color != 0);
         goto done;
     }
-    nf_rc rc = cli_stories_load(&in, &S);
-    if (rc == NF_ENOMEM) {
-        fprintf(stderr, "newsfold show: out of memory\n");
+    nf_rc rc;
+    int k = cli_story_select("show", &in, &S, story, &rc);
+    if (k < 0)
         goto done;
-    }
-    int k = cli_stories_pick(&S, story);
-    if (k < 0) {
-        fprintf(stderr, story ? "newsfold show: no story %s in the input\n"
-                              : "newsfold show: no articles%s\n", story ? story : "");
-        goto done;
-    }
     const nf_article **arts = NULL;
     nf_comparison *c = NULL;
     nf_rc crc = cli_story_compare(&S, (size_t)k, &arts, &c);
@@ -329,14 +326,7 @@ int cmd_show(int argc, char **argv)
         goto done;
     }
     view v = {stdout, color != 0, arts, c};
-    show_articles(&v, S.st[k].id, S.folded);
-    show_sources(&v);
-    show_quotes(&v);
-    show_additions(&v);
-    show_differences(&v);
-    if (fflush(stdout) != 0)
-        fprintf(stderr, "newsfold show: cannot write output\n");
-    else
+    if (show_all(&v, S.st[k].id, S.folded) == 0)
         status = cli_exit_status(&in, rc);
     nf_comparison_free(c);
     free(arts);

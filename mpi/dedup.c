@@ -101,16 +101,9 @@ static int on_article(nf_article *a, void *vctx)
     }
     c->src[c->n] = (uint32_t)(c->nsrcs - 1);
     c->line[c->n] = a->line;
-    /* the text to sketch: without scrape residue unless --raw (as cmd_dedup's take_text) */
-    const char *s = a->text;
-    size_t n = a->text_len;
-    if (!c->raw && nf_clean(a->text, a->text_len, &c->cl) == NF_OK) {
-        c->kept.n = 0;
-        if (nf_clean_apply(a->text, a->text_len, &c->cl, &c->kept) == NF_OK) {
-            s = c->kept.p ? c->kept.p : "";
-            n = c->kept.n;
-        }
-    }
+    /* the text to sketch: without scrape residue unless --raw */
+    size_t n;
+    const char *s = cli_dedup_text(a, c->raw, &c->cl, &c->kept, &n);
     nf_rc rc = nf_sketch_text(c->sk, s, n, &c->info[c->n], c->sig + c->n * c->K);
     if (rc && !c->err)
         c->err = rc;
@@ -610,29 +603,6 @@ static void help(void)
            nfm_opts_help(), cli_input_help());
 }
 
-static int num_arg(int argc, char **argv, int *i, double lo, double hi, double *out)
-{
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "newsfold dedup: %s needs a value\n", argv[*i]);
-        return -1;
-    }
-    char *end;
-    double v = strtod(argv[*i + 1], &end);
-    if (*end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "newsfold dedup: %s: expected a number in [%g, %g], got '%s'\n",
-                argv[*i], lo, hi, argv[*i + 1]);
-        return -1;
-    }
-    ++*i;
-    *out = v;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Parse the options of the plain verb; 0 go on, 1 done (help), -1 usage error. */
 static int parse(int argc, char **argv, cli_input *in, nf_dedup_opts *o, bool *drop, bool *raw,
                  nfm_opts *mo)
@@ -654,23 +624,23 @@ static int parse(int argc, char **argv, cli_input *in, nf_dedup_opts *o, bool *d
             }
             o->link = !strcmp(argv[++i], "any") ? NF_LINK_ANY : NF_LINK_REP;
         } else if (!strcmp(a, "--threshold")) {
-            if (num_arg(argc, argv, &i, 0.01, 1, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 0.01, 1, &v))
                 return -1;
             o->threshold = v;
         } else if (!strcmp(a, "--containment")) {
-            if (num_arg(argc, argv, &i, 0.01, 1, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 0.01, 1, &v))
                 return -1;
             o->containment = v;
         } else if (!strcmp(a, "--shingle")) {
-            if (num_arg(argc, argv, &i, 1, 16, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 1, 16, &v))
                 return -1;
             o->sketch.shingle = (uint32_t)v;
         } else if (!strcmp(a, "--hashes")) {
-            if (num_arg(argc, argv, &i, 8, 1024, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 8, 1024, &v))
                 return -1;
             o->sketch.bins = (uint32_t)v;
         } else if (!strcmp(a, "--threads")) {
-            if (num_arg(argc, argv, &i, 1, 64, &v))
+            if (cli_dedup_num_arg(argc, argv, &i, 1, 64, &v))
                 return -1;
         } else {
             int r = nfm_opts_arg(mo, argc, argv, &i);
@@ -862,7 +832,7 @@ int nfm_dedup(nfm *m, int argc, char **argv)
         c.err = NF_EIO;
     static const char *stdin_path[] = {"-"};
     if (in.npaths > 1)
-        qsort(in.paths, in.npaths, sizeof *in.paths, cmp_str);
+        qsort(in.paths, in.npaths, sizeof *in.paths, cli_cmp_str);
     const char *const *paths = in.npaths ? in.paths : stdin_path;
     size_t npaths = in.npaths ? in.npaths : 1;
     phase ph[8];

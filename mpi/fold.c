@@ -157,26 +157,6 @@ static void gather(nfm *m, mfold *c, cli_articles *all)
     }
 }
 
-static json_t *evidence_json(const nf_fold_result *r)
-{
-    json_t *e = json_object();
-    json_object_set_new(e, "joined", json_boolean(r->joined));
-    json_object_set_new(e, "similarity", json_real(r->similarity));
-    json_object_set_new(e, "term_sim", json_real(r->term_sim));
-    json_object_set_new(e, "entity_sim", json_real(r->entity_sim));
-    json_object_set_new(e, "time_factor", json_real(r->time_factor));
-    json_object_set_new(e, "quote_shingles", json_integer(r->quote_shingles));
-    json_object_set_new(e, "candidates", json_integer(r->candidates));
-    json_t *t = json_array(), *n = json_array();
-    for (uint32_t i = 0; i < r->nterms; i++)
-        json_array_append_new(t, json_string(r->terms[i]));
-    for (uint32_t i = 0; i < r->nentities; i++)
-        json_array_append_new(n, json_string(r->entities[i]));
-    json_object_set_new(e, "terms", t);
-    json_object_set_new(e, "entities", n);
-    return e;
-}
-
 /* Rank 0: fold and format as cmd_fold.c does. Returns 0 or an nf_rc. */
 static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine, int want_ev,
                              bool quiet, FILE *out, uint64_t *outn)
@@ -203,7 +183,7 @@ static nf_rc fold_and_format(cli_articles *c, const nf_fold_opts *o, int refine,
         json_object_set_new(a, "copy_of", c->copy_of[i] == SIZE_MAX ? json_null() :
                             json_string(c->a[c->copy_of[i]].id ? c->a[c->copy_of[i]].id : ""));
         if (want_ev)
-            json_object_set_new(a, "evidence", evidence_json(&res[i]));
+            json_object_set_new(a, "evidence", cli_fold_evidence_json(&res[i]));
         werr |= cli_write_jsonl(out, a);
         json_decref(a);
     }

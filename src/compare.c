@@ -54,25 +54,6 @@ typedef struct cctx {
     char **byfirst;                           /* the same, sorted by first word */
 } cctx;
 
-/* ---- union-find ---- */
-static uint32_t uf_find(uint32_t *p, uint32_t i)
-{
-    while (p[i] != i) {
-        p[i] = p[p[i]];
-        i = p[i];
-    }
-    return i;
-}
-static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
-{
-    a = uf_find(p, a);
-    b = uf_find(p, b);
-    if (a < b)
-        p[b] = a;
-    else if (b < a)
-        p[a] = b;
-}
-
 /* ---- sources ---- */
 
 /* Open addressing over key hashes -> source index + 1; rebuilt when half full. */
@@ -653,7 +634,7 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
             uint32_t o = touched[k];
             double ov = acc[o], dice = 2 * ov / (w[s] + w[o]), cont = ov / fmin(w[s], w[o]);
             if (dice >= NF_ALIGN_DICE || (cont >= NF_ALIGN_CONTAIN && ov >= 12.0))
-                uf_union(x->uf, s, o);
+                nf_uf_union(x->uf, s, o);
             acc[o] = 0;
         }
     }
@@ -669,7 +650,7 @@ static nf_rc align(cctx *x, const nf_qgroups *g)
                 if (first == UINT32_MAX)
                     first = sid;
                 else
-                    uf_union(x->uf, first, sid);
+                    nf_uf_union(x->uf, first, sid);
             }
         }
     }
@@ -712,7 +693,7 @@ static nf_rc additions(cctx *x)
         if (x->skip[d])
             continue;
         for (uint32_t s = 0; s < x->docs[d].nsent; s++) {
-            uint32_t r = uf_find(x->uf, x->sent_base[d] + s);
+            uint32_t r = nf_uf_find(x->uf, x->sent_base[d] + s);
             if (lastd[r] != d) {
                 lastd[r] = (uint32_t)d;
                 ndoc[r]++;
@@ -733,7 +714,7 @@ static nf_rc additions(cctx *x)
             if (words < 4 || content < 2)
                 continue;
             c->nsentences++;
-            uint32_t r = uf_find(x->uf, x->sent_base[d] + s);
+            uint32_t r = nf_uf_find(x->uf, x->sent_base[d] + s);
             if (ndoc[r] >= 2) {
                 c->naligned++;
                 continue;
@@ -756,16 +737,16 @@ static nf_rc additions(cctx *x)
             goto done;
         }
         for (uint32_t s = 0; s < x->nsent; s++)
-            rstart[uf_find(x->uf, s) + 1]++;
+            rstart[nf_uf_find(x->uf, s) + 1]++;
         for (uint32_t r = 0; r < x->nsent; r++)
             rstart[r + 1] += rstart[r];
         uint32_t *fill = lastd;     /* reused as a cursor */
         for (uint32_t r = 0; r < x->nsent; r++)
             fill[r] = rstart[r];
         for (uint32_t s = 0; s < x->nsent; s++)
-            byroot[fill[uf_find(x->uf, s)]++] = s;
+            byroot[fill[nf_uf_find(x->uf, s)]++] = s;
         for (uint32_t r = 0; r < x->nsent; r++) {
-            if (uf_find(x->uf, r) != r || rep[r] == UINT32_MAX)
+            if (nf_uf_find(x->uf, r) != r || rep[r] == UINT32_MAX)
                 continue;
             uint32_t need = (uint32_t)((active - 1) / 2 + 1);
             if (ndoc[r] < (need > 2 ? need : 2))
@@ -954,7 +935,7 @@ static nf_rc differences(cctx *x)
                 memset(ds, 0, sizeof *ds);
                 ds->s = tmp[k];
                 ds->doc = (uint32_t)d;
-                ds->sid = uf_find(x->uf, x->sent_base[d] + s);
+                ds->sid = nf_uf_find(x->uf, x->sent_base[d] + s);
                 window(doc, ds);
                 nv++;
             }

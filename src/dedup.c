@@ -451,25 +451,6 @@ nf_rc nf_dedup_add_batch(nf_dedup *d, const char *const *texts, const size_t *le
     return NF_OK;
 }
 
-static uint32_t find(uint32_t *p, uint32_t x)
-{
-    while (p[x] != x) {
-        p[x] = p[p[x]];
-        x = p[x];
-    }
-    return x;
-}
-
-static void unite(uint32_t *p, uint32_t a, uint32_t b)
-{
-    a = find(p, a);
-    b = find(p, b);
-    if (a < b)
-        p[b] = a;
-    else if (b < a)
-        p[a] = b;
-}
-
 static int cmp_u64(const void *x, const void *y)
 {
     uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -612,17 +593,18 @@ static nf_rc join_edges(nf_dedup *d, job *jobs)
         size[i] = 1;
     for (uint32_t i = 0; i < d->n; i++)
         if (d->rep[i] != i)
-            size[find(d->rep, i)]++;
+            size[nf_uf_find(d->rep, i)]++;
     for (size_t k = 0; k < m; k++) {
         if (k && a[k].key == a[k - 1].key)
             continue;
         d->st.verified++;
-        uint32_t x = find(d->rep, (uint32_t)(a[k].key >> 32)), y = find(d->rep, (uint32_t)a[k].key);
+        uint32_t x = nf_uf_find(d->rep, (uint32_t)(a[k].key >> 32));
+        uint32_t y = nf_uf_find(d->rep, (uint32_t)a[k].key);
         if (x == y)
             continue;
         if (nf_dedup_rep_joins(&d->o, size[x], size[y], &d->info[x], d->sig + (size_t)x * K,
                                &d->info[y], d->sig + (size_t)y * K)) {
-            unite(d->rep, x, y);
+            nf_uf_union(d->rep, x, y);
             uint32_t r = x < y ? x : y;
             size[r] = size[x] + size[y];
         }
@@ -664,7 +646,7 @@ nf_rc nf_dedup_finish(nf_dedup *d)
     if (rc)
         return rc;
     for (uint32_t i = 0; i < d->n; i++)
-        settle(d, i, find(d->rep, i));
+        settle(d, i, nf_uf_find(d->rep, i));
     for (uint32_t i = 0; i < d->n; i++) {
         count_kind(d, i);
         mark_cluster(d, i);

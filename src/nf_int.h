@@ -13,6 +13,27 @@
 #define NF_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define NF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Union-find over indices: p[i] == i marks a root. Find halves the path as it walks; union makes
+ * the smaller root the parent, so the result does not depend on the order of the unions. */
+static inline uint32_t nf_uf_find(uint32_t *p, uint32_t i)
+{
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    return i;
+}
+
+static inline void nf_uf_union(uint32_t *p, uint32_t a, uint32_t b)
+{
+    a = nf_uf_find(p, a);
+    b = nf_uf_find(p, b);
+    if (a < b)
+        p[b] = a;
+    else if (b < a)
+        p[a] = b;
+}
+
 /* Grow *p (an array of elem-byte items with capacity *cap) to hold at least need items. */
 nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem);
 

@@ -45,25 +45,6 @@ typedef struct occ {
     uint32_t root;
 } occ;
 
-static uint32_t find(uint32_t *p, uint32_t i)
-{
-    while (p[i] != i) {
-        p[i] = p[p[i]];
-        i = p[i];
-    }
-    return i;
-}
-
-static void unite(uint32_t *p, uint32_t a, uint32_t b)
-{
-    a = find(p, a);
-    b = find(p, b);
-    if (a < b)
-        p[b] = a;
-    else if (b < a)
-        p[a] = b;
-}
-
 static bool quoted_range(const nf_cdoc *d, size_t w0, size_t w1)
 {
     size_t q = 0;
@@ -240,7 +221,7 @@ nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgr
     for (size_t d = 0; d < n; d++)
         for (size_t s = base[d]; s + 1 < base[d + 1]; s++)
             if (cid[s] != UINT32_MAX && cid[s + 1] != UINT32_MAX)
-                unite(uf, cid[s], cid[s + 1]);
+                nf_uf_union(uf, cid[s], cid[s + 1]);
     /* occurrences: maximal runs of candidates in each document */
     for (size_t d = 0; d < n; d++)
         for (size_t s = base[d]; s < base[d + 1];) {
@@ -260,7 +241,7 @@ nf_rc nf_quotes_match(const nf_cdoc *docs, size_t n, const uint8_t *skip, nf_qgr
                 w1--;
             if (nf_grow((void **)&o, &capo, no + 1, sizeof *o))
                 goto done;
-            o[no++] = (occ){(uint32_t)d, w0, w1, q, find(uf, cid[s])};
+            o[no++] = (occ){(uint32_t)d, w0, w1, q, nf_uf_find(uf, cid[s])};
             s = e;
         }
     rc = groups_from(docs, o, no, out);

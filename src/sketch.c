@@ -459,17 +459,30 @@ static void kmin(nf_sketcher *sk, size_t nsh, uint32_t k, uint16_t *sig)
         sig[i] = (uint16_t)(mins[i] >> 16);
 }
 
-nf_rc nf_sketch_text(nf_sketcher *sk, const char *s, size_t n, nf_sketch *info, uint16_t *sig)
+/* Hash the words of s into sk->wh; *nsh shingles of *k words (a text shorter than a shingle is
+ * one shingle of all its words). */
+static nf_rc shingle_words(nf_sketcher *sk, const char *s, size_t n, size_t *nsh, uint32_t *k)
 {
-    memset(info, 0, sizeof *info);
     nf_rc rc = hash_words(sk, (const uint8_t *)s, n);
     if (rc)
         return rc;
     size_t nw = sk->nwh;
-    uint32_t k = sk->o.shingle;
-    size_t nsh = nw == 0 ? 0 : nw < k ? 1 : nw - k + 1;
-    if (nw && nw < k)
-        k = (uint32_t)nw;
+    *k = sk->o.shingle;
+    *nsh = nw == 0 ? 0 : nw < *k ? 1 : nw - *k + 1;
+    if (nw && nw < *k)
+        *k = (uint32_t)nw;
+    return NF_OK;
+}
+
+nf_rc nf_sketch_text(nf_sketcher *sk, const char *s, size_t n, nf_sketch *info, uint16_t *sig)
+{
+    memset(info, 0, sizeof *info);
+    size_t nsh;
+    uint32_t k;
+    nf_rc rc = shingle_words(sk, s, n, &nsh, &k);
+    if (rc)
+        return rc;
+    size_t nw = sk->nwh;
     if (nw > UINT32_MAX)
         return NF_ETOOBIG;
     XXH128_hash_t e = XXH3_128bits(sk->wh, nw * sizeof *sk->wh);
@@ -496,14 +509,11 @@ nf_rc nf_sketch_shingles(nf_sketcher *sk, const char *s, size_t n, uint64_t **ou
                          size_t *cap)
 {
     *nout = 0;
-    nf_rc rc = hash_words(sk, (const uint8_t *)s, n);
+    size_t nsh;
+    uint32_t k;
+    nf_rc rc = shingle_words(sk, s, n, &nsh, &k);
     if (rc)
         return rc;
-    size_t nw = sk->nwh;
-    uint32_t k = sk->o.shingle;
-    size_t nsh = nw == 0 ? 0 : nw < k ? 1 : nw - k + 1;
-    if (nw && nw < k)
-        k = (uint32_t)nw;
     if (nsh && nf_grow((void **)out, cap, nsh, sizeof **out))
         return NF_ENOMEM;
     for (size_t j = 0; j < nsh; j++)

@@ -109,21 +109,6 @@ static void test_apply(void)
     nf_cleaning_reset(&c);
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long l = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)l + 1);
-    *n = fread(p, 1, (size_t)l, f);
-    p[*n] = 0;
-    fclose(f);
-    return p;
-}
-
 /* Seed 003: the caption, the caption+credit line and "Read the original article" go, nothing
  * else; seed 000 (clean) loses nothing. */
 static void test_seeds(void)
@@ -132,7 +117,7 @@ static void test_seeds(void)
     size_t n;
     nf_cleaning c = {0};
     snprintf(path, sizeof path, "%s/seeds/003_38795c60894fa36b.txt", nf_test_shared());
-    char *s = read_file(path, &n);
+    char *s = nf_test_read_file(path, &n);
     CHECK_MSG(s != NULL, "cannot read %s", path);
     if (s) {
         CHECK_EQ_INT(nf_clean(s, n, &c), NF_OK);
@@ -154,7 +139,7 @@ static void test_seeds(void)
         free(s);
     }
     snprintf(path, sizeof path, "%s/seeds/000_9352d1c620ab8b06.txt", nf_test_shared());
-    s = read_file(path, &n);
+    s = nf_test_read_file(path, &n);
     CHECK_MSG(s != NULL, "cannot read %s", path);
     if (s) {
         CHECK_EQ_INT(nf_clean(s, n, &c), NF_OK);
@@ -166,41 +151,37 @@ static void test_seeds(void)
 
 /* The labelled data sets are edited article text: at most 1 line in 1000 may look like residue,
  * and no removed line may be a quotation. */
+typedef struct clean_tally {
+    nf_cleaning c;
+    long lines, removed, quoted;
+} clean_tally;
+
+static void clean_text(const char *s, size_t n, void *ctx)
+{
+    clean_tally *t = ctx;
+    for (const char *p = s; *p; p++)
+        t->lines += *p == '\n';
+    t->lines++;
+    CHECK_EQ_INT(nf_clean(s, n, &t->c), NF_OK);
+    t->removed += (long)t->c.n;
+    for (size_t i = 0; i < t->c.n; i++)
+        t->quoted += s[t->c.rm[i].span.start] == '"';
+}
+
 static void test_shared_data(void)
 {
     const char *files[] = {"ecbplus-dev.jsonl", "newswcl50.jsonl", "np4e.jsonl"};
-    nf_cleaning c = {0};
+    clean_tally t = {0};
     for (size_t f = 0; f < LEN(files); f++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/data/%s", nf_test_shared(), files[f]);
-        FILE *fp = fopen(path, "r");
-        CHECK_MSG(fp != NULL, "cannot open %s", path);
-        if (!fp)
+        t.lines = t.removed = t.quoted = 0;
+        if (nf_test_each_text(files[f], clean_text, &t) < 0)
             continue;
-        char *line = NULL;
-        size_t cap = 0;
-        long lines = 0, removed = 0, quoted = 0;
-        while (getline(&line, &cap, fp) > 0) {
-            json_t *o = json_loads(line, 0, NULL);
-            const char *s = json_string_value(json_object_get(o, "text"));
-            if (s) {
-                for (const char *p = s; *p; p++)
-                    lines += *p == '\n';
-                lines++;
-                CHECK_EQ_INT(nf_clean(s, strlen(s), &c), NF_OK);
-                removed += (long)c.n;
-                for (size_t i = 0; i < c.n; i++)
-                    quoted += s[c.rm[i].span.start] == '"';
-            }
-            json_decref(o);
-        }
-        free(line);
-        fclose(fp);
+        long lines = t.lines, removed = t.removed, quoted = t.quoted;
         printf("%s: %ld lines, %ld removed\n", files[f], lines, removed);
         CHECK_MSG(removed * 1000 <= lines, "%s: %ld of %ld lines removed", files[f], removed, lines);
         CHECK_EQ_INT(quoted, 0);
     }
-    nf_cleaning_reset(&c);
+    nf_cleaning_reset(&t.c);
 }
 
 int main(void)

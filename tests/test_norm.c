@@ -161,31 +161,22 @@ static void test_random(void)
 }
 
 /* The shared article texts: the fast path agrees with the reference on real news. */
+static void norm_text(const char *s, size_t n, void *ctx)
+{
+    int *count = ctx;      /* [0] texts, [1] disagreements */
+    count[0]++;
+    if (!agrees(s, n))
+        count[1]++;
+}
+
 static void test_shared(void)
 {
     const char *files[] = {"ecbplus-dev.jsonl", "newswcl50.jsonl", "np4e.jsonl"};
     for (size_t f = 0; f < 3; f++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/data/%s", nf_test_shared(), files[f]);
-        FILE *fp = fopen(path, "r");
-        CHECK_MSG(fp != NULL, "cannot open %s", path);
-        if (!fp)
+        int count[2] = {0, 0};
+        if (nf_test_each_text(files[f], norm_text, count) < 0)
             continue;
-        char *line = NULL;
-        size_t cap = 0;
-        int n = 0, bad = 0;
-        while (getline(&line, &cap, fp) > 0) {
-            json_t *o = json_loads(line, 0, NULL);
-            const char *t = json_string_value(json_object_get(o, "text"));
-            if (t) {
-                n++;
-                if (!agrees(t, strlen(t)))
-                    bad++;
-            }
-            json_decref(o);
-        }
-        free(line);
-        fclose(fp);
+        int n = count[0], bad = count[1];
         CHECK_MSG(n > 0 && bad == 0, "%s: %d of %d texts disagree", files[f], bad, n);
     }
 }

@@ -251,21 +251,6 @@ static void test_random(void)
     nf_tokens_reset(&t);
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long l = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)l + 1);
-    *n = fread(p, 1, (size_t)l, f);
-    p[*n] = 0;
-    fclose(f);
-    return p;
-}
-
 /* Seeds: spans a careful reader counts (docs/text.md): 000 has five quoted spans (its "Any
  * smartphone ..." quote runs on over "Naturally, ..." inside one pair of marks), 003 has four.
  * The three quotes the two reports share must be found in each. */
@@ -282,7 +267,7 @@ static void test_seeds(void)
         char path[1024];
         size_t n;
         snprintf(path, sizeof path, "%s/%s", nf_test_shared(), seeds[f].file);
-        char *s = read_file(path, &n);
+        char *s = nf_test_read_file(path, &n);
         CHECK_MSG(s != NULL, "cannot read %s", path);
         if (!s)
             continue;
@@ -310,40 +295,37 @@ static void test_seeds(void)
 }
 
 /* Every article of the shared data: invariants hold; quotes mostly close. */
+typedef struct token_tally {
+    nf_tokens t;
+    const char *file;
+    long arts, bad, quotes, unclosed, sents;
+} token_tally;
+
+static void token_text(const char *s, size_t n, void *ctx)
+{
+    token_tally *x = ctx;
+    x->arts++;
+    if (nf_tokenize(s, n, &x->t) != NF_OK || check_invariants(s, n, &x->t)) {
+        if (x->bad++ < 3)
+            fprintf(stderr, "%s: article %ld breaks an invariant\n", x->file, x->arts);
+    }
+    x->quotes += (long)x->t.nquote;
+    x->sents += (long)x->t.nsent;
+    for (size_t q = 0; q < x->t.nquote; q++)
+        x->unclosed += !x->t.quote[q].closed;
+}
+
 static void test_shared_data(void)
 {
     const char *files[] = {"ecbplus-dev.jsonl", "newswcl50.jsonl", "np4e.jsonl"};
-    nf_tokens t;
-    nf_tokens_init(&t);
+    token_tally x;
+    nf_tokens_init(&x.t);
     for (size_t f = 0; f < 3; f++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/data/%s", nf_test_shared(), files[f]);
-        FILE *fp = fopen(path, "r");
-        CHECK_MSG(fp != NULL, "cannot open %s", path);
-        if (!fp)
+        x.file = files[f];
+        x.arts = x.bad = x.quotes = x.unclosed = x.sents = 0;
+        if (nf_test_each_text(files[f], token_text, &x) < 0)
             continue;
-        char *line = NULL;
-        size_t cap = 0;
-        long arts = 0, bad = 0, quotes = 0, unclosed = 0, sents = 0;
-        while (getline(&line, &cap, fp) > 0) {
-            json_t *o = json_loads(line, 0, NULL);
-            const char *s = json_string_value(json_object_get(o, "text"));
-            if (s) {
-                size_t n = strlen(s);
-                arts++;
-                if (nf_tokenize(s, n, &t) != NF_OK || check_invariants(s, n, &t)) {
-                    if (bad++ < 3)
-                        fprintf(stderr, "%s: article %ld breaks an invariant\n", files[f], arts);
-                }
-                quotes += (long)t.nquote;
-                sents += (long)t.nsent;
-                for (size_t q = 0; q < t.nquote; q++)
-                    unclosed += !t.quote[q].closed;
-            }
-            json_decref(o);
-        }
-        free(line);
-        fclose(fp);
+        long arts = x.arts, bad = x.bad, quotes = x.quotes, unclosed = x.unclosed, sents = x.sents;
         printf("%s: %ld articles, %ld sentences, %ld quotes, %ld unclosed\n", files[f], arts,
                sents, quotes, unclosed);
         CHECK_MSG(arts > 0 && bad == 0, "%s: %ld of %ld articles break invariants", files[f],
@@ -352,7 +334,7 @@ static void test_shared_data(void)
         CHECK_MSG(quotes > 0 && unclosed * 20 < quotes, "%s: %ld of %ld quotes unclosed",
                   files[f], unclosed, quotes);
     }
-    nf_tokens_reset(&t);
+    nf_tokens_reset(&x.t);
 }
 
 int main(void)
