@@ -565,7 +565,12 @@ static size_t lede_len(const nf_article *a)
     n = LEDE_BYTES;
     while (n > 0 && a->text[n] != ' ' && a->text[n] != '\n')
         n--;
-    return n ? n : LEDE_BYTES;
+    if (n)
+        return n;
+    n = LEDE_BYTES;   /* no space: cut at a UTF-8 character boundary */
+    while (n > 0 && ((unsigned char)a->text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
 }
 
 nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r)
