@@ -21,6 +21,9 @@
  *     merge the best pairs first, each story at most once per round" until nothing merges; then
  *     fragments (stories of at most attach_max_members) join their best-linked larger story when
  *     the link reaches the lower attach_threshold.
+ *     Lede check: two established stories whose average link is in the ambiguous band merge only
+ *     when their ledes (title + first sentences, summed per story like the full vectors) agree;
+ *     shared topic vocabulary lives in the bodies, the event itself in the lede.
  *     Merged stories are joined with union-find; the root keeps the smaller first article, so a
  *     story id is always the sequence number of its first article.
  *
@@ -31,9 +34,22 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Lede check (docs/fold.md): lede features are the title and the first LEDE_SENTENCES
+ * sentences, read from at most the first LEDE_BYTES of the text; two stories of at least
+ * LEDE_MIN_MEMBERS scored members whose average link is below LEDE_EXEMPT_LINK merge in
+ * refinement only when their ledes' average link reaches LEDE_MIN_LINK. */
+#define LEDE_SENTENCES 2
+#define LEDE_MIN_MEMBERS 2
+#define LEDE_MIN_LINK 0.26
+#define LEDE_EXEMPT_LINK 0.5
+#define LEDE_BYTES 2000
 
 typedef struct story {
     nf_tw *t, *e;          /* sums of member vectors, sorted by id */
+    nf_tw *lt, *le;        /* sums of member lede vectors (title + first sentences) */
+    uint32_t nlt, nle, caplt, caple;
     uint32_t nt, ne, capt, cape;
     uint64_t *q;           /* quote shingles, sorted unique */
     uint32_t nq, capq;
@@ -56,6 +72,9 @@ struct nf_folder {
     nf_terms_cfg tc;
     nf_dict *dict;
     nf_feats feats;
+    nf_terms_cfg ltc;      /* lede features: own dictionary, so lede idf is over ledes */
+    nf_dict *ldict;
+    nf_feats lfeats;
     story *st; size_t nst, capst;
     uint32_t *art_story; size_t nart, capart;
     posting *post; size_t npost, cappost;     /* indexed by dictionary id */
@@ -75,7 +94,7 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .window_days = 30, .lede_weight = 2, .tail_weight = 0.3, .lede_sentences = 3,
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
         .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 100,
-        .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 2,
+        .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 3,
     };
 }
 
@@ -95,8 +114,12 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
     }
     f->tc = (nf_terms_cfg){(float)f->o.lede_weight, (float)f->o.tail_weight,
                            f->o.lede_sentences, f->o.body_sentences, f->o.idf_prior_docs};
+    f->ltc = (nf_terms_cfg){1, 0, LEDE_SENTENCES, LEDE_SENTENCES, f->o.idf_prior_docs};
     nf_feats_init(&f->feats);
+    nf_feats_init(&f->lfeats);
     nf_rc rc = nf_dict_new(&f->dict);
+    if (!rc)
+        rc = nf_dict_new(&f->ldict);
     if (rc) {
         nf_folder_free(f);
         return rc;
@@ -113,6 +136,8 @@ void nf_folder_free(nf_folder *f)
         free(f->st[i].t);
         free(f->st[i].e);
         free(f->st[i].q);
+        free(f->st[i].lt);
+        free(f->st[i].le);
     }
     for (size_t i = 0; i < f->npost; i++)
         free(f->post[i].s);
@@ -126,6 +151,8 @@ void nf_folder_free(nf_folder *f)
     free(f->dense);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
+    nf_feats_reset(&f->lfeats);
+    nf_dict_free(f->ldict);
     free(f);
 }
 
@@ -149,10 +176,11 @@ uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 
 size_t nf_folder_memory(const nf_folder *f)
 {
-    size_t m = sizeof *f + nf_dict_memory(f->dict) + f->capst * sizeof(story) +
+    size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) + f->capst * sizeof(story) +
                f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
-        m += (f->st[i].capt + f->st[i].cape) * sizeof(nf_tw) + f->st[i].capq * sizeof(uint64_t);
+        m += (f->st[i].capt + f->st[i].cape + f->st[i].caplt + f->st[i].caple) * sizeof(nf_tw) +
+             f->st[i].capq * sizeof(uint64_t);
     for (size_t i = 0; i < f->npost; i++)
         m += f->post[i].cap * sizeof(uint32_t);
     return m;
@@ -444,7 +472,11 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
     nf_rc rc;
     if ((rc = vec_add(f, &s->t, &s->nt, &s->capt, a->term, a->nterm, f->o.story_terms_cap)) ||
         (rc = vec_add(f, &s->e, &s->ne, &s->cape, a->ent, a->nent, f->o.story_terms_cap)) ||
-        (rc = quotes_add(s, a->quote, a->nquote)))
+        (rc = quotes_add(s, a->quote, a->nquote)) ||
+        (rc = vec_add(f, &s->lt, &s->nlt, &s->caplt, f->lfeats.term, f->lfeats.nterm,
+                      f->o.story_terms_cap)) ||
+        (rc = vec_add(f, &s->le, &s->nle, &s->caple, f->lfeats.ent, f->lfeats.nent,
+                      f->o.story_terms_cap)))
         return rc;
     s->nvec++;
     size_t nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
@@ -523,6 +555,24 @@ static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, 
     return sim * *tf;
 }
 
+/* The lede pass reads at most the first LEDE_BYTES of the text, cut at a space: the lede is
+ * there, and tokenising the whole text twice would nearly double the cost of an article. */
+static size_t lede_len(const nf_article *a)
+{
+    size_t n = a->text_len;
+    if (n <= LEDE_BYTES)
+        return n;
+    n = LEDE_BYTES;
+    while (n > 0 && a->text[n] != ' ' && a->text[n] != '\n')
+        n--;
+    if (n)
+        return n;
+    n = LEDE_BYTES;   /* no space: cut at a UTF-8 character boundary */
+    while (n > 0 && ((unsigned char)a->text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r)
 {
     nf_fold_result tmp;
@@ -551,7 +601,8 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
         return NF_OK;
     }
     nf_feats *ft = &f->feats;
-    if ((rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, ft)))
+    if ((rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, ft)) ||
+        (rc = nf_feats_extract(f->ldict, &f->ltc, a->title, a->text, lede_len(a), &f->lfeats)))
         return rc;
     size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
     candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
@@ -635,7 +686,9 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
     nf_rc rc;
     if ((rc = vec_add(f, &A->t, &A->nt, &A->capt, B->t, B->nt, f->o.story_terms_cap)) ||
         (rc = vec_add(f, &A->e, &A->ne, &A->cape, B->e, B->ne, f->o.story_terms_cap)) ||
-        (rc = quotes_add(A, B->q, B->nq)))
+        (rc = quotes_add(A, B->q, B->nq)) ||
+        (rc = vec_add(f, &A->lt, &A->nlt, &A->caplt, B->lt, B->nlt, f->o.story_terms_cap)) ||
+        (rc = vec_add(f, &A->le, &A->nle, &A->caple, B->le, B->nle, f->o.story_terms_cap)))
         return rc;
     A->nvec += B->nvec;
     A->size += B->size;
@@ -645,11 +698,34 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
     free(B->t);
     free(B->e);
     free(B->q);
+    free(B->lt);
+    free(B->le);
+    B->lt = B->le = NULL;
+    B->nlt = B->nle = B->caplt = B->caple = 0;
     B->t = B->e = NULL;
     B->q = NULL;
     B->nt = B->ne = B->nq = B->capt = B->cape = B->capq = 0;
     f->live--;
     return NF_OK;
+}
+
+/* Lede link: mean pairwise similarity of the two stories' ledes. */
+static double lede_link(nf_folder *f, const story *x, const story *y)
+{
+    double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
+    double we = f->o.entity_weight;
+    return ((1 - we) * nf_tw_dot(x->lt, x->nlt, y->lt, y->nlt) +
+            we * nf_tw_dot(x->le, x->nle, y->le, y->nle)) / nn;
+}
+
+/* Refinement merge check between two established stories (each with at least
+ * LEDE_MIN_MEMBERS scored members): their ledes must agree on the event, not only their bodies
+ * on the topic. A single article's lede is one noisy sample, so fragments are exempt. */
+static int lede_ok(nf_folder *f, const story *x, const story *y)
+{
+    if (x->nvec < LEDE_MIN_MEMBERS || y->nvec < LEDE_MIN_MEMBERS)
+        return 1;
+    return lede_link(f, x, y) >= LEDE_MIN_LINK;
 }
 
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
@@ -674,7 +750,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 if (c < s)
                     continue;   /* each pair once, from its lower index */
                 double sim = link_sim(f, &f->st[s], &f->st[c]);
-                if (sim < f->o.merge_threshold)
+                if (sim < f->o.merge_threshold ||
+                    (sim < LEDE_EXEMPT_LINK && !lede_ok(f, &f->st[s], &f->st[c])))
                     continue;
                 if ((rc = nf_grow((void **)&pairs, &capp, np + 1, sizeof *pairs)))
                     goto done;

@@ -193,11 +193,11 @@ static double fold_ari(const labelled *L, uint64_t *pred)
 
 static void quality(void)
 {
-    /* floor: what the defaults must keep (a regression guard); target: issue 4's goal. The
-     * NewsWCL50 target is not met yet (one error: its two North Korea stories fold into one), so
-     * its floor holds today's level rather than the goal; raise it when the model improves. */
+    /* floor: what the defaults must keep (a regression guard); target: issue 4's goal. NewsWCL50
+     * scores 1.0 since the refinement's lede check keeps its two North Korea stories apart
+     * (0.8778 when they fold into one); its floor sits just below that level. */
     static const struct { const char *file; double floor, target; } T[] = {
-        {"ecbplus-dev.jsonl", 0.90, 0.90}, {"newswcl50.jsonl", 0.87, 0.95},
+        {"ecbplus-dev.jsonl", 0.90, 0.90}, {"newswcl50.jsonl", 0.98, 0.95},
         {"np4e.jsonl", 0.98, 0.98},
     };
     for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
