@@ -184,7 +184,7 @@ const char *cli_fold_help(void)
            "  --window-days X      dated stories idle longer are not candidates (30)\n"
            "  --merge-threshold X  refinement: merge stories with average link >= X (0.27)\n"
            "  --attach-threshold X refinement: a fragment joins its best story at link >= X (0.12)\n"
-           "  --attach-members N   refinement: fragments have at most N members (2)\n"
+           "  --attach-members N   refinement: fragments have at most N members (3)\n"
            "  --no-refine          online pass only (refinement is on by default)\n"
            "  --lede-weight X, --tail-weight X, --lede-sentences N, --body-sentences N,\n"
            "  --idf-prior X, --query-terms N, --index-terms N, --max-candidates N\n"
