@@ -68,7 +68,7 @@ int cli_input_arg(cli_input *in, int argc, char **argv, int *i)
             fprintf(stderr, "newsfold: %s: not a number: %s\n", a, argv[*i + 1]);
             return -1;
         }
-        if (a[6] == 'e')
+        if (!strcmp(a, "--max-errors"))
             in->max_errors = (long)v;
         else
             in->ropts.max_record = (size_t)v;
@@ -222,7 +222,7 @@ json_t *cli_article_json(const nf_article *a)
 
 int cli_write_jsonl(FILE *f, json_t *v)
 {
-    int rc = json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII * 0);
+    int rc = json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (rc == 0)
         rc = fputc('\n', f) == EOF ? -1 : 0;
     return rc;
