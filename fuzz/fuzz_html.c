@@ -5,6 +5,7 @@
  */
 #include "nf_int.h"
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,13 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (x.text_len == 0 && !x.reason)
             abort();
-        const unsigned char *p = (const unsigned char *)x.text, *e = p + x.text_len;
-        while (p < e) {
-            int l = nf_html_u8len(p, (size_t)(e - p));
-            if (l <= 0 || *p == 0)
-                abort();
-            p += l;
-        }
+        if (nf_utf8_valid(x.text, x.text_len) != x.text_len || memchr(x.text, 0, x.text_len))
+            abort();
     }
     nf_extracted_reset(&x);
     return 0;

@@ -19,6 +19,7 @@
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
 /* ---- gzip ---- */
@@ -158,64 +159,33 @@ static nf_rc convert(const char *s, size_t n, const char *cs, size_t max, nf_buf
     return rc;
 }
 
-/* Append s to out with invalid UTF-8 replaced by U+FFFD and NUL bytes dropped. */
+/* Append s to out with invalid UTF-8 replaced by U+FFFD and NUL bytes dropped. Valid runs are
+ * found by the reader's nf_utf8_valid; unlike nf_utf8_repair, each invalid byte becomes its own
+ * U+FFFD. */
 nf_rc nf_html_utf8_repair(const char *s, size_t n, nf_buf *out, uint32_t *repaired)
 {
     nf_rc rc = nf_buf_reserve(out, n);
     if (rc)
         return rc;
-    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    const char *p = s, *e = s + n;
     while (p < e) {
-        const unsigned char *q = p;
-        while (q < e && *q < 0x80 && *q)
-            q++;
-        if (q > p && (rc = nf_buf_append(out, p, (size_t)(q - p))) != NF_OK)
-            return rc;
-        p = q;
+        const char *ve = p + nf_utf8_valid(p, (size_t)(e - p));
+        while (p < ve) {
+            const char *z = memchr(p, 0, (size_t)(ve - p));
+            const char *q = z ? z : ve;
+            if (q > p && (rc = nf_buf_append(out, p, (size_t)(q - p))) != NF_OK)
+                return rc;
+            p = z ? q + 1 : q;
+        }
         if (p >= e)
             break;
-        if (*p == 0) {
-            p++;
-            continue;
-        }
-        int len = nf_html_u8len(p, (size_t)(e - p));
-        if (len > 0) {
-            rc = nf_buf_append(out, p, (size_t)len);
-            p += len;
-        } else {
-            rc = nf_buf_append(out, "\xEF\xBF\xBD", 3);
-            if (repaired)
-                ++*repaired;
-            p++;
-        }
-        if (rc)
+        if ((rc = nf_buf_append(out, "\xEF\xBF\xBD", 3)) != NF_OK)
             return rc;
+        if (repaired)
+            ++*repaired;
+        p++;
     }
     return NF_OK;
-}
-
-int nf_html_u8len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    int len;
-    unsigned min;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; }
-    else return -1;
-    if ((size_t)len > n)
-        return -1;
-    unsigned cp = c & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return -1;
-    return len;
 }
 
 nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap)
