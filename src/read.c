@@ -957,10 +957,13 @@ static nf_rc input_begin(nf_reader *r, nf_diag *d)
 static nf_rc valid_line(nf_reader *r, const char **lp, size_t *ln, uint32_t *nrep)
 {
     *nrep = 0;
-    if (nf_utf8_valid(*lp, *ln) == *ln)
+    size_t v = nf_utf8_valid(*lp, *ln);
+    if (v == *ln)
         return NF_OK;
-    r->fix.n = 0;
-    nf_rc rc = nf_utf8_repair(*lp, *ln, &r->fix, nrep);
+    r->fix.n = 0;               /* the valid prefix is copied, not checked a second time */
+    nf_rc rc = nf_buf_append(&r->fix, *lp, v);
+    if (rc == NF_OK)
+        rc = nf_utf8_repair(*lp + v, *ln - v, &r->fix, nrep);
     if (rc == NF_OK) {
         *lp = r->fix.p;
         *ln = r->fix.n;
