@@ -6,17 +6,6 @@
 command -v curl >/dev/null || { echo "serve_api: curl missing (make deps)"; echo "serve_api: 0 passed, 1 failed"; exit 1; }
 SRV_PIDS=""
 trap 'for p in $SRV_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
-# start_server OUTFILE ARGS...: run in the background (stops by itself after 120 s), wait for the
-# "serving ... at http://H:P/" line (bounded), set PORT and U.
-start_server() {
-    out=$1; shift
-    "$NF" serve --listen 127.0.0.1:0 --exit-after 120 "$@" >"$out" 2>"$out.err" &
-    SRV_PIDS="$SRV_PIDS $!"
-    i=0
-    while [ $i -lt 100 ] && ! grep -q 'serving' "$out"; do sleep 0.1; i=$((i+1)); done
-    PORT=$(sed -n 's/.*http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$out")
-    U=http://127.0.0.1:$PORT
-}
 code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
 DB=$TMP/api.db
 start_server "$TMP/s1" --db "$DB" --timeout 2

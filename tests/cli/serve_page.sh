@@ -14,15 +14,6 @@ if [ -z "$CHROME" ] || ! command -v curl >/dev/null; then
 fi
 SRV_PIDS=""
 trap 'for p in $SRV_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
-start_server() {
-    out=$1; shift
-    "$NF" serve --listen 127.0.0.1:0 --exit-after 120 "$@" >"$out" 2>"$out.err" &
-    SRV_PIDS="$SRV_PIDS $!"
-    i=0
-    while [ $i -lt 100 ] && ! grep -q 'serving' "$out"; do sleep 0.1; i=$((i+1)); done
-    PORT=$(sed -n 's/.*http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$out")
-    U=http://127.0.0.1:$PORT
-}
 # browse URL OUT.html [SHOT.png]: the DOM after the page's scripts ran (virtual time budget)
 browse() {
     timeout 90 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
