@@ -177,33 +177,14 @@ static void give_ref(uint64_t gid, void *ctx, nf_buf *out)
     put_ref(out, c->id[gid - c->g.lo], gid);
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
 static size_t uniq_u64(uint64_t *a, size_t n)
 {
-    qsort(a, n, sizeof *a, cmp_u64);
+    qsort(a, n, sizeof *a, nfm_cmp_u64);
     size_t w = 0;
     for (size_t i = 0; i < n; i++)
         if (w == 0 || a[w - 1] != a[i])
             a[w++] = a[i];
     return w;
-}
-
-static size_t find_u64(const uint64_t *a, size_t n, uint64_t x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (a[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* edges: a growable list */
@@ -419,7 +400,7 @@ static void verify(mdd *c, edges *cand, edges *out, uint64_t *ncand, uint64_t *n
     char *data = NULL;
     nfm_fetch(m, &c->g, other, no, give_sketch, c, &off, &data);
     for (size_t i = 0; i < n; i++) {
-        size_t a = p[i].a - c->g.lo, k = find_u64(other, no, p[i].b);
+        size_t a = p[i].a - c->g.lo, k = nfm_find_u64(other, no, p[i].b);
         nf_sketch ib;
         memcpy(&ib, data + off[k], sizeof ib);
         const uint16_t *sb = (const uint16_t *)(data + off[k] + sizeof ib);
@@ -470,7 +451,7 @@ static void through_exact(mdd *c, const uint64_t *xroot, const uint64_t *root, u
         if (xroot[i] >= c->g.lo && xroot[i] < c->g.lo + c->n) {
             label[i] = root[xroot[i] - c->g.lo];
         } else {
-            size_t k = find_u64(want, nw, xroot[i]);
+            size_t k = nfm_find_u64(want, nw, xroot[i]);
             memcpy(&label[i], data + off[k], sizeof label[i]);
         }
     }
@@ -544,7 +525,7 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
     for (size_t i = 0; i < ne; i++) {
         if (i && e[i].a == e[i - 1].a && e[i].b == e[i - 1].b)
             continue;
-        size_t x = uf_find(par, find_u64(v, nv, e[i].a)), y = uf_find(par, find_u64(v, nv, e[i].b));
+        size_t x = uf_find(par, nfm_find_u64(v, nv, e[i].a)), y = uf_find(par, nfm_find_u64(v, nv, e[i].b));
         if (x == y)
             continue;
         nf_sketch ix, iy;
@@ -693,7 +674,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
         float sim = 0;
         size_t k = 0;
         if (copy) {
-            k = find_u64(reps, nr, label[i]);
+            k = nfm_find_u64(reps, nr, label[i]);
             nf_sketch ir;
             memcpy(&ir, sdata + soff[k], sizeof ir);
             memcpy(sbuf, sdata + soff[k] + sizeof ir, c->K * sizeof *sbuf);
