@@ -823,13 +823,8 @@ int nfm_dedup(nfm *m, int argc, char **argv)
                    t = t1, c0 = c1)
     if (nfm_output_begin(m, mo.out))
         goto done;
-    nfm_plan plan;
-    nf_rc prc = nfm_plan_make(m, paths, npaths, mo.split_min, &plan);
     nfm_read rs;
-    nf_rc rrc = nfm_read_share(m, &plan, &in, on_article, &c, &rs);
-    nfm_plan_free(&plan);
-    if (prc && !rrc)
-        rrc = prc;
+    nf_rc rrc = nfm_read_share(m, paths, npaths, mo.split_min, &in, on_article, &c, &rs);
     nfm_fault(m, "read");
     if (!nfm_all_ok(m, !c.err)) {
         if (c.err)
