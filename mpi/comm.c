@@ -196,7 +196,7 @@ size_t nfm_route(nfm *m, const void *recs, size_t n, size_t recsize, const int *
     return got;
 }
 
-int nfm_cmp_u64(const void *x, const void *y)
+static int cmp_u64(const void *x, const void *y)
 {
     uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
     return a < b ? -1 : a > b;
@@ -213,4 +213,14 @@ size_t nfm_find_u64(const uint64_t *a, size_t n, uint64_t x)
             hi = mid;
     }
     return lo;
+}
+
+size_t nfm_uniq_u64(uint64_t *a, size_t n)
+{
+    qsort(a, n, sizeof *a, cmp_u64);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || a[w - 1] != a[i])
+            a[w++] = a[i];
+    return w;
 }

@@ -177,16 +177,6 @@ static void give_ref(uint64_t gid, void *ctx, nf_buf *out)
     put_ref(out, c->id[gid - c->g.lo], gid);
 }
 
-static size_t uniq_u64(uint64_t *a, size_t n)
-{
-    qsort(a, n, sizeof *a, nfm_cmp_u64);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w == 0 || a[w - 1] != a[i])
-            a[w++] = a[i];
-    return w;
-}
-
 /* edges: a growable list */
 typedef struct edges {
     nfm_edge *e;
@@ -395,7 +385,7 @@ static void verify(mdd *c, edges *cand, edges *out, uint64_t *ncand, uint64_t *n
     uint64_t *other = nfm_xmalloc(m, n * sizeof *other);
     for (size_t i = 0; i < n; i++)
         other[i] = p[i].b;
-    size_t no = uniq_u64(other, n);
+    size_t no = nfm_uniq_u64(other, n);
     size_t *off = NULL;
     char *data = NULL;
     nfm_fetch(m, &c->g, other, no, give_sketch, c, &off, &data);
@@ -442,7 +432,7 @@ static void through_exact(mdd *c, const uint64_t *xroot, const uint64_t *root, u
     for (size_t i = 0; i < c->n; i++)
         if (xroot[i] < c->g.lo || xroot[i] >= c->g.lo + c->n)
             want[nw++] = xroot[i];
-    nw = uniq_u64(want, nw);
+    nw = nfm_uniq_u64(want, nw);
     size_t *off = NULL;
     char *data = NULL;
     lprov pv = {&c->g, root};
@@ -509,7 +499,7 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
         v[2 * i] = e[i].a;
         v[2 * i + 1] = e[i].b;
     }
-    size_t nv = uniq_u64(v, 2 * ne);
+    size_t nv = nfm_uniq_u64(v, 2 * ne);
     size_t *off = NULL;
     char *data = NULL;
     nfm_fetch(m, &c->g, v, nv, give_sketch_size, c, &off, &data);
@@ -658,7 +648,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
     for (size_t i = 0; i < c->n; i++)
         if (label[i] != c->g.lo + i)
             reps[nr++] = label[i];
-    nr = uniq_u64(reps, nr);
+    nr = nfm_uniq_u64(reps, nr);
     size_t *soff = NULL, *roff = NULL;
     char *sdata = NULL, *rdata = NULL;
     nfm_fetch(m, &c->g, reps, nr, give_sketch, c, &soff, &sdata);
@@ -729,7 +719,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
         dest[i] = nfm_owner(m, &c->g, reps[i]);
     uint64_t *got = NULL;
     size_t ng = nfm_route(m, reps, nr, sizeof *reps, dest, (void **)&got, NULL);
-    cnt[0] = uniq_u64(got, ng);          /* slot 0 reused: clusters */
+    cnt[0] = nfm_uniq_u64(got, ng);          /* slot 0 reused: clusters */
     free(got);
     free(dest);
     nf_buf_reset(&own);

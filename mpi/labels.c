@@ -65,12 +65,7 @@ int nfm_components(nfm *m, const nfm_ids *ids, const nfm_edge *edges, size_t ned
     for (size_t i = 0; i < ne; i++)
         if (e[i].b < ids->lo || e[i].b >= ids->lo + ids->n)
             ghost[ng++] = e[i].b;
-    qsort(ghost, ng, sizeof *ghost, nfm_cmp_u64);
-    size_t w = 0;
-    for (size_t i = 0; i < ng; i++)
-        if (w == 0 || ghost[w - 1] != ghost[i])
-            ghost[w++] = ghost[i];
-    ng = w;
+    ng = nfm_uniq_u64(ghost, ng);
     uint32_t *gi = nfm_xmalloc(m, ne * sizeof *gi);     /* edge -> ghost index */
     for (size_t i = 0; i < ne; i++)
         gi[i] = (e[i].b < ids->lo || e[i].b >= ids->lo + ids->n)
