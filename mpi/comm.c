@@ -195,3 +195,32 @@ size_t nfm_route(nfm *m, const void *recs, size_t n, size_t recsize, const int *
     free(cnt);
     return got;
 }
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+size_t nfm_find_u64(const uint64_t *a, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t nfm_uniq_u64(uint64_t *a, size_t n)
+{
+    qsort(a, n, sizeof *a, cmp_u64);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || a[w - 1] != a[i])
+            a[w++] = a[i];
+    return w;
+}

@@ -177,35 +177,6 @@ static void give_ref(uint64_t gid, void *ctx, nf_buf *out)
     put_ref(out, c->id[gid - c->g.lo], gid);
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
-static size_t uniq_u64(uint64_t *a, size_t n)
-{
-    qsort(a, n, sizeof *a, cmp_u64);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w == 0 || a[w - 1] != a[i])
-            a[w++] = a[i];
-    return w;
-}
-
-static size_t find_u64(const uint64_t *a, size_t n, uint64_t x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (a[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* edges: a growable list */
 typedef struct edges {
     nfm_edge *e;
@@ -414,12 +385,12 @@ static void verify(mdd *c, edges *cand, edges *out, uint64_t *ncand, uint64_t *n
     uint64_t *other = nfm_xmalloc(m, n * sizeof *other);
     for (size_t i = 0; i < n; i++)
         other[i] = p[i].b;
-    size_t no = uniq_u64(other, n);
+    size_t no = nfm_uniq_u64(other, n);
     size_t *off = NULL;
     char *data = NULL;
     nfm_fetch(m, &c->g, other, no, give_sketch, c, &off, &data);
     for (size_t i = 0; i < n; i++) {
-        size_t a = p[i].a - c->g.lo, k = find_u64(other, no, p[i].b);
+        size_t a = p[i].a - c->g.lo, k = nfm_find_u64(other, no, p[i].b);
         nf_sketch ib;
         memcpy(&ib, data + off[k], sizeof ib);
         const uint16_t *sb = (const uint16_t *)(data + off[k] + sizeof ib);
@@ -461,7 +432,7 @@ static void through_exact(mdd *c, const uint64_t *xroot, const uint64_t *root, u
     for (size_t i = 0; i < c->n; i++)
         if (xroot[i] < c->g.lo || xroot[i] >= c->g.lo + c->n)
             want[nw++] = xroot[i];
-    nw = uniq_u64(want, nw);
+    nw = nfm_uniq_u64(want, nw);
     size_t *off = NULL;
     char *data = NULL;
     lprov pv = {&c->g, root};
@@ -470,7 +441,7 @@ static void through_exact(mdd *c, const uint64_t *xroot, const uint64_t *root, u
         if (xroot[i] >= c->g.lo && xroot[i] < c->g.lo + c->n) {
             label[i] = root[xroot[i] - c->g.lo];
         } else {
-            size_t k = find_u64(want, nw, xroot[i]);
+            size_t k = nfm_find_u64(want, nw, xroot[i]);
             memcpy(&label[i], data + off[k], sizeof label[i]);
         }
     }
@@ -528,7 +499,7 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
         v[2 * i] = e[i].a;
         v[2 * i + 1] = e[i].b;
     }
-    size_t nv = uniq_u64(v, 2 * ne);
+    size_t nv = nfm_uniq_u64(v, 2 * ne);
     size_t *off = NULL;
     char *data = NULL;
     nfm_fetch(m, &c->g, v, nv, give_sketch_size, c, &off, &data);
@@ -544,7 +515,7 @@ static int link_rep(mdd *c, const edges *ver, uint64_t *root)
     for (size_t i = 0; i < ne; i++) {
         if (i && e[i].a == e[i - 1].a && e[i].b == e[i - 1].b)
             continue;
-        size_t x = uf_find(par, find_u64(v, nv, e[i].a)), y = uf_find(par, find_u64(v, nv, e[i].b));
+        size_t x = uf_find(par, nfm_find_u64(v, nv, e[i].a)), y = uf_find(par, nfm_find_u64(v, nv, e[i].b));
         if (x == y)
             continue;
         nf_sketch ix, iy;
@@ -677,7 +648,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
     for (size_t i = 0; i < c->n; i++)
         if (label[i] != c->g.lo + i)
             reps[nr++] = label[i];
-    nr = uniq_u64(reps, nr);
+    nr = nfm_uniq_u64(reps, nr);
     size_t *soff = NULL, *roff = NULL;
     char *sdata = NULL, *rdata = NULL;
     nfm_fetch(m, &c->g, reps, nr, give_sketch, c, &soff, &sdata);
@@ -693,7 +664,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
         float sim = 0;
         size_t k = 0;
         if (copy) {
-            k = find_u64(reps, nr, label[i]);
+            k = nfm_find_u64(reps, nr, label[i]);
             nf_sketch ir;
             memcpy(&ir, sdata + soff[k], sizeof ir);
             memcpy(sbuf, sdata + soff[k] + sizeof ir, c->K * sizeof *sbuf);
@@ -748,7 +719,7 @@ static int format(mdd *c, const uint64_t *label, bool drop, FILE *fo, uint64_t *
         dest[i] = nfm_owner(m, &c->g, reps[i]);
     uint64_t *got = NULL;
     size_t ng = nfm_route(m, reps, nr, sizeof *reps, dest, (void **)&got, NULL);
-    cnt[0] = uniq_u64(got, ng);          /* slot 0 reused: clusters */
+    cnt[0] = nfm_uniq_u64(got, ng);          /* slot 0 reused: clusters */
     free(got);
     free(dest);
     nf_buf_reset(&own);
@@ -842,13 +813,8 @@ int nfm_dedup(nfm *m, int argc, char **argv)
                    t = t1, c0 = c1)
     if (nfm_output_begin(m, mo.out))
         goto done;
-    nfm_plan plan;
-    nf_rc prc = nfm_plan_make(m, paths, npaths, mo.split_min, &plan);
     nfm_read rs;
-    nf_rc rrc = nfm_read_share(m, &plan, &in, on_article, &c, &rs);
-    nfm_plan_free(&plan);
-    if (prc && !rrc)
-        rrc = prc;
+    nf_rc rrc = nfm_read_share(m, paths, npaths, mo.split_min, &in, on_article, &c, &rs);
     nfm_fault(m, "read");
     if (!nfm_all_ok(m, !c.err)) {
         if (c.err)

@@ -260,13 +260,8 @@ int nfm_fold(nfm *m, int argc, char **argv)
     double t0 = nfm_now();
     if (nfm_output_begin(m, mo.out))
         goto done;
-    nfm_plan plan;
-    nf_rc prc = nfm_plan_make(m, paths, npaths, mo.split_min, &plan);
     nfm_read rs;
-    nf_rc rrc = nfm_read_share(m, &plan, &in, keep_article, &c, &rs);
-    nfm_plan_free(&plan);
-    if (prc && !rrc)
-        rrc = prc;
+    nf_rc rrc = nfm_read_share(m, paths, npaths, mo.split_min, &in, keep_article, &c, &rs);
     nfm_fault(m, "read");
     char **ids = nfm_xmalloc(m, (c.n + 1) * sizeof *ids);
     for (size_t i = 0; i < c.n; i++)

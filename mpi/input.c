@@ -97,8 +97,8 @@ static nf_rc read_one(nfm *m, const nfm_plan *plan, const nfm_piece *pc, const n
     return fatal;
 }
 
-nf_rc nfm_read_share(nfm *m, nfm_plan *plan, const cli_input *in, nfm_article_fn fn, void *ctx,
-                     nfm_read *st)
+static nf_rc read_plan(nfm *m, nfm_plan *plan, const cli_input *in, nfm_article_fn fn, void *ctx,
+                       nfm_read *st)
 {
     memset(st, 0, sizeof *st);
     double t0 = nfm_now();
@@ -191,4 +191,14 @@ const char *nfm_opts_help(void)
            "  --split-min BYTES  split plain JSONL files of at least this size across ranks on\n"
            "                     line boundaries (default 8 MiB)\n"
            "  --mpi-stats        per-phase times and bytes exchanged, on stderr\n";
+}
+
+nf_rc nfm_read_share(nfm *m, const char *const *paths, size_t npaths, uint64_t split_min,
+                     const cli_input *in, nfm_article_fn fn, void *ctx, nfm_read *st)
+{
+    nfm_plan plan;
+    nf_rc prc = nfm_plan_make(m, paths, npaths, split_min, &plan);
+    nf_rc rc = read_plan(m, &plan, in, fn, ctx, st);
+    nfm_plan_free(&plan);
+    return rc ? rc : prc;
 }

@@ -27,12 +27,6 @@ static int cmp_edge(const void *x, const void *y)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
 typedef struct prov {
     const nfm_ids *ids;
     const uint64_t *label;
@@ -43,19 +37,6 @@ static void give_label(uint64_t gid, void *ctx, nf_buf *out)
     const prov *p = ctx;
     uint64_t l = p->label[gid - p->ids->lo];
     nf_buf_append(out, &l, sizeof l);
-}
-
-static size_t find_u64(const uint64_t *a, size_t n, uint64_t x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (a[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 int nfm_components(nfm *m, const nfm_ids *ids, const nfm_edge *edges, size_t nedges,
@@ -84,16 +65,11 @@ int nfm_components(nfm *m, const nfm_ids *ids, const nfm_edge *edges, size_t ned
     for (size_t i = 0; i < ne; i++)
         if (e[i].b < ids->lo || e[i].b >= ids->lo + ids->n)
             ghost[ng++] = e[i].b;
-    qsort(ghost, ng, sizeof *ghost, cmp_u64);
-    size_t w = 0;
-    for (size_t i = 0; i < ng; i++)
-        if (w == 0 || ghost[w - 1] != ghost[i])
-            ghost[w++] = ghost[i];
-    ng = w;
+    ng = nfm_uniq_u64(ghost, ng);
     uint32_t *gi = nfm_xmalloc(m, ne * sizeof *gi);     /* edge -> ghost index */
     for (size_t i = 0; i < ne; i++)
         gi[i] = (e[i].b < ids->lo || e[i].b >= ids->lo + ids->n)
-                    ? (uint32_t)find_u64(ghost, ng, e[i].b) : UINT32_MAX;
+                    ? (uint32_t)nfm_find_u64(ghost, ng, e[i].b) : UINT32_MAX;
     for (uint64_t u = 0; u < ids->n; u++)
         label[u] = ids->lo + u;
     prov pv = {ids, label};

@@ -46,6 +46,10 @@ void nfm_fault(nfm *m, const char *stage);
 double nfm_now(void);
 void *nfm_xmalloc(nfm *m, size_t n);    /* dies on failure; n == 0 gives a valid pointer */
 void *nfm_xrealloc(nfm *m, void *p, size_t n);
+/* Index of the first a[i] >= x in sorted a[0..n) (n if none). */
+size_t nfm_find_u64(const uint64_t *a, size_t n, uint64_t x);
+/* Sort a[0..n) and drop repeats in place; returns the new count. */
+size_t nfm_uniq_u64(uint64_t *a, size_t n);
 
 /* Exchange fixed-size records: send[] is grouped by destination rank, scount[d] records for
  * rank d. On return *recv (malloc'd, caller frees) holds the records received, grouped by

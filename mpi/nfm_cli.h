@@ -15,9 +15,11 @@ typedef struct nfm_read {
 
 /* fn returns non-zero when it could not keep the article (out of memory). */
 typedef int (*nfm_article_fn)(nf_article *a, void *ctx);
-/* Collective (line numbers of split pieces). Articles reach fn in global order. */
-nf_rc nfm_read_share(nfm *m, nfm_plan *plan, const cli_input *in, nfm_article_fn fn, void *ctx,
-                     nfm_read *st);
+/* Collective: plan the inputs (files of at least split_min bytes are cut into line-aligned
+ * ranges) and read this rank's share. Articles reach fn in global order. Returns the first
+ * read error, else the planning error. */
+nf_rc nfm_read_share(nfm *m, const char *const *paths, size_t npaths, uint64_t split_min,
+                     const cli_input *in, nfm_article_fn fn, void *ctx, nfm_read *st);
 /* Sum the counts over ranks and print "read R, accepted A, rejected J" on rank 0 (unless quiet). */
 void nfm_read_summary(nfm *m, const cli_input *in, nfm_read *st);
 
