@@ -160,6 +160,7 @@ typedef struct nf_terms_cfg {
     float lede_weight, tail_weight;
     uint32_t lede_sentences, body_sentences;
     double idf_prior_docs;
+    int no_quotes;         /* leave the quote shingles empty (a caller that never reads them) */
 } nf_terms_cfg;
 
 /* One article's features: L2-normalised tf-idf vectors sorted by id, and the sorted hashes of

@@ -113,8 +113,9 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
         return NF_EINVAL;
     }
     f->tc = (nf_terms_cfg){(float)f->o.lede_weight, (float)f->o.tail_weight,
-                           f->o.lede_sentences, f->o.body_sentences, f->o.idf_prior_docs};
-    f->ltc = (nf_terms_cfg){1, 0, LEDE_SENTENCES, LEDE_SENTENCES, f->o.idf_prior_docs};
+                           f->o.lede_sentences, f->o.body_sentences, f->o.idf_prior_docs, 0};
+    f->ltc = (nf_terms_cfg){1, 0, LEDE_SENTENCES, LEDE_SENTENCES, f->o.idf_prior_docs,
+                           .no_quotes = 1};   /* lede quotes are never read */
     nf_feats_init(&f->feats);
     nf_feats_init(&f->lfeats);
     nf_rc rc = nf_dict_new(&f->dict);

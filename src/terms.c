@@ -499,7 +499,7 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     }
     if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1)))
         return rc;
-    if ((rc = scan(d, cfg, f, text, n, 0)) || (rc = quotes(f, text)))
+    if ((rc = scan(d, cfg, f, text, n, 0)) || (!cfg->no_quotes && (rc = quotes(f, text))))
         return rc;
     /* sentence-initial capitals that are names elsewhere in the article */
     for (size_t i = 0; i < f->ncapw; i++) {
