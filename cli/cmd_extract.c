@@ -1,13 +1,13 @@
 /*
  * cmd_extract.c — `newsfold extract PAGE...`: the article in each HTML page, one JSON object a
- * line: id (file name without .html/.htm/.gz), url, title, date, date_source, outlet, text, and
- * reason when no body was found. Pages that cannot be read or are not HTML are reported on
- * stderr as "file: what" and counted; the others go on.
+ * line: id (file name without .html/.htm/.gz), url, title, date, date_source, outlet, text, and reason when no body was found.
+ * Pages are loaded as the readers load a file (nf_file_load: gzip/zstd decoded, directories
+ * refused). A page that cannot be opened or read, or is not HTML, is reported on stderr as
+ * "file: what" and counted as failed; the others go on. pages = extracted + empty + failed.
  */
 #include "cli.h"
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
@@ -26,34 +26,9 @@ static void usage(FILE *f)
         "  -q, --quiet    no summary line\n"
         "  -h, --help     this text\n"
         "\n"
-        "exit status: 0 every page read; 1 some pages could not be read or were not HTML;\n"
-        "2 usage error.\n");
-}
-
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap);
-    while (b) {
-        size_t r = fread(b + len, 1, cap - len, f);
-        len += r;
-        if (len < cap)
-            break;
-        char *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    *n = len;
-    return b;
+        "exit status: 0 every page read; 1 some pages were not HTML (binary, truncated or\n"
+        "corrupt gzip, too large); 2 usage error, or a page that could not be opened or read\n"
+        "(a directory, a missing or unreadable file; the other pages are still read).\n");
 }
 
 static char *page_id(const char *path)
@@ -111,19 +86,25 @@ int cmd_extract(int argc, char **argv)
         free(pages);
         return EXIT_USAGE;
     }
-    int failed = 0, empty = 0;
+    /* the extractor's default ceiling (nf_extract_opts.max_bytes) bounds the decoded page */
+    size_t max = opts.max_bytes ? opts.max_bytes : (size_t)64 << 20;
+    int failed = 0, empty = 0, ioerr = 0;
+    nf_buf page;
+    nf_buf_init(&page, max);
     for (int i = 0; i < npages; i++) {
-        size_t n = 0;
-        char *buf = read_file(pages[i], &n);
-        if (!buf) {
-            fprintf(stderr, "%s: cannot read\n", pages[i]);
+        nf_diag d;
+        page.n = 0;
+        nf_rc rc = nf_file_load(pages[i], &page, &d);
+        if (rc != NF_OK) {
+            fprintf(stderr, "%s: %s\n", pages[i], d.msg);
             failed++;
+            ioerr += rc == NF_EIO;
             continue;
         }
         nf_extracted x;
         nf_extracted_init(&x);
-        nf_rc rc = nf_extract_html_opts(buf, n, npages == 1 ? url : NULL, &opts, &x);
-        free(buf);
+        rc = nf_extract_html_opts(page.p ? page.p : "", page.n, npages == 1 ? url : NULL, &opts,
+                                  &x);
         if (rc != NF_OK) {
             fprintf(stderr, "%s: %s\n", pages[i], nf_strerror(rc));
             failed++;
@@ -153,6 +134,7 @@ int cmd_extract(int argc, char **argv)
         if (cli_write_jsonl(stdout, o) != 0) {
             json_decref(o);
             nf_extracted_reset(&x);
+            nf_buf_reset(&page);
             free(pages);
             return EXIT_USAGE;
         }
@@ -162,6 +144,8 @@ int cmd_extract(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "pages %d, extracted %d, empty %d, failed %d\n", npages,
                 npages - failed - empty, empty, failed);
+    nf_buf_reset(&page);
     free(pages);
-    return failed ? EXIT_SOME_REJECTED : EXIT_ALL_OK;
+    /* as `newsfold read`: 2 when an input could not be opened or read, else 1 for rejections */
+    return ioerr ? EXIT_USAGE : failed ? EXIT_SOME_REJECTED : EXIT_ALL_OK;
 }

@@ -140,6 +140,12 @@ void  nf_reader_counts(const nf_reader *r, uint64_t *read, uint64_t *accepted,
                        uint64_t *rejected, uint64_t *bytes);
 void  nf_reader_close(nf_reader *r);
 
+/* The whole of one file as the readers see it (gzip or zstd data decompressed), appended to
+ * out, whose max (0: none) is the ceiling on the decoded bytes. On failure d says what, as the
+ * reader would, with d->file = path and d->line = 0: NF_EIO "cannot open: ..." (a directory
+ * too) or "read error: ...", NF_ETRUNC, NF_EPARSE (corrupt data), NF_ETOOBIG, NF_ENOMEM. */
+nf_rc nf_file_load(const char *path, nf_buf *out, nf_diag *d);
+
 /* Parse an ISO 8601 date or date-time ("2023-03-20", "2023-03-20T10:00:00Z", "+02:00" offsets,
  * fractional seconds, "2023-03-20 10:00:00 GMT") or an English date as web pages write it
  * (RFC 2822 "Mon, 20 Mar 2023 10:00:00 +0000", "March 20, 2023, 10:00 AM EST") into seconds

@@ -53,6 +53,10 @@ bool nf_text_blank(const char *s, size_t n);
  * ("x.jsonl", "x.txt"); gzip/zstd data is decompressed as from a file. data must outlive r. */
 nf_rc nf_reader_open_mem(nf_reader **out, const void *data, size_t n, const char *name,
                          const nf_read_opts *opts);
+/* Decode gzip or zstd data held in memory (other data is copied) into out, through the
+ * readers' decoder: concatenated members, the same errors (NF_ETRUNC, NF_EPARSE, with the
+ * reader's message in msg when given), out->max the ceiling (NF_ETOOBIG). */
+nf_rc nf_decompress(const void *in, size_t n, nf_buf *out, char *msg, size_t msgcap);
 
 /* JSONL (src/jsonl.c). Parse one line (valid UTF-8, no newline) into *a, which must be empty.
  * Field names come from o (defaults filled in by the caller). a->id stays NULL when the record

@@ -373,6 +373,107 @@ static size_t src_read(nf_src *s, char *out, size_t cap)
     return k;
 }
 
+/* Every decoded byte of s appended to out (out->max, when set, is the ceiling: NF_ETOOBIG, with
+ * the whole decoded size in *total). Returns NF_OK or the source's error. */
+static nf_rc src_drain(nf_src *s, nf_buf *out, uint64_t *total)
+{
+    char probe[4096];
+    *total = out->n;
+    for (;;) {
+        size_t want = 64u << 10;
+        if (out->max)
+            want = out->n < out->max ? NF_MIN(want, out->max - out->n) : 0;
+        if (want == 0)
+            break;
+        nf_rc rc = nf_buf_reserve(out, want);
+        if (rc)
+            return rc;
+        size_t k = src_read(s, out->p + out->n, want);
+        out->n += k;
+        out->p[out->n] = 0;
+        *total = out->n;
+        if (k == 0)
+            return s->err;
+    }
+    /* at the ceiling: anything more is too much; count it without keeping it */
+    size_t k;
+    while ((k = src_read(s, probe, sizeof probe)) > 0)
+        *total += k;
+    if (*total > out->n)
+        return NF_ETOOBIG;
+    return s->err;
+}
+
+nf_rc nf_decompress(const void *in, size_t n, nf_buf *out, char *msg, size_t msgcap)
+{
+    if (!out || (!in && n))
+        return NF_EINVAL;
+    nf_src s;
+    uint64_t total;
+    nf_rc rc = src_open(&s, -1, false, NULL, in ? in : "", n);
+    if (rc == NF_OK)
+        rc = src_drain(&s, out, &total);
+    if (msg && msgcap)
+        snprintf(msg, msgcap, "%s", s.err ? s.emsg : rc ? nf_strerror(rc) : "");
+    src_close(&s);
+    return rc;
+}
+
+/* open(2) for reading, refusing directories (EISDIR): -1 with errno set on failure. */
+static int open_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return -1;
+    }
+    return fd;
+}
+
+static nf_rc load_fail(nf_diag *d, const char *path, nf_rc code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+    d->file = path;
+    d->line = d->col = 0;
+    d->code = code;
+    return code;
+}
+
+nf_rc nf_file_load(const char *path, nf_buf *out, nf_diag *d)
+{
+    if (!path || !out || !d)
+        return NF_EINVAL;
+    memset(d, 0, sizeof *d);
+    int fd = open_file(path);
+    if (fd < 0)
+        return load_fail(d, path, NF_EIO, "cannot open: %s", strerror(errno));
+    unsigned char *inbuf = malloc(INBUF);
+    if (!inbuf) {
+        close(fd);
+        return load_fail(d, path, NF_ENOMEM, "out of memory");
+    }
+    nf_src s;
+    uint64_t total = 0;
+    nf_rc rc = src_open(&s, fd, true, inbuf, NULL, 0);
+    if (rc == NF_OK)
+        rc = src_drain(&s, out, &total);
+    if (rc == NF_ETOOBIG)
+        load_fail(d, path, rc, "file of %llu bytes exceeds the limit of %zu",
+                  (unsigned long long)total, out->max);
+    else if (rc && s.err)
+        load_fail(d, path, rc, "%s", s.emsg);
+    else if (rc)
+        load_fail(d, path, rc, "%s", nf_strerror(rc));
+    src_close(&s);
+    free(inbuf);
+    return rc;
+}
+
 /* ============================================================================================
  * Inputs and the reader.
  * ========================================================================================== */
@@ -468,6 +569,11 @@ typedef struct walk_dirs {
     ino_t ino[MAX_DEPTH];
 } walk_dirs;
 
+/* nf_input.err of a FIFO, socket or device met inside a directory: opening a FIFO with no
+ * writer would wait for ever, and none of them is a saved article. Named inputs may be any of
+ * them (a shell's <(...) is a pipe). */
+#define ERR_NOT_REGULAR (-1)
+
 /* Add path: a file, or a directory walked in sorted byte order without hidden entries. A
  * directory already on the walked path (a symlink loop) is reported as an input error. */
 static nf_rc add_path(nf_reader *r, const char *path, int depth, walk_dirs *up)
@@ -476,7 +582,7 @@ static nf_rc add_path(nf_reader *r, const char *path, int depth, walk_dirs *up)
     if (stat(path, &st) != 0)
         return add_input(r, path, errno, false);
     if (!S_ISDIR(st.st_mode))
-        return add_input(r, path, 0, false);
+        return add_input(r, path, depth > 0 && !S_ISREG(st.st_mode) ? ERR_NOT_REGULAR : 0, false);
     if (depth >= MAX_DEPTH)
         return add_input(r, path, ELOOP, false);
     for (int i = 0; i < depth; i++)
@@ -917,12 +1023,16 @@ static nf_rc input_begin(nf_reader *r, nf_diag *d)
     r->lineno = 0;
     r->toolong = 0;
     if (in->err)
-        return reject_input(r, d, reject(r, d, NF_EIO, 0, 0, "cannot open: %s", strerror(in->err)));
+        return reject_input(r, d, reject(r, d, NF_EIO, 0, 0, "cannot open: %s",
+                                         in->err == ERR_NOT_REGULAR
+                                             ? "not a regular file (a FIFO, socket or device in a "
+                                               "directory is not read)"
+                                             : strerror(in->err)));
     int fd = -1;
     if (in->is_stdin) {
         fd = 0;
     } else if (!r->mem) {
-        fd = open(in->path, O_RDONLY | O_CLOEXEC);
+        fd = open_file(in->path);
         if (fd < 0)
             return reject_input(r, d, reject(r, d, NF_EIO, 0, 0, "cannot open: %s", strerror(errno)));
     }

@@ -465,6 +465,67 @@ static void test_html_ids(void)
     result_free(&res);
 }
 
+/* nf_file_load: a whole file as the readers decode it, with the reader's errors. */
+static void load_check(const char *path, size_t max, nf_rc want, const char *msg,
+                       const char *text, size_t n)
+{
+    nf_buf b;
+    nf_diag d;
+    nf_buf_init(&b, max);
+    nf_rc rc = nf_file_load(path, &b, &d);
+    CHECK_MSG(rc == want, "%s: rc %d, want %d (%s)", path, rc, want, d.msg);
+    if (rc) {
+        CHECK_MSG(d.code == rc && d.file == path && d.line == 0 && strstr(d.msg, msg),
+                  "%s: \"%s\" lacks \"%s\"", path, d.msg, msg);
+    } else {
+        CHECK_MSG(b.n == n && (n == 0 || !memcmp(b.p, text, n)), "%s: %zu bytes, want %zu",
+                  path, b.n, n);
+    }
+    nf_buf_reset(&b);
+}
+
+static void test_file_load(void)
+{
+    size_t cap = 1 << 20;
+    char *plain = malloc(cap);
+    unsigned char *gz = malloc(cap);
+    size_t n = make_lines(plain, cap, 2000, "L");
+    size_t m = gzip_bytes(plain, n / 2, gz, cap);
+    size_t m2 = gzip_bytes(plain + n / 2, n - n / 2, gz + m, cap - m);   /* two members */
+
+    load_check(write_file("load.txt", plain, n), 0, NF_OK, "", plain, n);
+    load_check(write_file("load.txt.gz", gz, m + m2), 0, NF_OK, "", plain, n);
+    load_check(tmp_path("load.txt.gz"), n, NF_OK, "", plain, n);      /* exactly the ceiling */
+    char want[96];
+    snprintf(want, sizeof want, "file of %zu bytes exceeds the limit of %zu", n, n - 1);
+    load_check(tmp_path("load.txt.gz"), n - 1, NF_ETOOBIG, want, NULL, 0);
+    load_check(write_file("cut.html.gz", gz, m / 2), 0, NF_ETRUNC, "truncated gzip stream",
+               NULL, 0);
+    memcpy(gz + m + m2, "junk", 4);
+    load_check(write_file("junk.html.gz", gz, m + m2 + 4), 0, NF_EPARSE,
+               "corrupt gzip stream: trailing data", NULL, 0);
+    size_t zn = ZSTD_compress(gz, cap, plain, n, 1);
+    load_check(write_file("load.zst", gz, zn), 0, NF_OK, "", plain, n);
+    load_check(dir, 0, NF_EIO, "cannot open: Is a directory", NULL, 0);
+    load_check(tmp_path("no-such-page.html"), 0, NF_EIO, "cannot open: No such file", NULL, 0);
+    if (access("/proc/self/mem", R_OK) == 0)     /* opens, then read(2) fails */
+        load_check("/proc/self/mem", 0, NF_EIO, "read error: ", NULL, 0);
+
+    /* in memory, through the same decoder */
+    m = gzip_bytes(plain, n, gz, cap);
+    nf_buf b;
+    char msg[120];
+    nf_buf_init(&b, 0);
+    CHECK_EQ_INT(nf_decompress(gz, m, &b, msg, sizeof msg), NF_OK);
+    CHECK(b.n == n && !memcmp(b.p, plain, n));
+    b.n = 0;
+    CHECK_EQ_INT(nf_decompress(gz, m - 9, &b, msg, sizeof msg), NF_ETRUNC);
+    CHECK(strstr(msg, "truncated gzip stream") != NULL);
+    nf_buf_reset(&b);
+    free(plain);
+    free(gz);
+}
+
 static void test_zstd(void)
 {
     size_t cap = 2 << 20;
@@ -595,6 +656,7 @@ int main(void)
     test_gzip();
     test_zstd();
     test_html_ids();
+    test_file_load();
     test_long_lines();
     test_article_copy();
     char cmd[300];
