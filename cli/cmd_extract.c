@@ -1,6 +1,7 @@
 /*
  * cmd_extract.c — `newsfold extract PAGE...`: the article in each HTML page, one JSON object a
- * line: id (file name without .html/.htm/.gz), url, title, date, date_source, outlet, text, and reason when no body was found.
+ * line: id (nf_file_id: the file name without compression suffix and extension, as the readers
+ * name a page), url, title, date, date_source, outlet, text, and reason when no body was found.
  * Pages are loaded as the readers load a file (nf_file_load: gzip/zstd decoded, directories
  * refused). A page that cannot be opened or read, or is not HTML, is reported on stderr as
  * "file: what" and counted as failed; the others go on. pages = extracted + empty + failed.
@@ -17,7 +18,8 @@ static void usage(FILE *f)
         "Extract the article (body text, title, date, outlet, canonical URL) from saved HTML\n"
         "pages (.html, .htm, .html.gz; any declared charset) and print one JSON object per page:\n"
         "  {\"id\", \"url\", \"title\", \"date\", \"date_source\", \"outlet\", \"text\", \"reason\"}\n"
-        "id is the file name without its extension; date_source is json-ld, meta, time, url or\n"
+        "id is the file name without compression suffix and extension, as `newsfold read`\n"
+        "names a page; date_source is json-ld, meta, time, url or\n"
         "none; text holds paragraphs separated by blank lines; reason says why text is empty.\n"
         "\n"
         "options:\n"
@@ -29,22 +31,6 @@ static void usage(FILE *f)
         "exit status: 0 every page read; 1 some pages were not HTML (binary, truncated or\n"
         "corrupt gzip, too large); 2 usage error, or a page that could not be opened or read\n"
         "(a directory, a missing or unreadable file; the other pages are still read).\n");
-}
-
-static char *page_id(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    char *id = strdup(b);
-    if (!id)
-        return NULL;
-    static const char *const ext[] = {".gz", ".html", ".htm", ".xhtml"};
-    for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
-        size_t l = strlen(id), el = strlen(ext[k]);
-        if (l > el && !strcasecmp(id + l - el, ext[k]))
-            id[l - el] = 0;
-    }
-    return id;
 }
 
 static void set_str(json_t *o, const char *k, const char *v)
@@ -112,7 +98,7 @@ int cmd_extract(int argc, char **argv)
             continue;
         }
         json_t *o = json_object();
-        char *id = page_id(pages[i]);
+        char *id = nf_file_id(pages[i]);
         set_str(o, "id", id);
         free(id);
         set_str(o, "url", x.url);

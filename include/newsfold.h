@@ -140,6 +140,10 @@ void  nf_reader_counts(const nf_reader *r, uint64_t *read, uint64_t *accepted,
                        uint64_t *rejected, uint64_t *bytes);
 void  nf_reader_close(nf_reader *r);
 
+/* The id of a whole-file article (plain text, HTML page; docs/input.md): the file name without
+ * its directory, one compression suffix (.gz .zst .zstd) and then its last extension, if any
+ * ("a/b.html.gz" -> "b", "x.y.txt" -> "x.y", ".hidden" stays). Heap string; NULL: no memory. */
+char *nf_file_id(const char *path);
 /* The whole of one file as the readers see it (gzip or zstd data decompressed), appended to
  * out, whose max (0: none) is the ceiling on the decoded bytes. On failure d says what, as the
  * reader would, with d->file = path and d->line = 0: NF_EIO "cannot open: ..." (a directory

@@ -1143,12 +1143,17 @@ static size_t seeds_header(const char *s, size_t n, int64_t *t)
     return j;
 }
 
-/* The id of a whole-file article: the file name without compression suffix and extension. */
-static char *file_id(const char *path)
+/* The id of a whole-file article, for the reader and `newsfold extract` alike: the file name
+ * without compression suffix and extension. */
+char *nf_file_id(const char *path)
 {
+    if (!path)
+        return NULL;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t n = strip_compression(base, strlen(base));
+    if (n == 0)                 /* ".gz": the name is all suffix, keep it */
+        n = strlen(base);
     const char *dot = memrchr(base, '.', n);
     if (dot && dot > base)
         n = (size_t)(dot - base);
@@ -1158,7 +1163,7 @@ static char *file_id(const char *path)
 /* HTML HOOK: the html helper replaces this rejection with its extractor, called with the whole
  * page (decoded, NUL-free in its first 8 KiB, at most max_record bytes); it fills a (text,
  * title, url, date ...) and returns NF_OK, or a rejection code with d->msg. whole_step() then
- * names the article after its file (file_id, as for plain text) and finish() checks duplicates. */
+ * names the article after its file (nf_file_id, as for plain text) and finish() checks duplicates. */
 static nf_rc html_record(nf_reader *r, const char *page, size_t n, nf_article *a, nf_diag *d)
 {
     return nf_html_article(page, n, r->in[r->cur].path, a, d);
@@ -1208,7 +1213,7 @@ static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
             return reject_input(r, d, rc);
         }
         /* the file name, as for plain text and as `newsfold extract` names the page */
-        if (!a->id && !(a->id = file_id(in->path))) {
+        if (!a->id && !(a->id = nf_file_id(in->path))) {
             nf_article_reset(a);
             reject(r, d, NF_ENOMEM, 0, 0, "out of memory");
             return reject_input(r, d, NF_ENOMEM);
@@ -1228,7 +1233,7 @@ static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
         }
         a->repaired = nrep;
         a->text = malloc(n + 1);
-        a->id = file_id(in->path);
+        a->id = nf_file_id(in->path);
         if (!a->text || !a->id) {
             nf_article_reset(a);
             reject(r, d, NF_ENOMEM, 0, 0, "out of memory");

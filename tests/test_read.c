@@ -465,6 +465,45 @@ static void test_html_ids(void)
     result_free(&res);
 }
 
+/* One id rule for every whole-file article (nf_file_id), used by the readers and by
+ * `newsfold extract`: the reader names a file exactly as nf_file_id does. */
+static void test_file_id(void)
+{
+    static const char *const cases[][2] = {
+        {"seeds/000_9352d1c620ab8b06.txt", "000_9352d1c620ab8b06"},
+        {"/a/b/story.html.gz", "story"},
+        {"x.y.txt", "x.y"},
+        {"Old.Page.HTM", "Old.Page"},
+        {"index.php", "index"},
+        {"page.xhtml", "page"},
+        {"a.tar.zst", "a"},
+        {"NOTE.TXT.GZ", "NOTE"},
+        {"noext", "noext"},
+        {".hidden", ".hidden"},
+        {".gz", ".gz"},
+        {"d/.profile.txt", ".profile"},
+    };
+    for (size_t i = 0; i < NF_ARRAY_LEN(cases); i++) {
+        char *id = nf_file_id(cases[i][0]);
+        CHECK_EQ_STR(id, cases[i][1]);
+        free(id);
+    }
+    CHECK(nf_file_id(NULL) == NULL);
+    const char *paths[] = {
+        write_file("idrule.x.txt", "some words", 10),
+        write_file("idrule.y", "other words", 11),
+    };
+    result res;
+    read_paths(paths, NF_ARRAY_LEN(paths), NULL, &res);
+    CHECK_EQ_INT(res.nacc, 2);
+    for (size_t i = 0; i < NF_ARRAY_LEN(paths) && i < res.nacc; i++) {
+        char *id = nf_file_id(paths[i]);
+        CHECK_EQ_STR(res.ids[i], id);
+        free(id);
+    }
+    result_free(&res);
+}
+
 /* nf_file_load: a whole file as the readers decode it, with the reader's errors. */
 static void load_check(const char *path, size_t max, nf_rc want, const char *msg,
                        const char *text, size_t n)
@@ -656,6 +695,7 @@ int main(void)
     test_gzip();
     test_zstd();
     test_html_ids();
+    test_file_id();
     test_file_load();
     test_long_lines();
     test_article_copy();

@@ -54,4 +54,14 @@ head -c 200 "$TMP/zipped.html.gz" > "$TMP/cut.html.gz"
 ok "truncated gzip" '[ $? -eq 1 ] && grep -q "cut.html.gz: truncated gzip stream" "$TMP/err6"'
 "$NF" extract --max-bytes 100 "$TMP/story.html" > /dev/null 2> "$TMP/err7"
 ok "too large" '[ $? -eq 1 ] && grep -q "story.html: file of [0-9]* bytes exceeds the limit of 100" "$TMP/err7"'
+# one id rule with the readers (nf_file_id): the last extension goes, whatever it is
+cp "$TMP/story.html" "$TMP/index.php"
+"$NF" extract "$TMP/index.php" > "$TMP/out8" 2> /dev/null
+ok "id without any extension" 'grep -q "\"id\":\"index\"" "$TMP/out8"'
+"$NF" extract > /dev/null 2>&1
+ok "usage error" '[ $? -eq 2 ]'
+mkdir "$TMP/crawl" && cp "$TMP/story.html" "$TMP/zipped.html.gz" "$TMP/crawl/"
+"$NF" read "$TMP/crawl" > "$TMP/read" 2> "$TMP/readerr"
+ok "reader takes html" '[ "$(wc -l < "$TMP/read")" -eq 2 ] && grep -q "Opponents argued" "$TMP/read"'
+ok "reader ids as extract" 'grep -q "\"id\":\"story\"" "$TMP/read" && grep -q "\"id\":\"zipped\"" "$TMP/read"'
 finish extract
