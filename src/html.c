@@ -899,7 +899,7 @@ nf_rc nf_extract_html_opts(const char *html, size_t n, const char *url_hint,
     nf_rc rc = NF_OK;
 
     if (n >= 2 && (unsigned char)html[0] == 0x1f && (unsigned char)html[1] == 0x8b) {
-        if ((rc = nf_html_gunzip(html, n, max, &raw)) != NF_OK)
+        if ((rc = nf_decompress(html, n, &raw, NULL, 0)) != NF_OK)   /* the readers' decoder */
             goto done;
         html = raw.p ? raw.p : "";
         n = raw.n;

@@ -1,5 +1,6 @@
 /*
- * html_pre.c — bytes to clean UTF-8 HTML before the parser sees it: gzip, charset, pre-scan.
+ * html_pre.c — bytes to clean UTF-8 HTML before the parser sees it: charset, pre-scan. (gzip
+ * pages are inflated by the readers' decoder, nf_decompress in read.c.)
  *
  * Key idea: the HTML5 parser (gumbo) is the slow part of extraction and most bytes of a news page
  * are scripts, styles, inline SVG and comments that can never be article text. A linear pre-scan
@@ -20,53 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-
-/* ---- gzip ---- */
-
-nf_rc nf_html_gunzip(const char *in, size_t n, size_t max, nf_buf *out)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 15 + 32) != Z_OK)
-        return NF_ENOMEM;
-    z.next_in = (Bytef *)in;
-    nf_rc rc = NF_OK;
-    size_t left = n;
-    int zr = Z_OK;
-    while (zr != Z_STREAM_END) {
-        if (z.avail_in == 0) {
-            if (left == 0) {
-                rc = NF_ETRUNC;
-                break;
-            }
-            z.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
-            left -= z.avail_in;
-        }
-        if ((rc = nf_buf_reserve(out, 64 * 1024)) != NF_OK)
-            break;
-        if (max && out->n >= max) {
-            rc = NF_ETOOBIG;
-            break;
-        }
-        size_t room = out->cap - out->n - 1;
-        z.next_out = (Bytef *)out->p + out->n;
-        z.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
-        zr = inflate(&z, Z_NO_FLUSH);
-        out->n += (size_t)(z.next_out - (Bytef *)out->p - out->n);
-        out->p[out->n] = 0;
-        if (zr == Z_BUF_ERROR && z.avail_in == 0 && left == 0) {
-            rc = NF_ETRUNC;
-            break;
-        }
-        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-            rc = NF_EPARSE;
-            break;
-        }
-    }
-    inflateEnd(&z);
-    return rc;
-}
 
 /* ---- charset ---- */
 

@@ -71,8 +71,7 @@ nf_rc nf_jsonl_parse(const char *line, size_t n, const nf_read_opts *o, nf_artic
 
 #define NF_HTML_MAX ((size_t)64 << 20)   /* default ceiling on one decoded page */
 
-/* html_pre.c: gzip, charset, pre-scan (see the file comment). */
-nf_rc nf_html_gunzip(const char *in, size_t n, size_t max, nf_buf *out);
+/* html_pre.c: charset, pre-scan (see the file comment); gzip pages go through nf_decompress. */
 nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap);
 nf_rc nf_html_utf8_repair(const char *s, size_t n, nf_buf *out, uint32_t *repaired);
 /* Copy s to out without comments and script/style/svg/... elements; JSON-LD script bodies are

@@ -200,6 +200,21 @@ static void test_jsonld_body(void)
     nf_extracted_reset(&x);
 }
 
+static size_t gzip_into(const char *s, unsigned char *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    z.next_in = (Bytef *)s;
+    z.avail_in = (uInt)strlen(s);
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    deflate(&z, Z_FINISH);
+    size_t n = cap - z.avail_out;
+    deflateEnd(&z);
+    return n;
+}
+
 static void test_empty_and_bad(void)
 {
     nf_extracted x;
@@ -224,21 +239,32 @@ static void test_empty_and_bad(void)
     /* gzip, whole and truncated */
     const char *page = "<html><body>" P1 P2 "</body></html>";
     unsigned char gz[4096];
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    z.next_in = (Bytef *)page;
-    z.avail_in = (uInt)strlen(page);
-    z.next_out = gz;
-    z.avail_out = sizeof gz;
-    deflate(&z, Z_FINISH);
-    size_t gn = sizeof gz - z.avail_out;
-    deflateEnd(&z);
+    size_t gn = gzip_into(page, gz, sizeof gz);
     nf_extracted_init(&x);
     CHECK_EQ_INT(nf_extract_html((const char *)gz, gn, NULL, &x), NF_OK);
     CHECK(has(x.text, "Opponents argued"));
     nf_extracted_reset(&x);
     CHECK_EQ_INT(nf_extract_html((const char *)gz, gn / 2, NULL, &x), NF_ETRUNC);
+    nf_extracted_reset(&x);
+    /* one gzip decoder with the readers: two members back to back (cat a.gz b.gz) are one
+     * page, as a reader sees a .html.gz file (the first member alone lost P2); trailing bytes
+     * that are not a member are corrupt data, not silently dropped; the ceiling is on the
+     * inflated page */
+    const char *half1 = "<html><body>" P1, *half2 = P2 "</body></html>";
+    size_t g1 = gzip_into(half1, gz, sizeof gz);
+    size_t g2 = gzip_into(half2, gz + g1, sizeof gz - g1);
+    nf_extracted_init(&x);
+    CHECK_EQ_INT(nf_extract_html((const char *)gz, g1 + g2, NULL, &x), NF_OK);
+    CHECK(has(x.text, "city council voted") && has(x.text, "Opponents argued"));
+    nf_extracted_reset(&x);
+    memcpy(gz + g1 + g2, "junk", 4);
+    CHECK_EQ_INT(nf_extract_html((const char *)gz, g1 + g2 + 4, NULL, &x), NF_EPARSE);
+    nf_extracted_reset(&x);
+    nf_extract_opts small = {0, strlen(half1) + strlen(half2) - 1};
+    CHECK_EQ_INT(nf_extract_html_opts((const char *)gz, g1 + g2, NULL, &small, &x), NF_ETOOBIG);
+    nf_extracted_reset(&x);
+    small.max_bytes++;
+    CHECK_EQ_INT(nf_extract_html_opts((const char *)gz, g1 + g2, NULL, &small, &x), NF_OK);
     nf_extracted_reset(&x);
 
     /* truncated HTML and tag soup still give the text that is there */
