@@ -53,7 +53,7 @@ void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes
 void cli_progress_end(cli_input *in);
 double cli_now(void);
 
-/* Stories for the coverage verbs (compare, show, report; cmd_compare.c): every accepted article
+/* Stories for the coverage verbs (compare, show, report; common.c): every accepted article
  * kept in memory, grouped by its `story` field (or all in one story when none has it). */
 typedef struct cli_story {
     char *id;
@@ -76,10 +76,6 @@ int   cli_story_args(const char *verb, int argc, char **argv, cli_input *in, con
 /* cli_db_arg + cli_story_args, refusing --db with FILES; -1: exit with *status. */
 int   cli_story_opts(const char *verb, int argc, char **argv, cli_input *in, const char **story,
                      const char **db, bool *extra, void (*help)(void), int *status);
-/* cli_stories_load + cli_stories_pick, saying why when there is no story; -1: none. */
-int   cli_story_select(const char *verb, cli_input *in, cli_stories *S, const char *story,
-                       nf_rc *rc);
-
 /* Folding shared by fold and eval (cmd_fold.c): all articles in memory, folded in arrival
  * order; story[i] is the input index of article i's story's first article. The folder is kept
  * until cli_articles_free. */
@@ -121,7 +117,7 @@ nf_rc cli_store_compare_one(void *ctx, nf_store *w, int64_t story);
 nf_rc cli_store_story(nf_store *s, int64_t story, nf_article **arts, size_t *n, int32_t **copy_of);
 void  cli_store_story_free(nf_article *arts, size_t n, int32_t *copy_of);
 
-/* Coverage verbs over a database (show/compare/report --db PATH; cmd_compare.c): one stored
+/* Coverage verbs over a database (show/compare/report --db PATH; common.c): one stored
  * story's members (cli_store_story) with pointers for nf_compare. */
 typedef struct cli_db_story {
     int64_t id;
@@ -140,6 +136,29 @@ nf_rc cli_db_story_compare(const cli_db_story *d, nf_comparison **c);
 void  cli_db_story_free(cli_db_story *d);
 /* Pre-scan argv for "--db PATH" (marking both in extra); NULL when absent. */
 const char *cli_db_arg(int argc, char **argv, bool *extra);
+
+/* One story for compare and show (common.c): read from FILES (cli_stories_load, then
+ * cli_stories_pick: story NULL is the largest) or from --db (cli_db_story_load), then compared.
+ * Zero it, or let cli_story_open do so; cli_story_close releases all of it. */
+typedef struct cli_story_view {
+    const char *id;             /* the story id as printed */
+    bool folded;                /* grouped by the inputs' story fields or stored, not folded here */
+    const nf_article **arts;    /* after cli_story_compute: the story's articles in order */
+    nf_comparison *c;           /* after cli_story_compute */
+    nf_rc read_rc;              /* FILES: the read's result, for cli_exit_status */
+    const char *db;             /* --db path, or NULL */
+    nf_store *store;            /* --db: open until cli_story_close */
+    cli_db_story d;             /* --db */
+    cli_stories S;              /* FILES */
+    size_t k;                   /* FILES: the story's index in S.st */
+    const nf_article **own;     /* FILES: arts, owned */
+} cli_story_view;
+/* Returns 0, or the exit status after saying on stderr why there is no story. */
+int  cli_story_open(const char *verb, cli_input *in, const char *db, const char *story,
+                    cli_story_view *v);
+/* Fill v->arts and v->c; 0, or EXIT_USAGE after saying why. */
+int  cli_story_compute(const char *verb, cli_story_view *v);
+void cli_story_close(cli_story_view *v);
 
 /* verbs */
 int cmd_fold(int argc, char **argv);

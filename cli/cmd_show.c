@@ -244,32 +244,6 @@ static int show_all(view *v, const char *id, bool folded)
     return 0;
 }
 
-/* show --db: one stored story, compared from its members and the stored copies */
-static int show_db(const char *db, const char *story, bool color)
-{
-    nf_store *s = cli_db_open("show", db);
-    if (!s)
-        return EXIT_USAGE;
-    cli_db_story d;
-    int status = cli_db_story_load("show", s, db, story, &d);
-    nf_store_close(s);
-    if (status)
-        return status;
-    nf_comparison *c = NULL;
-    nf_rc rc = cli_db_story_compare(&d, &c);
-    if (rc) {
-        fprintf(stderr, "newsfold show: story %s: %s\n", d.idstr, nf_strerror(rc));
-        status = EXIT_USAGE;
-    } else {
-        view v = {stdout, color, d.ptrs, c};
-        if (show_all(&v, d.idstr, true) < 0)
-            status = EXIT_USAGE;
-    }
-    nf_comparison_free(c);
-    cli_db_story_free(&d);
-    return status;
-}
-
 static void help(void)
 {
     printf("usage: newsfold show [--story ID] [options] FILES...\n"
@@ -293,8 +267,8 @@ int cmd_show(int argc, char **argv)
 {
     cli_input in;
     cli_input_init(&in);
-    cli_stories S = {0};
-    const char *story = NULL;
+    cli_story_view sv = {0};
+    const char *story = NULL, *db;
     int status = EXIT_USAGE;
     const char *nc = getenv("NO_COLOR");
     int color = isatty(1) && !(nc && *nc);
@@ -307,32 +281,15 @@ int cmd_show(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-color"))
             color = 0, extra[i] = true;
     }
-    const char *db;
-    if (cli_story_opts("show", argc, argv, &in, &story, &db, extra, help, &status) < 0)
+    if (cli_story_opts("show", argc, argv, &in, &story, &db, extra, help, &status) < 0 ||
+        cli_story_open("show", &in, db, story, &sv) || cli_story_compute("show", &sv))
         goto done;
-    if (db) {
-        status = show_db(db, story, color != 0);
-        goto done;
-    }
-    nf_rc rc;
-    int k = cli_story_select("show", &in, &S, story, &rc);
-    if (k < 0)
-        goto done;
-    const nf_article **arts = NULL;
-    nf_comparison *c = NULL;
-    nf_rc crc = cli_story_compare(&S, (size_t)k, &arts, &c);
-    if (crc) {
-        fprintf(stderr, "newsfold show: %s\n", nf_strerror(crc));
-        goto done;
-    }
-    view v = {stdout, color != 0, arts, c};
-    if (show_all(&v, S.st[k].id, S.folded) == 0)
-        status = cli_exit_status(&in, rc);
-    nf_comparison_free(c);
-    free(arts);
+    view v = {stdout, color != 0, sv.arts, sv.c};
+    if (show_all(&v, sv.id, sv.folded) == 0)
+        status = cli_exit_status(&in, sv.read_rc);
 done:
     free(extra);
-    cli_stories_free(&S);
+    cli_story_close(&sv);
     cli_input_free(&in);
     return status;
 }

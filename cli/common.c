@@ -1,5 +1,15 @@
 /*
- * common.c — input options, the read loop with its error policy, progress, JSON helpers.
+ * common.c — input options, the read loop with its error policy, progress, JSON helpers; and
+ * the stories of the coverage verbs (compare, show, report): inputs grouped by story (folded
+ * first when no input carries a story field), a story read back from a database (--db), the
+ * options they share, and one story selected and compared (cli_story_open / _compute / _close).
+ *
+ * Stories: articles that carry a `story` field (the output of `newsfold fold`) are grouped by
+ * it; inputs with no story field are folded here exactly as `newsfold fold` does (default
+ * configuration, refinement on; story id = the id of the story's first article). Copies inside a
+ * story are found again with nf_dedup (one article at a time, in input order, so the first of
+ * a copy cluster is the original) and passed to nf_compare as copy_of. With --db the story's
+ * members come in arrival order with the stored copies (cli_store_story).
  */
 #include "cli.h"
 #include <stdlib.h>
@@ -226,4 +236,368 @@ int cli_write_jsonl(FILE *f, json_t *v)
     if (rc == 0)
         rc = fputc('\n', f) == EOF ? -1 : 0;
     return rc;
+}
+
+/* ---- stories of the coverage verbs ---- */
+
+static int keep_article(nf_article *a, void *vctx)
+{
+    cli_stories *S = vctx;
+    if (S->n == S->cap) {
+        size_t nc = S->cap ? S->cap * 2 : 64;
+        nf_article *na = realloc(S->arts, nc * sizeof *na);
+        if (!na) {
+            S->oom = true;
+            return 1;
+        }
+        S->arts = na;
+        S->cap = nc;
+    }
+    S->arts[S->n++] = *a;
+    memset(a, 0, sizeof *a);     /* moved: the reader's reset frees nothing */
+    return 0;
+}
+
+static int story_of(cli_stories *S, const char *id)
+{
+    for (size_t i = 0; i < S->nst; i++)
+        if (!strcmp(S->st[i].id, id))
+            return (int)i;
+    cli_story *ns = realloc(S->st, (S->nst + 1) * sizeof *ns);
+    if (!ns)
+        return -1;
+    S->st = ns;
+    memset(&S->st[S->nst], 0, sizeof *ns);
+    S->st[S->nst].id = strdup(id);
+    if (!S->st[S->nst].id)
+        return -1;
+    return (int)S->nst++;
+}
+
+nf_rc cli_stories_load(cli_input *in, cli_stories *S)
+{
+    memset(S, 0, sizeof *S);
+    if (!in->ropts.label_field)
+        in->ropts.label_field = "story";
+    nf_rc rc = cli_read_all(in, keep_article, S);
+    if (S->oom)
+        return NF_ENOMEM;
+    size_t labelled = 0;
+    for (size_t i = 0; i < S->n; i++)
+        labelled += S->arts[i].label != NULL;
+    S->folded = labelled > 0;
+    size_t *story = NULL;
+    if (!S->folded && S->n) {
+        /* fold them: the articles are lent to a cli_articles view, then taken back */
+        cli_articles ca = {0};
+        nf_fold_opts o;
+        nf_fold_opts_init(&o);
+        ca.a = S->arts;
+        ca.n = S->n;
+        ca.cap = S->cap;
+        nf_rc frc = cli_fold_articles(&ca, &o, 1, NULL, NULL);
+        story = ca.story;
+        free(ca.order);
+        free(ca.copy_of);
+        nf_folder_free(ca.folder);
+        if (frc) {
+            free(story);
+            return frc;
+        }
+    }
+    for (size_t i = 0; i < S->n; i++) {
+        char buf[32];
+        const char *id = S->folded ? (S->arts[i].label ? S->arts[i].label : "(no story)") : NULL;
+        if (!id) {
+            id = S->arts[story[i]].id;
+            if (!id) {
+                snprintf(buf, sizeof buf, "s%zu", story[i]);
+                id = buf;
+            }
+        }
+        int k = story_of(S, id);
+        if (k < 0) {
+            free(story);
+            return NF_ENOMEM;
+        }
+        cli_story *st = &S->st[k];
+        size_t *ni = realloc(st->idx, (st->n + 1) * sizeof *ni);
+        if (!ni) {
+            free(story);
+            return NF_ENOMEM;
+        }
+        st->idx = ni;
+        st->idx[st->n++] = i;
+    }
+    free(story);
+    return rc;
+}
+
+void cli_stories_free(cli_stories *S)
+{
+    for (size_t i = 0; i < S->n; i++)
+        nf_article_reset(&S->arts[i]);
+    free(S->arts);
+    for (size_t i = 0; i < S->nst; i++) {
+        free(S->st[i].id);
+        free(S->st[i].idx);
+    }
+    free(S->st);
+    memset(S, 0, sizeof *S);
+}
+
+int cli_stories_pick(const cli_stories *S, const char *id)
+{
+    if (id) {
+        for (size_t i = 0; i < S->nst; i++)
+            if (!strcmp(S->st[i].id, id))
+                return (int)i;
+        return -1;
+    }
+    int best = -1;
+    for (size_t i = 0; i < S->nst; i++)
+        if (best < 0 || S->st[i].n > S->st[best].n)
+            best = (int)i;
+    return best;
+}
+
+nf_rc cli_story_compare(const cli_stories *S, size_t k, const nf_article ***arts, nf_comparison **c)
+{
+    const cli_story *st = &S->st[k];
+    const nf_article **a = malloc((st->n + 1) * sizeof *a);
+    int32_t *copy_of = malloc((st->n + 1) * sizeof *copy_of);
+    nf_dedup *dd = NULL;
+    nf_rc rc = NF_ENOMEM;
+    *arts = NULL;
+    *c = NULL;
+    if (!a || !copy_of)
+        goto done;
+    if ((rc = nf_dedup_new(&dd, NULL)))
+        goto done;
+    for (size_t i = 0; i < st->n; i++) {
+        a[i] = &S->arts[st->idx[i]];
+        nf_copy cp;
+        if ((rc = nf_dedup_add(dd, a[i]->text, a[i]->text_len, &cp)))
+            goto done;
+        copy_of[i] = cp.copy_of >= 0 ? (int32_t)cp.copy_of : -1;
+    }
+    if ((rc = nf_compare(a, st->n, copy_of, c)))
+        goto done;
+    *arts = a;
+    a = NULL;
+done:
+    nf_dedup_free(dd);
+    free(a);
+    free(copy_of);
+    return rc;
+}
+
+/* Parse the options shared by compare and show; returns -1 to exit with *status. */
+int cli_story_args(const char *verb, int argc, char **argv, cli_input *in, const char **story,
+                   bool *extra_ok, void (*help)(void), int *status)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            help();
+            *status = 0;
+            return -1;
+        }
+        if (!strcmp(argv[i], "--story")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "newsfold %s: --story needs a value\n", verb);
+                *status = EXIT_USAGE;
+                return -1;
+            }
+            *story = argv[++i];
+            continue;
+        }
+        if (extra_ok && extra_ok[i])
+            continue;
+        int k = cli_input_arg(in, argc, argv, &i);
+        if (k < 0) {
+            *status = EXIT_USAGE;
+            return -1;
+        }
+        if (k == 0) {
+            fprintf(stderr, "newsfold %s: unknown option %s\n", verb, argv[i]);
+            *status = EXIT_USAGE;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The options of compare and show: --db (cli_db_arg), then cli_story_args, and --db with FILES
+ * refused. *db: the --db path or NULL. Returns -1 to exit with *status. */
+int cli_story_opts(const char *verb, int argc, char **argv, cli_input *in, const char **story,
+                   const char **db, bool *extra, void (*help)(void), int *status)
+{
+    *db = cli_db_arg(argc, argv, extra);
+    if (cli_story_args(verb, argc, argv, in, story, extra, help, status) < 0)
+        return -1;
+    if (*db && in->npaths) {
+        fprintf(stderr, "newsfold %s: give either --db PATH or FILES, not both\n", verb);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- --db PATH: stories from the store written by `newsfold fold --db` ---- */
+
+const char *cli_db_arg(int argc, char **argv, bool *extra)
+{
+    const char *db = NULL;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[i + 1];
+            extra[i] = extra[i + 1] = true;
+            i++;
+        }
+    return db;
+}
+
+nf_store *cli_db_open(const char *verb, const char *db)
+{
+    nf_store *s = NULL;
+    char err[512];
+    if (nf_store_open(&s, db, NF_STORE_READONLY, err, sizeof err)) {
+        fprintf(stderr, "newsfold %s: %s\n", verb, err);
+        return NULL;
+    }
+    return s;
+}
+
+static int first_story(const nf_story_info *si, void *ctx)
+{
+    *(int64_t *)ctx = si->id;
+    return 1;
+}
+
+int cli_db_story_load(const char *verb, nf_store *s, const char *db, const char *story,
+                      cli_db_story *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = -1;
+    if (story) {
+        char *end;
+        long long x = strtoll(story, &end, 10);
+        if (!*story || *end || x < 0) {
+            fprintf(stderr, "newsfold %s: --story %s: story ids in a database are numbers "
+                    "(see newsfold stories --db %s)\n", verb, story, db);
+            return EXIT_USAGE;
+        }
+        d->id = x;
+    } else {
+        nf_rc rc = nf_store_stories(s, NULL, NF_NO_TIME, 1, 0, first_story, &d->id, NULL);
+        if (rc) {
+            fprintf(stderr, "newsfold %s: %s: %s\n", verb, db, nf_store_errmsg(s));
+            return EXIT_USAGE;
+        }
+        if (d->id < 0) {
+            fprintf(stderr, "newsfold %s: %s holds no stories (run newsfold fold FILES --db %s)\n",
+                    verb, db, db);
+            return EXIT_USAGE;
+        }
+    }
+    snprintf(d->idstr, sizeof d->idstr, "%lld", (long long)d->id);
+    nf_rc rc = cli_store_story(s, d->id, &d->arts, &d->n, &d->copy_of);
+    if (rc == NF_OK && d->n == 0)
+        rc = NF_ENOTFOUND;
+    if (rc == NF_ENOTFOUND) {
+        fprintf(stderr, "newsfold %s: no story %s in %s (see newsfold stories --db %s)\n", verb,
+                d->idstr, db, db);
+        cli_db_story_free(d);
+        return EXIT_USAGE;
+    }
+    if (rc) {
+        fprintf(stderr, "newsfold %s: %s: story %s: %s: %s\n", verb, db, d->idstr,
+                nf_strerror(rc), nf_store_errmsg(s));
+        cli_db_story_free(d);
+        return EXIT_USAGE;
+    }
+    d->ptrs = malloc(d->n * sizeof *d->ptrs);
+    if (!d->ptrs) {
+        fprintf(stderr, "newsfold %s: out of memory\n", verb);
+        cli_db_story_free(d);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        d->ptrs[i] = &d->arts[i];
+    return 0;
+}
+
+nf_rc cli_db_story_compare(const cli_db_story *d, nf_comparison **c)
+{
+    return nf_compare(d->ptrs, d->n, d->copy_of, c);
+}
+
+void cli_db_story_free(cli_db_story *d)
+{
+    if (d->arts || d->copy_of)
+        cli_store_story_free(d->arts, d->n, d->copy_of);
+    free(d->ptrs);
+    int64_t id = d->id;
+    memset(d, 0, sizeof *d);
+    d->id = id;
+}
+
+/* ---- one story for compare and show: from FILES or --db, then compared ---- */
+
+int cli_story_open(const char *verb, cli_input *in, const char *db, const char *story,
+                   cli_story_view *v)
+{
+    memset(v, 0, sizeof *v);
+    if (db) {
+        if (!(v->store = cli_db_open(verb, db)))
+            return EXIT_USAGE;
+        int status = cli_db_story_load(verb, v->store, db, story, &v->d);
+        if (status)
+            return status;
+        v->db = db;
+        v->id = v->d.idstr;
+        v->folded = true;
+        return 0;
+    }
+    v->read_rc = cli_stories_load(in, &v->S);
+    if (v->read_rc == NF_ENOMEM) {
+        fprintf(stderr, "newsfold %s: out of memory\n", verb);
+        return EXIT_USAGE;
+    }
+    int k = cli_stories_pick(&v->S, story);
+    if (k < 0) {
+        fprintf(stderr, story ? "newsfold %s: no story %s in the input\n"
+                              : "newsfold %s: no articles%s\n", verb, story ? story : "");
+        return EXIT_USAGE;
+    }
+    v->k = (size_t)k;
+    v->id = v->S.st[k].id;
+    v->folded = v->S.folded;
+    return 0;
+}
+
+int cli_story_compute(const char *verb, cli_story_view *v)
+{
+    nf_rc rc;
+    if (v->db) {
+        v->arts = v->d.ptrs;
+        rc = cli_db_story_compare(&v->d, &v->c);
+    } else {
+        rc = cli_story_compare(&v->S, v->k, &v->own, &v->c);
+        v->arts = v->own;
+    }
+    if (rc) {
+        fprintf(stderr, "newsfold %s: story %s: %s\n", verb, v->id, nf_strerror(rc));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+void cli_story_close(cli_story_view *v)
+{
+    nf_comparison_free(v->c);
+    free(v->own);
+    cli_db_story_free(&v->d);
+    nf_store_close(v->store);
+    cli_stories_free(&v->S);
+    memset(v, 0, sizeof *v);
 }
