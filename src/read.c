@@ -1047,9 +1047,8 @@ static nf_rc input_begin(nf_reader *r, nf_diag *d)
     if (rc)
         return reject_input(r, d, reject(r, d, rc, 1, 0, "out of memory"));
     r->active = true;
-    if (in->fmt != FMT_JSONL)
-        return NF_OK;
-    /* JSONL: the binary probe and a UTF-8 byte order mark, before the first line */
+    /* the binary probe, before anything else: a device or a huge binary file is not read
+     * through, and a whole file is one rejection */
     while (r->end < BINARY_PROBE && buf_fill(r))
         ;
     const char *nul = r->end ? memchr(r->buf, 0, NF_MIN(r->end, (size_t)BINARY_PROBE)) : NULL;
@@ -1058,7 +1057,8 @@ static nf_rc input_begin(nf_reader *r, nf_diag *d)
                (size_t)(nul - r->buf));
         return reject_input(r, d, NF_EBINARY);
     }
-    if (r->end >= 3 && !memcmp(r->buf, "\xEF\xBB\xBF", 3))
+    /* JSONL: a UTF-8 byte order mark goes before the first line (whole files drop it too) */
+    if (in->fmt == FMT_JSONL && r->end >= 3 && !memcmp(r->buf, "\xEF\xBB\xBF", 3))
         r->pos = 3;
     return NF_OK;
 }
@@ -1173,17 +1173,7 @@ static nf_rc html_record(nf_reader *r, const char *page, size_t n, nf_article *a
 static nf_rc whole_step(nf_reader *r, nf_article *a, nf_diag *d)
 {
     const nf_input *in = &r->in[r->cur];
-    /* the binary probe first, so that a device or a huge binary file is not read through */
-    while (r->end - r->pos < BINARY_PROBE && buf_fill(r))
-        ;
-    const char *nul = r->end > r->pos ? memchr(r->buf + r->pos, 0,
-                                               NF_MIN(r->end - r->pos, (size_t)BINARY_PROBE))
-                                      : NULL;
-    if (nul) {
-        reject(r, d, NF_EBINARY, 0, 0, "binary file (NUL byte at offset %zu)",
-               (size_t)(nul - (r->buf + r->pos)));
-        return reject_input(r, d, NF_EBINARY);
-    }
+    /* input_begin has probed for binary data */
     while (r->end - r->pos <= r->o.max_record && buf_fill(r))
         ;
     if (r->src.err) {
