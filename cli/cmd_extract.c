@@ -55,7 +55,15 @@ int cmd_extract(int argc, char **argv)
         } else if (!strcmp(a, "--url") && i + 1 < argc) {
             url = argv[++i];
         } else if (!strcmp(a, "--max-bytes") && i + 1 < argc) {
-            opts.max_bytes = (size_t)strtoull(argv[++i], NULL, 10);
+            char *end;
+            const char *v = argv[++i];
+            unsigned long long mb = strtoull(v, &end, 10);
+            if (!*v || *end || *v == '-' || mb == 0 || mb > SIZE_MAX / 8) {
+                fprintf(stderr, "newsfold extract: --max-bytes: not a byte count: %s\n", v);
+                free(pages);
+                return EXIT_USAGE;
+            }
+            opts.max_bytes = (size_t)mb;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (a[0] == '-' && a[1]) {

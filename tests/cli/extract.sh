@@ -54,6 +54,8 @@ head -c 200 "$TMP/zipped.html.gz" > "$TMP/cut.html.gz"
 ok "truncated gzip" '[ $? -eq 1 ] && grep -q "cut.html.gz: truncated gzip stream" "$TMP/err6"'
 "$NF" extract --max-bytes 100 "$TMP/story.html" > /dev/null 2> "$TMP/err7"
 ok "too large" '[ $? -eq 1 ] && grep -q "story.html: file of [0-9]* bytes exceeds the limit of 100" "$TMP/err7"'
+"$NF" extract --max-bytes 12x "$TMP/story.html" > "$TMP/out9" 2> "$TMP/err9"
+ok "bad --max-bytes refused" '[ $? -eq 2 ] && [ ! -s "$TMP/out9" ] && grep -q "max-bytes: not a byte count: 12x" "$TMP/err9"'
 # one id rule with the readers (nf_file_id): the last extension goes, whatever it is
 cp "$TMP/story.html" "$TMP/index.php"
 "$NF" extract "$TMP/index.php" > "$TMP/out8" 2> /dev/null
