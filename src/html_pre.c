@@ -113,33 +113,19 @@ static nf_rc convert(const char *s, size_t n, const char *cs, size_t max, nf_buf
     return rc;
 }
 
-/* Append s to out with invalid UTF-8 replaced by U+FFFD and NUL bytes dropped. Valid runs are
- * found by the reader's nf_utf8_valid; unlike nf_utf8_repair, each invalid byte becomes its own
- * U+FFFD. */
-nf_rc nf_html_utf8_repair(const char *s, size_t n, nf_buf *out, uint32_t *repaired)
+/* Append s to out with NUL bytes dropped and invalid UTF-8 repaired as the readers repair it
+ * (nf_utf8_repair: one U+FFFD per maximal ill-formed subpart). */
+static nf_rc utf8_clean(const char *s, size_t n, nf_buf *out)
 {
     nf_rc rc = nf_buf_reserve(out, n);
-    if (rc)
-        return rc;
-    const char *p = s, *e = s + n;
-    while (p < e) {
-        const char *ve = p + nf_utf8_valid(p, (size_t)(e - p));
-        while (p < ve) {
-            const char *z = memchr(p, 0, (size_t)(ve - p));
-            const char *q = z ? z : ve;
-            if (q > p && (rc = nf_buf_append(out, p, (size_t)(q - p))) != NF_OK)
-                return rc;
-            p = z ? q + 1 : q;
-        }
-        if (p >= e)
-            break;
-        if ((rc = nf_buf_append(out, "\xEF\xBF\xBD", 3)) != NF_OK)
-            return rc;
-        if (repaired)
-            ++*repaired;
-        p++;
+    uint32_t nrep = 0;
+    for (const char *p = s, *e = s + n; rc == NF_OK && p < e;) {
+        const char *z = memchr(p, 0, (size_t)(e - p));
+        const char *q = z ? z : e;
+        rc = nf_utf8_repair(p, (size_t)(q - p), out, &nrep);
+        p = z ? z + 1 : e;
     }
-    return NF_OK;
+    return rc;
 }
 
 nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap)
@@ -168,14 +154,14 @@ nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs,
         nf_buf_init(&tmp, max ? max * 4 : 0);
         nf_rc rc = convert(s, n, name, max ? max * 4 : 0, &tmp);
         if (rc == NF_OK)
-            rc = nf_html_utf8_repair(tmp.p ? tmp.p : "", tmp.n, out, NULL);
+            rc = utf8_clean(tmp.p ? tmp.p : "", tmp.n, out);
         nf_buf_reset(&tmp);
         if (rc != NF_EFORMAT)
             return rc;
         if (cs)
             snprintf(cs, cscap, "utf-8");
     }
-    return nf_html_utf8_repair(s, n, out, NULL);
+    return utf8_clean(s, n, out);
 }
 
 /* ---- pre-scan ---- */

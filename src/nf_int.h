@@ -73,7 +73,6 @@ nf_rc nf_jsonl_parse(const char *line, size_t n, const nf_read_opts *o, nf_artic
 
 /* html_pre.c: charset, pre-scan (see the file comment); gzip pages go through nf_decompress. */
 nf_rc nf_html_decode(const char *s, size_t n, size_t max, nf_buf *out, char *cs, size_t cscap);
-nf_rc nf_html_utf8_repair(const char *s, size_t n, nf_buf *out, uint32_t *repaired);
 /* Copy s to out without comments and script/style/svg/... elements; JSON-LD script bodies are
  * appended to jsonld, each followed by a NUL. */
 nf_rc nf_html_prescan(const char *s, size_t n, nf_buf *out, nf_buf *jsonld);

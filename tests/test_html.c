@@ -90,6 +90,16 @@ static void test_charset(void)
     CHECK_EQ_STR(x.charset, "windows-1251");
     CHECK(has(x.text, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82")); /* Привет */
     nf_extracted_reset(&x);
+
+    /* invalid UTF-8 is repaired as the readers repair it (nf_utf8_repair: one U+FFFD per
+     * maximal ill-formed subpart, so a cut 3-byte sequence is one, not two), NUL bytes dropped */
+    static const char page3[] =
+        "<html><body><p>The price rose to 12\xE2\x82 on Tuesday, a\0 figure that the council, "
+        "meeting late into the evening, called too high for the schools it pays for.</p></body></html>";
+    nf_extracted_init(&x);
+    CHECK_EQ_INT(nf_extract_html(page3, sizeof page3 - 1, NULL, &x), NF_OK);
+    CHECK(has(x.text, "rose to 12\xEF\xBF\xBD on Tuesday, a figure"));
+    nf_extracted_reset(&x);
 }
 
 static void test_title(void)
