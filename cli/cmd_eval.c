@@ -92,7 +92,9 @@ static void help(void)
            "--seeds DIR checks that DIR's articles form one story on their own, and that mixed\n"
            "into each file they still share one story that no other article joins.\n"
            "--no-dedup folds without looking for copies first (as the library test does).\n"
-           "Exit status 0; 1 when a seeds check fails or input records were rejected.\n\n%s%s",
+           "Exit status 0; 1 when a seeds check fails or input records were rejected; 2 usage\n"
+           "error, or an input that could not be opened or read (the other files are still\n"
+           "evaluated).\n\n%s%s",
            cli_fold_help(), cli_input_help());
 }
 
@@ -103,7 +105,7 @@ int cmd_eval(int argc, char **argv)
     in.ropts.label_field = "story";
     nf_fold_opts o;
     nf_fold_opts_init(&o);
-    int refine = 1, status = 0;
+    int refine = 1, status = 0, ioerr = 0;
     const char *seeds = NULL;
     int no_dedup = 0;
     for (int i = 1; i < argc; i++) {
@@ -143,10 +145,11 @@ int cmd_eval(int argc, char **argv)
     for (size_t fi = 0; fi < in.npaths; fi++) {
         cli_articles c;
         int r = read_into(&in, in.paths[fi], &c);
-        if (r == 2) {
+        if (r == 2) {   /* the reader said why; as `newsfold read`, the other files go on */
             fprintf(stderr, "newsfold eval: cannot read %s\n", in.paths[fi]);
             cli_articles_free(&c);
-            return EXIT_USAGE;
+            ioerr = 1;
+            continue;
         }
         status |= r;
         c.no_dedup = no_dedup;
@@ -172,7 +175,9 @@ int cmd_eval(int argc, char **argv)
         free(p);
         if (seeds) {
             cli_articles sd;
-            status |= read_into(&in, seeds, &sd);
+            int rs = read_into(&in, seeds, &sd);
+            ioerr |= rs == 2;
+            status |= rs == 1;
             size_t first = append(&c, &sd), size = 0;
             cli_articles_free(&sd);
             if (first == SIZE_MAX || cli_fold_articles(&c, &o, refine, NULL, NULL) != NF_OK) {
@@ -190,7 +195,9 @@ int cmd_eval(int argc, char **argv)
     }
     if (seeds) {
         cli_articles sd;
-        status |= read_into(&in, seeds, &sd);
+        int rs = read_into(&in, seeds, &sd);
+        ioerr |= rs == 2;
+        status |= rs == 1;
         size_t size = 0;
         sd.no_dedup = no_dedup;
         int ok = cli_fold_articles(&sd, &o, refine, NULL, NULL) == NF_OK &&
@@ -201,5 +208,5 @@ int cmd_eval(int argc, char **argv)
         cli_articles_free(&sd);
     }
     cli_input_free(&in);
-    return status;
+    return ioerr ? EXIT_USAGE : status;
 }

@@ -28,4 +28,11 @@ if [ -r /proc/self/mem ]; then   # opens, then read(2) fails
     "$NF" read /proc/self/mem > /dev/null 2> "$TMP/err5"; st=$?
     ok "read error exit 2" '[ "$st" -eq 2 ] && grep -q "/proc/self/mem: read error: " "$TMP/err5"'
 fi
+# eval reads each file on its own: a missing one is reported and the others are still scored
+# (it used to stop there), exit 2 (a missing --seeds made it 3: 1|2)
+W=${SHARED:-../shared}/data/newswcl50.jsonl
+"$NF" eval "$TMP/missing.jsonl" "$W" > "$TMP/ev" 2> "$TMP/everr"; st=$?
+ok "eval goes on, exit 2" '[ "$st" -eq 2 ] && grep -q "newswcl50.jsonl	articles 50" "$TMP/ev" && grep -q "missing.jsonl: cannot open" "$TMP/everr"'
+"$NF" eval --seeds "$TMP/noseeds" "$W" > /dev/null 2>&1; st=$?
+ok "eval: missing seeds exit 2" '[ "$st" -eq 2 ]'
 finish read_inputs
