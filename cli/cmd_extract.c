@@ -125,21 +125,22 @@ int cmd_extract(int argc, char **argv)
             set_str(o, "reason", x.reason);
             empty++;
         }
-        if (cli_write_jsonl(stdout, o) != 0) {
-            json_decref(o);
-            nf_extracted_reset(&x);
-            nf_buf_reset(&page);
-            free(pages);
-            return EXIT_USAGE;
-        }
+        int werr = cli_write_jsonl(stdout, o);
         json_decref(o);
         nf_extracted_reset(&x);
+        if (werr)
+            break;
+    }
+    nf_buf_reset(&page);
+    free(pages);
+    /* an output that cannot be written is an I/O error too (buffered: seen at the flush) */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "newsfold extract: cannot write output\n");
+        return EXIT_USAGE;
     }
     if (!quiet)
         fprintf(stderr, "pages %d, extracted %d, empty %d, failed %d\n", npages,
                 npages - failed - empty, empty, failed);
-    nf_buf_reset(&page);
-    free(pages);
     /* as `newsfold read`: 2 when an input could not be opened or read, else 1 for rejections */
     return ioerr ? EXIT_USAGE : failed ? EXIT_SOME_REJECTED : EXIT_ALL_OK;
 }

@@ -56,6 +56,10 @@ ok "truncated gzip" '[ $? -eq 1 ] && grep -q "cut.html.gz: truncated gzip stream
 ok "too large" '[ $? -eq 1 ] && grep -q "story.html: file of [0-9]* bytes exceeds the limit of 100" "$TMP/err7"'
 "$NF" extract --max-bytes 12x "$TMP/story.html" > "$TMP/out9" 2> "$TMP/err9"
 ok "bad --max-bytes refused" '[ $? -eq 2 ] && [ ! -s "$TMP/out9" ] && grep -q "max-bytes: not a byte count: 12x" "$TMP/err9"'
+if [ -w /dev/full ]; then
+    "$NF" extract "$TMP/story.html" > /dev/full 2> "$TMP/err10"
+    ok "output that cannot be written" '[ $? -eq 2 ] && grep -q "cannot write output" "$TMP/err10"'
+fi
 # one id rule with the readers (nf_file_id): the last extension goes, whatever it is
 cp "$TMP/story.html" "$TMP/index.php"
 "$NF" extract "$TMP/index.php" > "$TMP/out8" 2> /dev/null
