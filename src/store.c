@@ -30,7 +30,7 @@
 enum {
     Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
     Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_INS_STORY, Q_SET_CMP,
-    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_COUNT
+    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_COUNT
 };
 
 #define ART_COLS "a.seq, a.id, a.outlet, a.url, a.title, a.text, a.time, a.revisions, " \
@@ -87,6 +87,7 @@ static const char *const SQL[Q_COUNT] = {
     [Q_STORY] = "SELECT id, size, outlets, first_time, last_time, headline FROM stories "
                 "WHERE id = ?1",
     [Q_NEXT_ID] = "SELECT coalesce(max(story), 0) + 1 FROM members",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 static const char SCHEMA[] =
@@ -897,6 +898,17 @@ done:
     sqlite3_finalize(st);
     nf_buf_reset(&fq);
     return r;
+}
+
+nf_rc nf_store_data_version(nf_store *s, int64_t *v)
+{
+    sqlite3_stmt *st = stmt(s, Q_DATA_VERSION);
+    if (!st)
+        return NF_EDB;
+    int rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? NF_OK : db_fail(s, rc);
 }
 
 nf_rc nf_store_count(nf_store *s, nf_store_counts *c)
