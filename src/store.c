@@ -19,6 +19,7 @@
  * Layout and meaning of every column: docs/store.md.
  */
 #include "nf_int.h"
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
 enum {
     Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
     Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_INS_STORY, Q_SET_CMP,
-    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_COUNT
+    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_BEGIN, Q_BEGIN_W, Q_COMMIT, Q_COUNT
 };
 
 #define ART_COLS "a.seq, a.id, a.outlet, a.url, a.title, a.text, a.time, a.revisions, " \
@@ -88,6 +89,9 @@ static const char *const SQL[Q_COUNT] = {
                 "WHERE id = ?1",
     [Q_NEXT_ID] = "SELECT coalesce(max(story), 0) + 1 FROM members",
     [Q_DATA_VERSION] = "PRAGMA data_version",
+    [Q_BEGIN] = "BEGIN",
+    [Q_BEGIN_W] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
 };
 
 static const char SCHEMA[] =
@@ -164,6 +168,21 @@ static sqlite3_stmt *stmt(nf_store *s, int which)
     return s->q[which];
 }
 
+/* Run one of the prepared statements that return no row (BEGIN, COMMIT): no parse per call. */
+static int exec_q(nf_store *s, int which)
+{
+    sqlite3_stmt *st = stmt(s, which);
+    if (!st)
+        return SQLITE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    else
+        snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int exec(nf_store *s, const char *sql)
 {
     char *msg = NULL;
@@ -238,8 +257,18 @@ static nf_rc check_schema(nf_store *s, int flags)
     return NF_OK;
 }
 
+/* Before SQLite's first use: no global allocation statistics (a process-wide mutex taken on every
+ * malloc, which serialises the server's reader threads). Fails harmlessly when the program
+ * already used SQLite. */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size_t errcap)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     nf_store *s = calloc(1, sizeof *s);
     if (!s)
@@ -263,7 +292,7 @@ nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size
         goto done;
     }
     exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
-            "PRAGMA mmap_size = 1073741824;");
+            "PRAGMA mmap_size = 2147418112;");    /* SQLite's usual build limit, 0x7fff0000 */
 done:
     if (rc) {
         if (err && errcap)
@@ -308,7 +337,7 @@ nf_rc nf_store_begin(nf_store *s)
         return NF_EINVAL;
     reset_all(s);
     /* a reader's transaction is one snapshot for several queries (and fewer lock calls) */
-    if (exec(s, s->readonly ? "BEGIN" : "BEGIN IMMEDIATE"))
+    if (exec_q(s, s->readonly ? Q_BEGIN : Q_BEGIN_W))
         return NF_EDB;
     s->in_txn = 1;
     s->ndirty = 0;
@@ -352,7 +381,7 @@ nf_rc nf_store_commit(nf_store *s)
         nf_store_rollback(s);
         return rc;
     }
-    if (exec(s, "COMMIT")) {
+    if (exec_q(s, Q_COMMIT)) {
         nf_store_rollback(s);
         return NF_EDB;
     }
