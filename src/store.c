@@ -30,7 +30,7 @@
 /* Prepared statements, created on first use and kept for the life of the connection. */
 enum {
     Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
-    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_INS_STORY, Q_SET_CMP,
+    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_STORY_SCAN, Q_INS_STORY, Q_SET_CMP,
     Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_BEGIN, Q_BEGIN_W, Q_COMMIT, Q_COUNT
 };
 
@@ -61,21 +61,19 @@ static const char *const SQL[Q_COUNT] = {
     [Q_DEL_COPY] = "DELETE FROM copies WHERE article = ?1",
     [Q_STORY_OF] = "SELECT story FROM members WHERE article = ?1",
     [Q_DEL_STORY] = "DELETE FROM stories WHERE id = ?1",
+    /* the story row is computed in C from one pass over the members (refresh_story) */
+    [Q_STORY_SCAN] = "SELECT a.seq, coalesce(a.outlet, '#' || a.id), a.time, "
+                     "coalesce(a.title, '') = '', c.article IS NOT NULL "
+                     "FROM members m JOIN articles a ON a.id = m.article "
+                     "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1",
     [Q_INS_STORY] =
         "INSERT INTO stories(id, size, outlets, first_time, last_time, first_date, last_date, "
-        "headline) SELECT ?1, count(*), "
-        "count(DISTINCT CASE WHEN c.article IS NULL THEN coalesce(a.outlet, '#' || a.id) END), "
-        "min(a.time), max(a.time), "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', min(a.time), 'unixepoch'), "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', max(a.time), 'unixepoch'), "
-        "(SELECT CASE WHEN coalesce(a2.title, '') <> '' THEN a2.title ELSE "
-        " trim(substr(substr(a2.text, 1, instr(a2.text || char(10), char(10)) - 1), 1, 120)) END "
-        " FROM members m2 JOIN articles a2 ON a2.id = m2.article "
-        " LEFT JOIN copies c2 ON c2.article = a2.id WHERE m2.story = ?1 "
-        " ORDER BY coalesce(a2.title, '') = '', c2.article IS NOT NULL, a2.time IS NOT NULL, a2.time, "
-        " a2.seq LIMIT 1) "
-        "FROM members m JOIN articles a ON a.id = m.article "
-        "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1 HAVING count(*) > 0",
+        "headline) SELECT ?1, ?2, ?3, ?4, ?5, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', ?4, 'unixepoch'), "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', ?5, 'unixepoch'), "
+        "CASE WHEN coalesce(title, '') <> '' THEN title ELSE "
+        " trim(substr(substr(text, 1, instr(text || char(10), char(10)) - 1), 1, 120)) END "
+        "FROM articles WHERE seq = ?6",
     [Q_SET_CMP] = "INSERT INTO comparisons(story, json, updated_at) VALUES (?1, ?2, ?3) "
                   "ON CONFLICT(story) DO UPDATE SET json = excluded.json, "
                   "updated_at = excluded.updated_at",
@@ -351,25 +349,121 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Recompute the row of every story touched in this transaction from its members. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The headline article: titled first, then independent (not a copy), then undated, then the
+ * earliest, then the first stored. Answers whether row x sorts before row y. */
+typedef struct head_key {
+    int untitled, copy, dated;
+    int64_t time, seq;
+} head_key;
+
+static int head_before(const head_key *x, const head_key *y)
+{
+    if (x->untitled != y->untitled)
+        return x->untitled < y->untitled;
+    if (x->copy != y->copy)
+        return x->copy < y->copy;
+    if (x->dated != y->dated)
+        return x->dated < y->dated;
+    if (x->dated && x->time != y->time)
+        return x->time < y->time;
+    return x->seq < y->seq;
+}
+
+/* Recompute one story's row from its members in one pass (size, distinct outlets of the
+ * independent members, time span, headline article), then write it; no members: no row.
+ * The scan costs one join per member; the headline text is read for one article only. */
+static nf_rc refresh_story(nf_store *s, int64_t story, nf_buf *names)
+{
+    sqlite3_stmt *st = stmt(s, Q_DEL_STORY);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, story);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc);
+    if (!(st = stmt(s, Q_STORY_SCAN)))
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, story);
+    int64_t n = 0, first = 0, last = 0;
+    int any_time = 0;
+    head_key best = {0};
+    names->n = 0;    /* outlet keys of independent members, each NUL-terminated */
+    size_t nnames = 0;
+    nf_rc r = NF_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        head_key k = {.seq = sqlite3_column_int64(st, 0),
+                      .dated = sqlite3_column_type(st, 2) != SQLITE_NULL,
+                      .time = sqlite3_column_int64(st, 2),
+                      .untitled = sqlite3_column_int(st, 3),
+                      .copy = sqlite3_column_int(st, 4)};
+        if (k.dated) {
+            first = any_time ? NF_MIN(first, k.time) : k.time;
+            last = any_time ? NF_MAX(last, k.time) : k.time;
+            any_time = 1;
+        }
+        if (!n++ || head_before(&k, &best))
+            best = k;
+        if (!k.copy) {
+            const char *o = (const char *)sqlite3_column_text(st, 1);
+            size_t on = (size_t)sqlite3_column_bytes(st, 1);
+            if ((r = nf_buf_append(names, o ? o : "", o ? on : 0)) || (r = nf_buf_putc(names, 0)))
+                break;
+            nnames++;
+        }
+    }
+    sqlite3_reset(st);
+    if (r)
+        return r;
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc);
+    if (!n)
+        return NF_OK;
+    int64_t outlets = 0;
+    if (nnames) {    /* distinct keys; SQL's count(DISTINCT) compares text the same way (bytes) */
+        char **v = malloc(nnames * sizeof *v);
+        if (!v)
+            return NF_ENOMEM;
+        char *p = names->p;
+        for (size_t i = 0; i < nnames; i++, p += strlen(p) + 1)
+            v[i] = p;
+        qsort(v, nnames, sizeof *v, cmp_str);
+        for (size_t i = 0; i < nnames; i++)
+            outlets += !i || strcmp(v[i], v[i - 1]);
+        free(v);
+    }
+    if (!(st = stmt(s, Q_INS_STORY)))
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, story);
+    sqlite3_bind_int64(st, 2, n);
+    sqlite3_bind_int64(st, 3, outlets);
+    if (any_time) {
+        sqlite3_bind_int64(st, 4, first);
+        sqlite3_bind_int64(st, 5, last);
+    }
+    sqlite3_bind_int64(st, 6, best.seq);
+    rc = sqlite3_step(st);
+    return rc == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+}
+
 static nf_rc refresh_dirty(nf_store *s)
 {
     if (s->ndirty)
         qsort(s->dirty, s->ndirty, sizeof *s->dirty, cmp_i64);
-    for (size_t i = 0; i < s->ndirty; i++) {
-        if (i && s->dirty[i] == s->dirty[i - 1])
-            continue;
-        for (int q = Q_DEL_STORY; q <= Q_INS_STORY; q++) {
-            sqlite3_stmt *st = stmt(s, q);
-            if (!st)
-                return NF_EDB;
-            sqlite3_bind_int64(st, 1, s->dirty[i]);
-            int rc = sqlite3_step(st);
-            if (rc != SQLITE_DONE)
-                return db_fail(s, rc);
-        }
-    }
-    s->ndirty = 0;
-    return NF_OK;
+    nf_buf names;
+    nf_buf_init(&names, 0);
+    nf_rc r = NF_OK;
+    for (size_t i = 0; i < s->ndirty && !r; i++)
+        if (!i || s->dirty[i] != s->dirty[i - 1])
+            r = refresh_story(s, s->dirty[i], &names);
+    nf_buf_reset(&names);
+    if (!r)
+        s->ndirty = 0;
+    return r;
 }
 
 nf_rc nf_store_commit(nf_store *s)
