@@ -16,6 +16,12 @@
  *     order `newsfold fold` folds in.
  *   - Schema version is PRAGMA user_version (NF_STORE_SCHEMA), the file is marked by PRAGMA
  *     application_id (NF_STORE_APP_ID); anything else is refused with a readable reason.
+ *   - A writing connection keeps, per story it refreshed, the aggregates of the row (size, span,
+ *     the distinct outlets, the headline article): a story that only gained members in a
+ *     transaction is updated from them and the new members alone, not rescanned. They are
+ *     dropped whenever they may be wrong: any other change to the story (a member leaving, a copy
+ *     changing, a member's text or metadata updated), a rollback, or a commit by another
+ *     connection (PRAGMA data_version, checked at each BEGIN).
  * Layout and meaning of every column: docs/store.md.
  */
 #include "nf_int.h"
@@ -30,7 +36,7 @@
 /* Prepared statements, created on first use and kept for the life of the connection. */
 enum {
     Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
-    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_STORY_SCAN, Q_INS_STORY, Q_SET_CMP,
+    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_STORY_SCAN, Q_ART_AGG, Q_INS_STORY, Q_SET_CMP,
     Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_BEGIN, Q_BEGIN_W, Q_COMMIT, Q_COUNT
 };
 
@@ -66,6 +72,10 @@ static const char *const SQL[Q_COUNT] = {
                      "coalesce(a.title, '') = '', c.article IS NOT NULL "
                      "FROM members m JOIN articles a ON a.id = m.article "
                      "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1",
+    [Q_ART_AGG] = "SELECT a.seq, coalesce(a.outlet, '#' || a.id), a.time, "
+                  "coalesce(a.title, '') = '', c.article IS NOT NULL, coalesce(m.story, -1) "
+                  "FROM articles a LEFT JOIN members m ON m.article = a.id "
+                  "LEFT JOIN copies c ON c.article = a.id WHERE a.id = ?1",
     [Q_INS_STORY] =
         "INSERT INTO stories(id, size, outlets, first_time, last_time, first_date, last_date, "
         "headline) SELECT ?1, ?2, ?3, ?4, ?5, "
@@ -133,6 +143,29 @@ static const char SCHEMA[] =
 /* Bytes of the text indexed for search beside the title: enough for the lead paragraph. */
 #define LEAD_BYTES 600
 
+/* The headline article: titled first, then independent (not a copy), then undated, then the
+ * earliest, then the first stored (head_before). */
+typedef struct head_key {
+    int untitled, copy, dated;
+    int64_t time, seq;
+} head_key;
+
+/* A story's row aggregates (see the invariants above). */
+typedef struct agg {
+    int64_t story, n, first, last;
+    int any_time;
+    head_key best;
+    char **outlets;          /* distinct outlet keys of independent members, sorted */
+    size_t nout, capout;
+} agg;
+
+typedef struct add_rec {     /* a member that joined a story in the open transaction */
+    int64_t story;
+    char *article;
+} add_rec;
+
+#define AGG_MAX 65536        /* stories whose aggregates a connection keeps (then all dropped) */
+
 struct nf_store {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
@@ -143,6 +176,13 @@ struct nf_store {
     char err[256];
     unsigned total_ver;      /* data version at which total_all was counted (0: never) */
     int64_t total_all;       /* count of all stories */
+    int64_t *full;           /* stories with changes other than joining members: rescan */
+    size_t nfull, capfull;
+    add_rec *adds;           /* members that joined in the open transaction */
+    size_t nadds, capadds;
+    agg **aggs;              /* open addressing by story; NULL = free */
+    size_t naggs, capaggs;
+    int64_t agg_dv;          /* data_version when the aggregates were last known right */
 };
 
 static nf_rc db_fail(nf_store *s, int rc)
@@ -255,6 +295,116 @@ static nf_rc check_schema(nf_store *s, int flags)
     return NF_OK;
 }
 
+/* ---- per-story aggregates of a writing connection ---- */
+
+static void agg_free(agg *a)
+{
+    for (size_t i = 0; a && i < a->nout; i++)
+        free(a->outlets[i]);
+    if (a)
+        free(a->outlets);
+    free(a);
+}
+
+static void aggs_clear(nf_store *s)
+{
+    for (size_t i = 0; i < s->capaggs; i++) {
+        agg_free(s->aggs[i]);
+        s->aggs[i] = NULL;
+    }
+    s->naggs = 0;
+}
+
+static void adds_clear(nf_store *s)
+{
+    for (size_t i = 0; i < s->nadds; i++)
+        free(s->adds[i].article);
+    s->nadds = 0;
+}
+
+static size_t agg_slot(const nf_store *s, int64_t story)
+{
+    size_t m = s->capaggs - 1, i = (size_t)XXH3_64bits(&story, sizeof story) & m;
+    while (s->aggs[i] && s->aggs[i]->story != story)
+        i = (i + 1) & m;
+    return i;
+}
+
+static agg *agg_get(const nf_store *s, int64_t story)
+{
+    return s->capaggs ? s->aggs[agg_slot(s, story)] : NULL;
+}
+
+/* Drop the aggregates of one story (linear probing: re-place the rest of its run). */
+static void agg_drop(nf_store *s, int64_t story)
+{
+    if (!s->capaggs)
+        return;
+    size_t m = s->capaggs - 1, i = agg_slot(s, story);
+    if (!s->aggs[i])
+        return;
+    agg_free(s->aggs[i]);
+    s->aggs[i] = NULL;
+    s->naggs--;
+    for (size_t j = (i + 1) & m; s->aggs[j]; j = (j + 1) & m) {
+        agg *a = s->aggs[j];
+        s->aggs[j] = NULL;
+        s->aggs[agg_slot(s, a->story)] = a;
+    }
+}
+
+/* Keep a (owned from now on), replacing the story's old aggregates. */
+static void agg_put(nf_store *s, agg *a)
+{
+    agg_drop(s, a->story);
+    if (s->naggs >= AGG_MAX)
+        aggs_clear(s);
+    if ((s->naggs + 1) * 2 > s->capaggs) {
+        size_t cap = s->capaggs ? s->capaggs * 2 : 1024;
+        agg **t = calloc(cap, sizeof *t), **old = s->aggs;
+        if (!t) {
+            agg_free(a);
+            return;
+        }
+        size_t oldcap = s->capaggs;
+        s->aggs = t;
+        s->capaggs = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i])
+                s->aggs[agg_slot(s, old[i]->story)] = old[i];
+        free(old);
+    }
+    s->aggs[agg_slot(s, a->story)] = a;
+    s->naggs++;
+}
+
+/* Add an outlet key to the sorted distinct set: 0 on success. */
+static int agg_outlet(agg *a, const char *o, size_t n)
+{
+    size_t lo = 0, hi = a->nout;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(a->outlets[mid], o, n);
+        if (!c && a->outlets[mid][n])
+            c = 1;
+        if (!c)
+            return 0;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (nf_grow((void **)&a->outlets, &a->capout, a->nout + 1, sizeof *a->outlets))
+        return -1;
+    char *d = strndup(o, n);
+    if (!d)
+        return -1;
+    memmove(a->outlets + lo + 1, a->outlets + lo, (a->nout - lo) * sizeof *a->outlets);
+    a->outlets[lo] = d;
+    a->nout++;
+    return 0;
+}
+
 /* Before SQLite's first use: no global allocation statistics (a process-wide mutex taken on every
  * malloc, which serialises the server's reader threads). Fails harmlessly when the program
  * already used SQLite. */
@@ -312,6 +462,11 @@ void nf_store_close(nf_store *s)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
     free(s->dirty);
+    free(s->full);
+    aggs_clear(s);
+    free(s->aggs);
+    adds_clear(s);
+    free(s->adds);
     free(s);
 }
 
@@ -338,7 +493,12 @@ nf_rc nf_store_begin(nf_store *s)
     if (exec_q(s, s->readonly ? Q_BEGIN : Q_BEGIN_W))
         return NF_EDB;
     s->in_txn = 1;
-    s->ndirty = 0;
+    s->ndirty = s->nfull = 0;
+    adds_clear(s);
+    int64_t dv = -1;    /* another connection committed: the kept aggregates may be wrong */
+    if (!s->readonly && (nf_store_data_version(s, &dv) || dv != s->agg_dv))
+        aggs_clear(s);
+    s->agg_dv = dv;
     return NF_OK;
 }
 
@@ -349,18 +509,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Recompute the row of every story touched in this transaction from its members. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The headline article: titled first, then independent (not a copy), then undated, then the
- * earliest, then the first stored. Answers whether row x sorts before row y. */
-typedef struct head_key {
-    int untitled, copy, dated;
-    int64_t time, seq;
-} head_key;
-
+/* Whether row x sorts before row y as the headline article. */
 static int head_before(const head_key *x, const head_key *y)
 {
     if (x->untitled != y->untitled)
@@ -374,96 +523,166 @@ static int head_before(const head_key *x, const head_key *y)
     return x->seq < y->seq;
 }
 
-/* Recompute one story's row from its members in one pass (size, distinct outlets of the
- * independent members, time span, headline article), then write it; no members: no row.
- * The scan costs one join per member; the headline text is read for one article only. */
-static nf_rc refresh_story(nf_store *s, int64_t story, nf_buf *names)
+/* One member's part of its story's row: its headline key and outlet key. */
+static void agg_add(agg *a, const head_key *k)
+{
+    if (k->dated) {
+        a->first = a->any_time ? NF_MIN(a->first, k->time) : k->time;
+        a->last = a->any_time ? NF_MAX(a->last, k->time) : k->time;
+        a->any_time = 1;
+    }
+    if (!a->n++ || head_before(k, &a->best))
+        a->best = *k;
+}
+
+static void head_of_row(sqlite3_stmt *st, head_key *k)
+{
+    *k = (head_key){.seq = sqlite3_column_int64(st, 0),
+                    .dated = sqlite3_column_type(st, 2) != SQLITE_NULL,
+                    .time = sqlite3_column_int64(st, 2),
+                    .untitled = sqlite3_column_int(st, 3),
+                    .copy = sqlite3_column_int(st, 4)};
+}
+
+/* Write the story row from its aggregates (no members: no row). */
+static nf_rc write_story(nf_store *s, const agg *a)
 {
     sqlite3_stmt *st = stmt(s, Q_DEL_STORY);
     if (!st)
         return NF_EDB;
-    sqlite3_bind_int64(st, 1, story);
+    sqlite3_bind_int64(st, 1, a->story);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         return db_fail(s, rc);
-    if (!(st = stmt(s, Q_STORY_SCAN)))
-        return NF_EDB;
-    sqlite3_bind_int64(st, 1, story);
-    int64_t n = 0, first = 0, last = 0;
-    int any_time = 0;
-    head_key best = {0};
-    names->n = 0;    /* outlet keys of independent members, each NUL-terminated */
-    size_t nnames = 0;
-    nf_rc r = NF_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        head_key k = {.seq = sqlite3_column_int64(st, 0),
-                      .dated = sqlite3_column_type(st, 2) != SQLITE_NULL,
-                      .time = sqlite3_column_int64(st, 2),
-                      .untitled = sqlite3_column_int(st, 3),
-                      .copy = sqlite3_column_int(st, 4)};
-        if (k.dated) {
-            first = any_time ? NF_MIN(first, k.time) : k.time;
-            last = any_time ? NF_MAX(last, k.time) : k.time;
-            any_time = 1;
-        }
-        if (!n++ || head_before(&k, &best))
-            best = k;
-        if (!k.copy) {
-            const char *o = (const char *)sqlite3_column_text(st, 1);
-            size_t on = (size_t)sqlite3_column_bytes(st, 1);
-            if ((r = nf_buf_append(names, o ? o : "", o ? on : 0)) || (r = nf_buf_putc(names, 0)))
-                break;
-            nnames++;
-        }
-    }
-    sqlite3_reset(st);
-    if (r)
-        return r;
-    if (rc != SQLITE_DONE)
-        return db_fail(s, rc);
-    if (!n)
+    if (!a->n)
         return NF_OK;
-    int64_t outlets = 0;
-    if (nnames) {    /* distinct keys; SQL's count(DISTINCT) compares text the same way (bytes) */
-        char **v = malloc(nnames * sizeof *v);
-        if (!v)
-            return NF_ENOMEM;
-        char *p = names->p;
-        for (size_t i = 0; i < nnames; i++, p += strlen(p) + 1)
-            v[i] = p;
-        qsort(v, nnames, sizeof *v, cmp_str);
-        for (size_t i = 0; i < nnames; i++)
-            outlets += !i || strcmp(v[i], v[i - 1]);
-        free(v);
-    }
     if (!(st = stmt(s, Q_INS_STORY)))
         return NF_EDB;
-    sqlite3_bind_int64(st, 1, story);
-    sqlite3_bind_int64(st, 2, n);
-    sqlite3_bind_int64(st, 3, outlets);
-    if (any_time) {
-        sqlite3_bind_int64(st, 4, first);
-        sqlite3_bind_int64(st, 5, last);
+    sqlite3_bind_int64(st, 1, a->story);
+    sqlite3_bind_int64(st, 2, a->n);
+    sqlite3_bind_int64(st, 3, (int64_t)a->nout);
+    if (a->any_time) {
+        sqlite3_bind_int64(st, 4, a->first);
+        sqlite3_bind_int64(st, 5, a->last);
     }
-    sqlite3_bind_int64(st, 6, best.seq);
+    sqlite3_bind_int64(st, 6, a->best.seq);
     rc = sqlite3_step(st);
     return rc == SQLITE_DONE ? NF_OK : db_fail(s, rc);
 }
 
+/* Recompute one story's row from its members in one pass (size, distinct outlets of the
+ * independent members, time span, headline article) and keep its aggregates. The scan costs
+ * one join per member; the headline text is read for one article only. */
+static nf_rc refresh_story(nf_store *s, int64_t story)
+{
+    sqlite3_stmt *st = stmt(s, Q_STORY_SCAN);
+    if (!st)
+        return NF_EDB;
+    agg *a = calloc(1, sizeof *a);
+    if (!a)
+        return NF_ENOMEM;
+    a->story = story;
+    sqlite3_bind_int64(st, 1, story);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        head_key k;
+        head_of_row(st, &k);
+        agg_add(a, &k);
+        if (!k.copy && agg_outlet(a, (const char *)sqlite3_column_text(st, 1),
+                                  (size_t)sqlite3_column_bytes(st, 1))) {
+            sqlite3_reset(st);
+            agg_free(a);
+            return NF_ENOMEM;
+        }
+    }
+    sqlite3_reset(st);
+    nf_rc r = rc == SQLITE_DONE ? write_story(s, a) : db_fail(s, rc);
+    if (!r && a->n)
+        agg_put(s, a);
+    else
+        agg_free(a);
+    return r;
+}
+
+/* The story gained the members adds[from..to) (and nothing else changed): update its kept
+ * aggregates from them alone. Answers 1 when it cannot (the caller rescans). */
+static int update_story(nf_store *s, agg *a, const add_rec *adds, size_t from, size_t to,
+                        nf_rc *r)
+{
+    *r = NF_OK;
+    for (size_t i = from; i < to; i++) {
+        sqlite3_stmt *st = stmt(s, Q_ART_AGG);
+        if (!st) {
+            *r = NF_EDB;
+            return 0;
+        }
+        sqlite3_bind_text(st, 1, adds[i].article, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW || sqlite3_column_int64(st, 5) != a->story) {
+            sqlite3_reset(st);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                *r = db_fail(s, rc);
+            return 1;
+        }
+        head_key k;
+        head_of_row(st, &k);
+        agg_add(a, &k);
+        int bad = !k.copy && agg_outlet(a, (const char *)sqlite3_column_text(st, 1),
+                                        (size_t)sqlite3_column_bytes(st, 1));
+        sqlite3_reset(st);
+        if (bad) {
+            *r = NF_ENOMEM;
+            return 0;
+        }
+    }
+    *r = write_story(s, a);
+    return 0;
+}
+
+static int cmp_add(const void *x, const void *y)
+{
+    const add_rec *a = x, *b = y;
+    return a->story < b->story ? -1 : a->story > b->story;
+}
+
+/* Bring the row of every story changed in the transaction up to date: from its kept aggregates
+ * when it only gained members, else by a rescan. On failure the aggregates are dropped (the
+ * transaction is rolled back). */
 static nf_rc refresh_dirty(nf_store *s)
 {
     if (s->ndirty)
         qsort(s->dirty, s->ndirty, sizeof *s->dirty, cmp_i64);
-    nf_buf names;
-    nf_buf_init(&names, 0);
+    if (s->nfull)
+        qsort(s->full, s->nfull, sizeof *s->full, cmp_i64);
+    if (s->nadds)
+        qsort(s->adds, s->nadds, sizeof *s->adds, cmp_add);
     nf_rc r = NF_OK;
-    for (size_t i = 0; i < s->ndirty && !r; i++)
-        if (!i || s->dirty[i] != s->dirty[i - 1])
-            r = refresh_story(s, s->dirty[i], &names);
-    nf_buf_reset(&names);
-    if (!r)
-        s->ndirty = 0;
-    return r;
+    size_t ia = 0;
+    for (size_t i = 0; i < s->ndirty && !r; i++) {
+        int64_t story = s->dirty[i];
+        if (i && story == s->dirty[i - 1])
+            continue;
+        while (ia < s->nadds && s->adds[ia].story < story)
+            ia++;
+        size_t ea = ia;
+        while (ea < s->nadds && s->adds[ea].story == story)
+            ea++;
+        agg *a = bsearch(&story, s->full, s->nfull, sizeof *s->full, cmp_i64)
+                     ? NULL : agg_get(s, story);
+        if (!a || update_story(s, a, s->adds, ia, ea, &r)) {
+            agg_drop(s, story);
+            if (!r)
+                r = refresh_story(s, story);
+        }
+        ia = ea;
+    }
+    if (r) {
+        aggs_clear(s);
+        return r;
+    }
+    s->ndirty = s->nfull = 0;
+    adds_clear(s);
+    return NF_OK;
 }
 
 nf_rc nf_store_commit(nf_store *s)
@@ -488,7 +707,9 @@ nf_rc nf_store_rollback(nf_store *s)
     if (!s->in_txn)
         return NF_EINVAL;
     s->in_txn = 0;
-    s->ndirty = 0;
+    s->ndirty = s->nfull = 0;
+    adds_clear(s);
+    aggs_clear(s);
     return exec(s, "ROLLBACK") ? NF_EDB : NF_OK;
 }
 
@@ -500,6 +721,40 @@ static nf_rc mark_dirty(nf_store *s, int64_t story)
         return NF_ENOMEM;
     s->dirty[s->ndirty++] = story;
     return NF_OK;
+}
+
+/* The story changed in a way its kept aggregates cannot follow: rescan it at commit. */
+static nf_rc mark_full(nf_store *s, int64_t story)
+{
+    if (story < 0)
+        return NF_OK;
+    if (nf_grow((void **)&s->full, &s->capfull, s->nfull + 1, sizeof *s->full))
+        return NF_ENOMEM;
+    s->full[s->nfull++] = story;
+    return mark_dirty(s, story);
+}
+
+/* article joined story (it was in no story, or in another one). */
+static nf_rc mark_add(nf_store *s, int64_t story, const char *article)
+{
+    if (story < 0)
+        return NF_OK;
+    if (nf_grow((void **)&s->adds, &s->capadds, s->nadds + 1, sizeof *s->adds))
+        return NF_ENOMEM;
+    if (!(s->adds[s->nadds].article = strdup(article)))
+        return NF_ENOMEM;
+    s->adds[s->nadds++].story = story;
+    return mark_dirty(s, story);
+}
+
+/* Whether article joined story among the last few changes of the transaction (then a change of
+ * its copy status needs no rescan: the update reads it at commit). */
+static int recently_added(const nf_store *s, int64_t story, const char *article)
+{
+    for (size_t i = s->nadds, k = 0; i > 0 && k < 64; i--, k++)
+        if (s->adds[i - 1].story == story && !strcmp(s->adds[i - 1].article, article))
+            return 1;
+    return 0;
 }
 
 /* Writes outside an explicit transaction run in one of their own. */
@@ -634,7 +889,7 @@ static nf_rc put_article(nf_store *s, const nf_article *a, nf_put_status *status
         int64_t story;
         if (story_of(s, a->id, &story))
             return db_fail(s, SQLITE_ERROR);
-        return mark_dirty(s, story);
+        return mark_full(s, story);
     }
     return NF_OK;
 }
@@ -711,8 +966,8 @@ static nf_rc set_story(nf_store *s, const char *article_id, int64_t story)
         sqlite3_bind_int64(st, 2, story);
     if ((rc = sqlite3_step(st)) != SQLITE_DONE)
         return db_fail(s, rc);
-    nf_rc r = mark_dirty(s, old);
-    return r ? r : mark_dirty(s, story);
+    nf_rc r = mark_full(s, old);
+    return r ? r : mark_add(s, story, article_id);
 }
 
 nf_rc nf_store_set_story(nf_store *s, const char *article_id, int64_t story)
@@ -743,7 +998,7 @@ static nf_rc set_copy(nf_store *s, const char *article_id, const char *copy_of, 
     int64_t story;    /* the independent-outlet count of its story may change */
     if ((rc = story_of(s, article_id, &story)))
         return db_fail(s, rc);
-    return mark_dirty(s, story);
+    return recently_added(s, story, article_id) ? NF_OK : mark_full(s, story);
 }
 
 nf_rc nf_store_set_copy(nf_store *s, const char *article_id, const char *copy_of, double sim)
