@@ -667,8 +667,8 @@ static nf_rc refresh_dirty(nf_store *s)
         size_t ea = ia;
         while (ea < s->nadds && s->adds[ea].story == story)
             ea++;
-        agg *a = bsearch(&story, s->full, s->nfull, sizeof *s->full, cmp_i64)
-                     ? NULL : agg_get(s, story);
+        int full = s->nfull && bsearch(&story, s->full, s->nfull, sizeof *s->full, cmp_i64);
+        agg *a = full ? NULL : agg_get(s, story);
         if (!a || update_story(s, a, s->adds, ia, ea, &r)) {
             agg_drop(s, story);
             if (!r)
