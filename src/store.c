@@ -37,7 +37,8 @@
 enum {
     Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
     Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_STORY_SCAN, Q_ART_AGG, Q_INS_STORY, Q_SET_CMP,
-    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_BEGIN, Q_BEGIN_W, Q_COMMIT, Q_COUNT
+    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_BEGIN, Q_BEGIN_W, Q_COMMIT, Q_FTS_QUEUE, Q_FTS_FLUSH_DEL,
+    Q_FTS_FLUSH_INS, Q_FTS_CLEAR, Q_COUNT
 };
 
 #define ART_COLS "a.seq, a.id, a.outlet, a.url, a.title, a.text, a.time, a.revisions, " \
@@ -100,6 +101,15 @@ static const char *const SQL[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
     [Q_BEGIN_W] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
+    /* search rows wait in temp.fts_queue until the commit writes them in one statement (see
+     * index_search); the last queued version of an article wins */
+    [Q_FTS_QUEUE] = "INSERT INTO temp.fts_queue(seq, title, lead, replace) VALUES (?1, ?2, ?3, ?4)",
+    [Q_FTS_FLUSH_DEL] = "DELETE FROM search WHERE rowid IN "
+                        "(SELECT seq FROM temp.fts_queue WHERE replace)",
+    [Q_FTS_FLUSH_INS] = "INSERT INTO search(rowid, title, lead) SELECT seq, title, lead "
+                        "FROM temp.fts_queue q WHERE q.rowid = "
+                        "(SELECT max(rowid) FROM temp.fts_queue WHERE seq = q.seq) ORDER BY seq",
+    [Q_FTS_CLEAR] = "DELETE FROM temp.fts_queue",
 };
 
 static const char SCHEMA[] =
@@ -441,6 +451,12 @@ nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size
     }
     exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
             "PRAGMA mmap_size = 2147418112;");    /* SQLite's usual build limit, 0x7fff0000 */
+    /* after temp_store: changing it drops temporary tables */
+    if (!s->readonly && exec(s, "CREATE TEMP TABLE IF NOT EXISTS fts_queue(seq INTEGER NOT NULL, "
+                             "title TEXT, lead TEXT, replace INTEGER NOT NULL);")) {
+        rc = NF_EDB;
+        goto done;
+    }
 done:
     if (rc) {
         if (err && errcap)
@@ -648,6 +664,8 @@ static int cmp_add(const void *x, const void *y)
 /* Bring the row of every story changed in the transaction up to date: from its kept aggregates
  * when it only gained members, else by a rescan. On failure the aggregates are dropped (the
  * transaction is rolled back). */
+static nf_rc fts_flush(nf_store *s);
+
 static nf_rc refresh_dirty(nf_store *s)
 {
     if (s->ndirty)
@@ -690,6 +708,8 @@ nf_rc nf_store_commit(nf_store *s)
     if (!s->in_txn)
         return NF_EINVAL;
     nf_rc rc = refresh_dirty(s);
+    if (!rc && !s->readonly)
+        rc = fts_flush(s);
     if (rc) {
         nf_store_rollback(s);
         return rc;
@@ -799,18 +819,14 @@ static int story_of(nf_store *s, const char *article_id, int64_t *story)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Queue the article's search row (title and lead). FTS5 flushes its pending rows to a new
+ * segment at the start of every later write statement of the transaction (its savepoint), so
+ * writing each row as the article comes makes one tiny segment per article and merge work; the
+ * queue is written by one statement at commit (fts_flush), after every other write. */
 static nf_rc index_search(nf_store *s, int64_t seq, const nf_article *a, int replace)
 {
-    sqlite3_stmt *st;
-    int rc;
-    if (replace) {
-        if (!(st = stmt(s, Q_FTS_DEL)))
-            return NF_EDB;
-        sqlite3_bind_int64(st, 1, seq);
-        if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-            return db_fail(s, rc);
-    }
-    if (!(st = stmt(s, Q_FTS_INS)))
+    sqlite3_stmt *st = stmt(s, Q_FTS_QUEUE);
+    if (!st)
         return NF_EDB;
     size_t lead = NF_MIN(a->text_len, (size_t)LEAD_BYTES);
     while (lead < a->text_len && lead > 0 && ((unsigned char)a->text[lead] & 0xC0) == 0x80)
@@ -818,7 +834,25 @@ static nf_rc index_search(nf_store *s, int64_t seq, const nf_article *a, int rep
     sqlite3_bind_int64(st, 1, seq);
     bind_text(st, 2, a->title);
     sqlite3_bind_text(st, 3, a->text, (int)lead, SQLITE_STATIC);
-    return (rc = sqlite3_step(st)) == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+    sqlite3_bind_int(st, 4, replace);
+    int rc = sqlite3_step(st);
+    return rc == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+}
+
+/* Write the queued search rows: replaced ones out, the last version of each in, queue emptied. */
+static nf_rc fts_flush(nf_store *s)
+{
+    static const int q[] = {Q_FTS_FLUSH_DEL, Q_FTS_FLUSH_INS, Q_FTS_CLEAR};
+    for (size_t i = 0; i < NF_ARRAY_LEN(q); i++) {
+        sqlite3_stmt *st = stmt(s, q[i]);
+        if (!st)
+            return NF_EDB;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_fail(s, rc);
+    }
+    return NF_OK;
 }
 
 /* Look the id up: *found, its seq, whether text and metadata are unchanged. */
