@@ -139,12 +139,15 @@ static void close_reader(void *p)
 /* The thread's read connection. Before each request it checks PRAGMA data_version: a change
  * means another connection (this server's writer, or another process) committed since this
  * thread last looked, and the data generation moves on, so cached answers read before are
- * dropped. A new connection moves it too (it has no earlier view to compare with). */
+ * dropped. A new connection moves it too (it has no earlier view to compare with). Without a
+ * cache there is nothing to check. */
 static nf_store *reader(nf_server *s)
 {
     reader_t *r = pthread_getspecific(s->key);
     int64_t dv = 0;
     if (r) {
+        if (!s->cache.cap)    /* nothing cached: nothing to check */
+            return r->st;
         if (nf_store_data_version(r->st, &dv) || dv != r->dv)
             atomic_fetch_add(&s->gen, 1);
         r->dv = dv;
