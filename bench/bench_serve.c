@@ -5,10 +5,16 @@
  * The 1M-article database is generated through the store API (nf_store_put_article +
  * nf_store_set_story), not by folding: synthetic stories of 10 articles whose texts are the real
  * articles of ../shared/data (first 1500 bytes) under new ids, outlets and dates. It is kept in
- * $BUILD/bench/serve-1m.db and reused. The server is the real binary ($BUILD/newsfold serve) in a
- * child process; wrk runs 2 threads, 64 connections, 10 s per endpoint (BENCH_SECONDS).
- * POST goes to a fresh database seeded with the shared data: batches of 100 articles per request.
- * Prints requests/s, p50/p99 latency and articles/s. Needs wrk (make deps).
+ * $BUILD/bench/serve-1000k.db and reused. The server is the real binary ($BUILD/newsfold serve)
+ * in a child process with 2 threads; wrk runs 2 threads, 64 connections, 10 s per endpoint
+ * (BENCH_SECONDS), on the same machine. Random ids: each wrk thread has its own seed, and the
+ * warm-up pass another one, so the answer cache is not handed the measured ids in advance.
+ * GET story is measured with the answer cache (default size) and without (--cache-mb 0), over
+ * all stories (uniform: mostly misses) and over the 2000 first ("popular": mostly hits).
+ * POST goes to a fresh database seeded with the shared data: batches of 100 articles per request,
+ * after one warm-up POST (the server's first POST loads the folder; timed and printed apart).
+ * Prints requests/s, p50/p99 latency, articles/s and the server's CPU time per request.
+ * Needs wrk (make deps).
  */
 #include "newsfold.h"
 #include <jansson.h>
@@ -110,8 +116,10 @@ static int generate(const char *db, const corpus *c, int64_t n)
     return 0;
 }
 
-/* Start `newsfold serve` on a free port; returns the pid and fills port. */
-static pid_t start_server(const char *bin, const char *db, int *port)
+/* Start `newsfold serve` on a free port (extra: one more option and its value, or NULL);
+ * returns the pid and fills port. */
+static pid_t start_server(const char *bin, const char *db, int *port, const char *extra,
+                          const char *extra_val)
 {
     int fd[2];
     if (pipe(fd))
@@ -120,8 +128,8 @@ static pid_t start_server(const char *bin, const char *db, int *port)
     if (pid == 0) {
         dup2(fd[1], 1);
         close(fd[0]);
-        execl(bin, bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2",
-              (char *)NULL);
+        execl(bin, bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", extra,
+              extra_val, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -147,6 +155,26 @@ static void stop_server(pid_t pid)
     }
 }
 
+static pid_t server_pid;    /* whose CPU time run_wrk reports */
+
+/* User + system CPU seconds of a process so far (/proc/PID/stat). */
+static double cpu_of(pid_t pid)
+{
+    char p[64], buf[1024];
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *q = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    if (!q || sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Run wrk with a Lua script; print requests/s and latency percentiles. Returns requests/s. */
 static double run_wrk(const char *label, int port, const char *path, const char *lua, int secs,
                       int conns, double per_request)
@@ -163,6 +191,7 @@ static double run_wrk(const char *label, int port, const char *path, const char 
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "wrk -t2 -c%d -d%ds --latency -s %s http://127.0.0.1:%d%s 2>&1",
              conns, secs, luaf, port, path);
+    double cpu0 = cpu_of(server_pid);
     FILE *p = popen(cmd, "r");
     char line[512], p50[32] = "?", p99[32] = "?";
     double rps = 0;
@@ -177,8 +206,8 @@ static double run_wrk(const char *label, int port, const char *path, const char 
     }
     if (p)
         pclose(p);
+    double cpu = cpu_of(server_pid) - cpu0;
     if (!getenv("BENCH_KEEP_LUA"))
-        if (!getenv("BENCH_KEEP_LUA"))
         unlink(luaf);
     if (!label) {
         printf("(warm-up pass: %.0f req/s, not reported)\n", rps);
@@ -187,6 +216,8 @@ static double run_wrk(const char *label, int port, const char *path, const char 
     printf("%-34s %9.0f req/s  p50 %-8s p99 %-8s", label, rps, p50, p99);
     if (per_request > 1)
         printf("  %.0f articles/s", rps * per_request);
+    if (rps > 0)
+        printf("  server %.0f us CPU/req", cpu * 1e6 / (rps * secs));
     if (non2xx || errors)
         printf("  (non-2xx %ld%s)", non2xx, errors ? ", socket errors" : "");
     printf("\n");
@@ -218,28 +249,47 @@ int main(void)
     printf("database %s: %lld articles, %lld stories\n", db, (long long)count_articles(db),
            (long long)(n / STORY_SIZE));
     signal(SIGPIPE, SIG_IGN);
+    double load[3] = {0};
+    if (getloadavg(load, 3) > 0)
+        printf("load average at start: %.2f %.2f %.2f (wrk -t2 -c64 -d%ds on the same cores)\n",
+               load[0], load[1], load[2], secs);
+    char lua[1024], warm[1024], hot[1024];
+    /* per wrk thread a seed of its own (wrk's threads are separate Lua states) */
+    static const char *const rand_fmt =
+        "local n = 0\nsetup = function(t) n = n + 1; t:set('tid', n) end\n"
+        "init = function() math.randomseed(%d + (tid or 0)) end\n"
+        "request = function()\n"
+        "  return wrk.format('GET', '/api/stories/' .. math.random(1, %lld))\nend\n";
+    snprintf(warm, sizeof warm, rand_fmt, 4200, (long long)(n / STORY_SIZE));
+    snprintf(lua, sizeof lua, rand_fmt, 42, (long long)(n / STORY_SIZE));
+    snprintf(hot, sizeof hot, rand_fmt, 77, (long long)(n / STORY_SIZE < 2000 ? n / STORY_SIZE : 2000));
     int port;
-    pid_t pid = start_server(bin, db, &port);
-    if (pid < 0 || !port) {
-        printf("bench_serve: could not start %s\n", bin);
+    for (int cached = 0; cached < 2; cached++) {
+        pid_t pid = start_server(bin, db, &port, cached ? NULL : "--cache-mb", cached ? NULL : "0");
+        if (pid < 0 || !port) {
+            printf("bench_serve: could not start %s\n", bin);
+            stop_server(pid);
+            return 1;
+        }
+        server_pid = pid;
+        printf("-- server %s\n", cached ? "with the answer cache (default 128 MiB)"
+                                          : "without the answer cache (--cache-mb 0)");
+        /* warm-up: the first pass over a cold database measures the disk, not the server */
+        run_wrk(NULL, port, "/", warm, secs, 64, 1);
+        run_wrk("GET /api/stories/{id} (uniform)", port, "/", lua, secs, 64, 1);
+        run_wrk("GET /api/stories/{id} (2000 popular)", port, "/", hot, secs, 64, 1);
+        run_wrk("GET /api/stories?limit=50", port, "/api/stories?limit=50", "", secs, 64, 1);
+        if (cached) {
+            char off[512];
+            snprintf(off, sizeof off, "math.randomseed(7)\nrequest = function()\n"
+                     "  return wrk.format('GET', '/api/stories?limit=20&offset=' .. "
+                     "math.random(0, 5000))\nend\n");
+            run_wrk("GET /api/stories?offset=random", port, "/", off, secs, 64, 1);
+            run_wrk("GET /api/stories?query=earthquake", port,
+                    "/api/stories?query=earthquake&limit=20", "", secs, 64, 1);
+        }
         stop_server(pid);
-        return 1;
     }
-    char lua[1024];
-    snprintf(lua, sizeof lua, "math.randomseed(42)\nrequest = function()\n"
-             "  return wrk.format('GET', '/api/stories/' .. math.random(1, %lld))\nend\n",
-             (long long)(n / STORY_SIZE));
-    /* warm-up: the first pass over a cold database measures the disk, not the server */
-    run_wrk(NULL, port, "/", lua, secs, 64, 1);
-    run_wrk("GET /api/stories/{id} (random)", port, "/", lua, secs, 64, 1);
-    run_wrk("GET /api/stories?limit=50", port, "/api/stories?limit=50", "", secs, 64, 1);
-    snprintf(lua, sizeof lua, "math.randomseed(7)\nrequest = function()\n"
-             "  return wrk.format('GET', '/api/stories?limit=20&offset=' .. math.random(0, 5000))\n"
-             "end\n");
-    run_wrk("GET /api/stories?offset=random", port, "/", lua, secs, 64, 1);
-    run_wrk("GET /api/stories?query=earthquake", port,
-            "/api/stories?query=earthquake&limit=20", "", secs, 64, 1);
-    stop_server(pid);
 
     /* POST: 100 articles per request, unique ids per thread and request */
     unlink(pdb);
@@ -250,7 +300,8 @@ int main(void)
         if (nf_store_open(&s, pdb, NF_STORE_CREATE, NULL, 0) == NF_OK)
             nf_store_close(s);
     }
-    pid = start_server(bin, pdb, &port);
+    pid_t pid = start_server(bin, pdb, &port, NULL, NULL);
+    server_pid = pid;
     if (pid < 0 || !port) {
         printf("bench_serve: could not start %s\n", bin);
         stop_server(pid);
@@ -280,9 +331,15 @@ int main(void)
              "  return wrk.format('POST', '/api/articles', {['Content-Type'] = "
              "'application/x-ndjson'}, table.concat(parts, '\\n'))\nend\n", tj);
     free(tj);
+    /* the first POST feeds the server's folder every stored article: timed apart */
+    snprintf(cmd, sizeof cmd, "curl -s -o /dev/null -XPOST --data-binary "
+             "'{\"id\":\"warm-up\",\"text\":\"The first article of the run.\"}' "
+             "http://127.0.0.1:%d/api/articles", port);
     double t0 = now();
+    if (system(cmd) == 0)
+        printf("first POST (loads the folder with %lld stored articles): %.0f ms\n",
+               (long long)count_articles(pdb) - 1, (now() - t0) * 1e3);
     run_wrk("POST /api/articles (100 per request)", port, "/", plua, secs, 4, 100);
-    (void)t0;
     free(plua);
     stop_server(pid);
     printf("post database: %lld articles after the run\n", (long long)count_articles(pdb));

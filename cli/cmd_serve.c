@@ -31,6 +31,8 @@ static void help(void)
            "  --threads N        serving threads (default 2)\n"
            "  --max-body BYTES   largest request body (default 16777216)\n"
            "  --timeout S        idle seconds before a connection is closed (default 15)\n"
+           "  --cache-mb N       memory for cached GET answers, dropped on every write\n"
+           "                     (default 128; 0: no cache)\n"
            "  --exit-after S     stop by itself after S seconds (tests)\n");
 }
 
@@ -75,11 +77,13 @@ int cmd_serve(int argc, char **argv)
             o.max_body = (size_t)v;
         else if (!strcmp(a, "--timeout") && !num(a, val, 1, 3600, &v))
             o.timeout_s = (unsigned)v;
+        else if (!strcmp(a, "--cache-mb") && !num(a, val, 0, 1 << 20, &v))
+            o.cache_bytes = v ? (size_t)v << 20 : (size_t)-1;
         else if (!strcmp(a, "--exit-after") && !num(a, val, 1, 86400 * 365, &v))
             exit_after = v;
         else {
             if (strcmp(a, "--threads") && strcmp(a, "--max-body") && strcmp(a, "--timeout") &&
-                strcmp(a, "--exit-after"))
+                strcmp(a, "--exit-after") && strcmp(a, "--cache-mb"))
                 fprintf(stderr, "newsfold serve: unknown option: %s (see --help)\n", a);
             return EXIT_USAGE;
         }

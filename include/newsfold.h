@@ -694,6 +694,9 @@ typedef struct nf_store_counts {
     int64_t inconsistent;    /* stories whose size differs from their member count (must be 0) */
 } nf_store_counts;
 nf_rc nf_store_count(nf_store *s, nf_store_counts *c);
+/* PRAGMA data_version: changes whenever another connection (or process) has committed to the
+ * database since this connection last asked. */
+nf_rc nf_store_data_version(nf_store *s, int64_t *v);
 
 /* Refold (src/ingest.c): feed every stored article, in arrival order, to a fresh folder and write
  * the story and copy assignments that changed, batch articles per transaction (0: default 2000).
@@ -735,6 +738,7 @@ typedef struct nf_serve_opts {
     size_t max_header;       /* per-connection memory for headers (default 32 KiB) */
     unsigned max_conns;      /* default 1000 */
     unsigned timeout_s;      /* idle seconds before a connection is closed (default 15) */
+    size_t cache_bytes;      /* answer cache of the GET API (default 128 MiB; SIZE_MAX: off) */
     /* Computes and stores one story's comparison through the writer w (called under the write
      * lock when a story of two or more articles is read and its comparison is marked stale: a
      * POST marks the comparisons of the stories it changes, so they are recomputed on first

@@ -14,6 +14,12 @@
  *   - Errors are JSON {"error": short, "detail": long} with the matching status.
  *   - A POST is all or nothing: every record is parsed and checked first; one bad record answers
  *     400 with its position and nothing is stored.
+ *   - Response cache (below, "the answer cache"): the 200 answers of the GET API are kept as
+ *     ready MHD responses, keyed by the normalised request and tagged with the data generation
+ *     they were read at; an answer is served from the cache only while the generation is
+ *     unchanged. The generation moves on every write of this server (under the write lock,
+ *     before the POST answers) and whenever a reader sees PRAGMA data_version change (a write by
+ *     another process), so no answer older than the last committed write is ever served.
  */
 #include "nf_int.h"
 #include <arpa/inet.h>
@@ -22,8 +28,33 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* ---- the answer cache ----
+ * A hash table of entries in one LRU list, under one mutex (a hit holds it for a hash lookup and
+ * MHD_queue_response, well under a microsecond). An entry owns one reference to an MHD response;
+ * MHD counts the references of connections still sending it, so evicting an entry that is being
+ * sent is safe. Memory: the sum of body and key bytes stays under the cap (oldest evicted first);
+ * an answer larger than an eighth of the cap is not kept. */
+
+typedef struct centry {
+    struct centry *hnext, *prev, *next;    /* hash chain; LRU list (head = newest) */
+    uint64_t hash, gen;
+    struct MHD_Response *r;
+    size_t bytes, klen;
+    char key[];
+} centry;
+
+typedef struct rcache {
+    pthread_mutex_t mu;
+    centry **tab;
+    size_t nb;               /* buckets, a power of two */
+    size_t n, bytes, cap;
+    centry head;             /* LRU sentinel */
+    uint64_t hits, misses;
+} rcache;
 
 struct nf_server {
     struct MHD_Daemon *d;
@@ -32,9 +63,17 @@ struct nf_server {
     nf_store *w;             /* the one writer */
     nf_ingest *ing;
     pthread_mutex_t wlock;
-    pthread_key_t key;       /* per-thread read-only nf_store */
+    pthread_key_t key;       /* per-thread reader (read-only nf_store) */
     uint16_t port;
+    _Atomic uint64_t gen;    /* data generation: moves on every committed write */
+    rcache cache;
 };
+
+/* A serving thread's read connection and the data_version it last saw. */
+typedef struct reader_t {
+    nf_store *st;
+    int64_t dv;
+} reader_t;
 
 /* Per-request state: the body read so far. */
 typedef struct req {
@@ -92,18 +131,180 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 
 static void close_reader(void *p)
 {
-    nf_store_close(p);
+    reader_t *r = p;
+    nf_store_close(r->st);
+    free(r);
 }
 
+/* The thread's read connection. Before each request it checks PRAGMA data_version: a change
+ * means another connection (this server's writer, or another process) committed since this
+ * thread last looked, and the data generation moves on, so cached answers read before are
+ * dropped. A new connection moves it too (it has no earlier view to compare with). Without a
+ * cache there is nothing to check. */
 static nf_store *reader(nf_server *s)
 {
-    nf_store *r = pthread_getspecific(s->key);
-    if (r)
-        return r;
-    if (nf_store_open(&r, s->db_path, NF_STORE_READONLY, NULL, 0))
+    reader_t *r = pthread_getspecific(s->key);
+    int64_t dv = 0;
+    if (r) {
+        if (!s->cache.cap)    /* nothing cached: nothing to check */
+            return r->st;
+        if (nf_store_data_version(r->st, &dv) || dv != r->dv)
+            atomic_fetch_add(&s->gen, 1);
+        r->dv = dv;
+        return r->st;
+    }
+    if (!(r = calloc(1, sizeof *r)))
         return NULL;
+    if (nf_store_open(&r->st, s->db_path, NF_STORE_READONLY, NULL, 0)) {
+        free(r);
+        return NULL;
+    }
+    nf_store_data_version(r->st, &r->dv);
+    atomic_fetch_add(&s->gen, 1);
     pthread_setspecific(s->key, r);
-    return r;
+    return r->st;
+}
+
+/* ---- the answer cache (see the struct) ---- */
+
+static uint64_t gen_now(nf_server *s)
+{
+    return atomic_load(&s->gen);
+}
+
+static void cache_unlink(rcache *c, centry *e)
+{
+    centry **pp = &c->tab[e->hash & (c->nb - 1)];
+    while (*pp != e)
+        pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    e->prev->next = e->next;
+    e->next->prev = e->prev;
+    c->n--;
+    c->bytes -= e->bytes;
+    MHD_destroy_response(e->r);
+    free(e);
+}
+
+static void lru_front(rcache *c, centry *e)
+{
+    e->next = c->head.next;
+    e->prev = &c->head;
+    c->head.next->prev = e;
+    c->head.next = e;
+}
+
+static int cache_init(rcache *c, size_t cap)
+{
+    pthread_mutex_init(&c->mu, NULL);
+    c->head.next = c->head.prev = &c->head;
+    c->cap = cap;
+    c->nb = 1024;
+    c->tab = calloc(c->nb, sizeof *c->tab);
+    return c->tab ? 0 : -1;
+}
+
+static void cache_free(rcache *c)
+{
+    if (!c->tab)
+        return;
+    while (c->head.next != &c->head)
+        cache_unlink(c, c->head.next);
+    free(c->tab);
+    c->tab = NULL;
+    pthread_mutex_destroy(&c->mu);
+}
+
+static centry *cache_find(rcache *c, uint64_t h, const char *key, size_t klen)
+{
+    for (centry *e = c->tab[h & (c->nb - 1)]; e; e = e->hnext)
+        if (e->hash == h && e->klen == klen && !memcmp(e->key, key, klen))
+            return e;
+    return NULL;
+}
+
+/* Queue the cached answer for key when it was read at generation gen: 1 when served (*ret set),
+ * 0 on a miss (a stale entry is dropped). */
+static int cache_serve(nf_server *s, struct MHD_Connection *conn, const char *key, size_t klen,
+                       uint64_t gen, enum MHD_Result *ret)
+{
+    rcache *c = &s->cache;
+    if (!c->cap)
+        return 0;
+    uint64_t h = nf_hash_str(key, klen);
+    pthread_mutex_lock(&c->mu);
+    centry *e = cache_find(c, h, key, klen);
+    if (e && e->gen != gen) {
+        cache_unlink(c, e);
+        e = NULL;
+    }
+    if (e) {
+        e->prev->next = e->next;
+        e->next->prev = e->prev;
+        lru_front(c, e);
+        c->hits++;
+        *ret = MHD_queue_response(conn, 200, e->r);
+    } else {
+        c->misses++;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return e != NULL;
+}
+
+static void cache_grow(rcache *c)
+{
+    size_t nb = c->nb * 2;
+    centry **t = calloc(nb, sizeof *t);
+    if (!t)
+        return;    /* longer chains, still correct */
+    for (centry *e = c->head.next; e != &c->head; e = e->next) {
+        e->hnext = t[e->hash & (nb - 1)];
+        t[e->hash & (nb - 1)] = e;
+    }
+    free(c->tab);
+    c->tab = t;
+    c->nb = nb;
+}
+
+/* Keep r as the answer for key read at generation gen, unless the generation has moved on since
+ * (the answer may predate a write). The caller's reference to r passes to the cache when this
+ * answers 1; on 0 the caller still owns it. */
+static int cache_put(nf_server *s, const char *key, size_t klen, uint64_t gen,
+                      struct MHD_Response *r, size_t body)
+{
+    rcache *c = &s->cache;
+    size_t bytes = body + klen + sizeof(centry) + 256;    /* 256: MHD's response and headers */
+    if (!c->cap || bytes > c->cap / 8 || gen != gen_now(s))
+        return 0;
+    centry *e = malloc(sizeof *e + klen);
+    if (!e)
+        return 0;
+    e->hash = nf_hash_str(key, klen);
+    e->gen = gen;
+    e->r = r;
+    e->bytes = bytes;
+    e->klen = klen;
+    memcpy(e->key, key, klen);
+    pthread_mutex_lock(&c->mu);
+    centry *old = cache_find(c, e->hash, key, klen);
+    if (old && old->gen >= gen) {    /* another thread kept it first */
+        pthread_mutex_unlock(&c->mu);
+        free(e);
+        return 0;
+    }
+    if (old)
+        cache_unlink(c, old);
+    e->hnext = c->tab[e->hash & (c->nb - 1)];
+    c->tab[e->hash & (c->nb - 1)] = e;
+    lru_front(c, e);
+    c->n++;
+    c->bytes += bytes;
+    while (c->bytes > c->cap && c->head.prev != e)
+        cache_unlink(c, c->head.prev);
+    if (c->n > c->nb)
+        cache_grow(c);
+    pthread_mutex_unlock(&c->mu);
+    return 1;
 }
 
 /* ---- JSON of store rows ---- */
@@ -291,14 +492,47 @@ static int add_member(const nf_stored *st, void *vctx)
     return 0;
 }
 
-/* Hand the buffer to MHD (it frees it), or answer 500 when a write ran out of memory. */
-static enum MHD_Result send_jbuf(struct MHD_Connection *c, nf_buf *b, int ok)
+/* A GET answer's cache key (the normalised request; n = 0: not cached) and the generation the
+ * request started at, read before its read transaction. */
+typedef struct ckey {
+    char k[512];
+    size_t n;
+    uint64_t gen;
+} ckey;
+
+static void ckey_set(ckey *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ckey_set(ckey *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(k->k, sizeof k->k, fmt, ap);
+    va_end(ap);
+    k->n = n > 0 && (size_t)n < sizeof k->k ? (size_t)n : 0;    /* too long: not cached */
+}
+
+/* Hand the buffer to MHD (it frees it) and keep the answer in the cache under k, or answer 500
+ * when a write ran out of memory. */
+static enum MHD_Result send_jbuf(nf_server *s, struct MHD_Connection *c, nf_buf *b, int ok,
+                                 const ckey *k)
 {
     if (!ok || !b->p) {
         nf_buf_reset(b);
         return send_error(c, 500, "out of memory", "building the answer");
     }
-    return send_buf(c, 200, b->p, b->n, "application/json; charset=utf-8");
+    size_t n = b->n;
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, b->p, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        nf_buf_reset(b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    if (!(ret == MHD_YES && k && k->n && cache_put(s, k->k, k->n, k->gen, r, n)))
+        MHD_destroy_response(r);
+    return ret;
 }
 
 /* ---- query arguments ---- */
@@ -320,7 +554,7 @@ static int arg_int(struct MHD_Connection *c, const char *name, int64_t def, int6
     return 0;
 }
 
-static enum MHD_Result get_stories(nf_server *s, struct MHD_Connection *c, nf_store *r)
+static enum MHD_Result get_stories(nf_server *s, struct MHD_Connection *c, nf_store *r, ckey *k)
 {
     int64_t limit, offset, since = NF_NO_TIME;
     if (arg_int(c, "limit", 50, 0, 1000, &limit))
@@ -332,6 +566,11 @@ static enum MHD_Result get_stories(nf_server *s, struct MHD_Connection *c, nf_st
     if (sv && *sv && nf_parse_date(sv, strlen(sv), &since))
         return send_error(c, 400, "bad parameter",
                           "since: not an ISO 8601 date or date-time: %.100s", sv);
+    enum MHD_Result ret;
+    ckey_set(k, "L %lld %lld %lld %s", (long long)limit, (long long)offset, (long long)since,
+             q ? q : "");
+    if (cache_serve(s, c, k->k, k->n, k->gen, &ret))
+        return ret;
     nf_buf b;
     nf_buf_init(&b, 0);
     nf_buf_reserve(&b, 8192);
@@ -350,7 +589,7 @@ static enum MHD_Result get_stories(nf_server *s, struct MHD_Connection *c, nf_st
     JW_LIT(&b, ",\"offset\":");
     jw_int(&b, offset);
     int ok = nf_buf_putc(&b, '}') == NF_OK;
-    return send_jbuf(c, &b, ok);
+    return send_jbuf(s, c, &b, ok, k);
 }
 
 static int parse_id(const char *s, int64_t *id)
@@ -367,11 +606,15 @@ static int parse_id(const char *s, int64_t *id)
 /* The story, its members and the comparison, read in one transaction (one snapshot). The
  * comparison is stored as JSON text and spliced in verbatim: no parse and re-dump per request. */
 static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_store *r,
-                                 const char *ids)
+                                 const char *ids, ckey *k)
 {
     int64_t id;
     if (parse_id(ids, &id))
         return send_error(c, 400, "bad story id", "story ids are non-negative integers: %.64s", ids);
+    enum MHD_Result ret;
+    ckey_set(k, "S %lld", (long long)id);
+    if (cache_serve(s, c, k->k, k->n, k->gen, &ret))
+        return ret;
     nf_story_info si;
     nf_buf head, b;
     nf_buf_init(&head, 0);
@@ -401,6 +644,7 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
         nf_rc crc = s->o.compare(s->o.compare_ctx, s->w, id);
         if (!crc)
             crc = nf_store_get_comparison(s->w, id, &cmp);
+        atomic_fetch_add(&s->gen, 1);    /* a write: answers read before are stale */
         pthread_mutex_unlock(&s->wlock);
         if (crc && crc != NF_ENOTFOUND)
             fprintf(stderr, "newsfold serve: story %lld: comparison failed: %s\n", (long long)id,
@@ -418,7 +662,7 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
         JW_LIT(&b, "null");
     free(cmp);
     int ok = nf_buf_putc(&b, '}') == NF_OK;
-    return send_jbuf(c, &b, ok);
+    return send_jbuf(s, c, &b, ok, k);
 }
 
 static int set_article(const nf_stored *st, void *vctx)
@@ -427,8 +671,13 @@ static int set_article(const nf_stored *st, void *vctx)
     return 0;
 }
 
-static enum MHD_Result get_article(struct MHD_Connection *c, nf_store *r, const char *id)
+static enum MHD_Result get_article(nf_server *s, struct MHD_Connection *c, nf_store *r,
+                                   const char *id, ckey *k)
 {
+    enum MHD_Result ret;
+    ckey_set(k, "A %s", id);
+    if (cache_serve(s, c, k->k, k->n, k->gen, &ret))
+        return ret;
     nf_buf b;
     nf_buf_init(&b, 0);
     nf_rc rc = nf_store_article_info(r, id, set_article, &b);
@@ -437,7 +686,7 @@ static enum MHD_Result get_article(struct MHD_Connection *c, nf_store *r, const 
         return rc == NF_ENOTFOUND ? send_error(c, 404, "not found", "no article with id %.200s", id)
                                   : send_error(c, 500, "database error", "%s", nf_store_errmsg(r));
     }
-    return send_jbuf(c, &b, 1);
+    return send_jbuf(s, c, &b, 1, k);
 }
 
 static json_t *str_or_null(const char *s)
@@ -577,6 +826,7 @@ static enum MHD_Result post_articles(nf_server *s, struct MHD_Connection *c, req
     nf_rc rc = nf_ingest_add(s->ing, arts, na, res);
     char dberr[256];
     snprintf(dberr, sizeof dberr, "%s", nf_store_errmsg(s->w));
+    atomic_fetch_add(&s->gen, 1);    /* before the answer: a GET after it never sees older data */
     pthread_mutex_unlock(&s->wlock);
     if (rc) {
         ret = send_error(c, 500, "ingest failed", "%s: %s", nf_strerror(rc), dberr);
@@ -684,6 +934,15 @@ static enum MHD_Result route(nf_server *s, struct MHD_Connection *c, const char 
         json_t *o = json_object();
         json_object_set_new(o, "status", json_string("ok"));
         json_object_set_new(o, "version", json_string(nf_version()));
+        json_t *cj = json_object();
+        pthread_mutex_lock(&s->cache.mu);
+        json_object_set_new(cj, "entries", json_integer((json_int_t)s->cache.n));
+        json_object_set_new(cj, "bytes", json_integer((json_int_t)s->cache.bytes));
+        json_object_set_new(cj, "cap", json_integer((json_int_t)s->cache.cap));
+        json_object_set_new(cj, "hits", json_integer((json_int_t)s->cache.hits));
+        json_object_set_new(cj, "misses", json_integer((json_int_t)s->cache.misses));
+        pthread_mutex_unlock(&s->cache.mu);
+        json_object_set_new(o, "cache", cj);
         return send_json(c, 200, o);
     }
     if (!strcmp(url, "/api/articles") && !strcmp(method, "POST")) {
@@ -706,11 +965,12 @@ static enum MHD_Result route(nf_server *s, struct MHD_Connection *c, const char 
     nf_store *r = reader(s);
     if (!r)
         return send_error(c, 503, "database unavailable", "cannot open %s", s->db_path);
+    ckey k = {.gen = gen_now(s)};    /* after reader(): it may have moved the generation */
     if (stories)
-        return get_stories(s, c, r);
+        return get_stories(s, c, r, &k);
     if (story)
-        return get_story(s, c, r, url + 13);
-    return get_article(c, r, url + 14);
+        return get_story(s, c, r, url + 13, &k);
+    return get_article(s, c, r, url + 14, &k);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -830,6 +1090,11 @@ nf_rc nf_server_start(nf_server **out, const nf_serve_opts *opts, char *err, siz
     pthread_mutex_init(&s->wlock, NULL);
     pthread_key_create(&s->key, close_reader);
     nf_rc rc = NF_OK;
+    if (cache_init(&s->cache, s->o.cache_bytes == (size_t)-1 ? 0
+                              : s->o.cache_bytes ? s->o.cache_bytes : (size_t)128 << 20)) {
+        rc = NF_ENOMEM;
+        goto fail;
+    }
     struct sockaddr_storage ss;
     socklen_t sl;
     int loopback = 0;
@@ -895,6 +1160,7 @@ void nf_server_stop(nf_server *s)
         MHD_stop_daemon(s->d);
     nf_ingest_close(s->ing);
     nf_store_close(s->w);
+    cache_free(&s->cache);
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->wlock);
     free(s->db_path);

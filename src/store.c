@@ -16,9 +16,16 @@
  *     order `newsfold fold` folds in.
  *   - Schema version is PRAGMA user_version (NF_STORE_SCHEMA), the file is marked by PRAGMA
  *     application_id (NF_STORE_APP_ID); anything else is refused with a readable reason.
+ *   - A writing connection keeps, per story it refreshed, the aggregates of the row (size, span,
+ *     the distinct outlets, the headline article): a story that only gained members in a
+ *     transaction is updated from them and the new members alone, not rescanned. They are
+ *     dropped whenever they may be wrong: any other change to the story (a member leaving, a copy
+ *     changing, a member's text or metadata updated), a rollback, or a commit by another
+ *     connection (PRAGMA data_version, checked at each BEGIN).
  * Layout and meaning of every column: docs/store.md.
  */
 #include "nf_int.h"
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +36,9 @@
 /* Prepared statements, created on first use and kept for the life of the connection. */
 enum {
     Q_GET_HASH, Q_INS_ART, Q_UPD_ART, Q_FTS_DEL, Q_FTS_INS, Q_GET_ART, Q_OLD_STORY, Q_SET_MEMBER,
-    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_INS_STORY, Q_SET_CMP,
-    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_COUNT
+    Q_DEL_MEMBER, Q_SET_COPY, Q_DEL_COPY, Q_STORY_OF, Q_DEL_STORY, Q_STORY_SCAN, Q_ART_AGG, Q_INS_STORY, Q_SET_CMP,
+    Q_DEL_CMP, Q_GET_CMP, Q_EACH, Q_MEMBERS, Q_INFO, Q_STORY, Q_NEXT_ID, Q_DATA_VERSION, Q_BEGIN, Q_BEGIN_W, Q_COMMIT, Q_FTS_QUEUE, Q_FTS_FLUSH_DEL,
+    Q_FTS_FLUSH_INS, Q_FTS_CLEAR, Q_COUNT
 };
 
 #define ART_COLS "a.seq, a.id, a.outlet, a.url, a.title, a.text, a.time, a.revisions, " \
@@ -60,21 +68,23 @@ static const char *const SQL[Q_COUNT] = {
     [Q_DEL_COPY] = "DELETE FROM copies WHERE article = ?1",
     [Q_STORY_OF] = "SELECT story FROM members WHERE article = ?1",
     [Q_DEL_STORY] = "DELETE FROM stories WHERE id = ?1",
+    /* the story row is computed in C from one pass over the members (refresh_story) */
+    [Q_STORY_SCAN] = "SELECT a.seq, coalesce(a.outlet, '#' || a.id), a.time, "
+                     "coalesce(a.title, '') = '', c.article IS NOT NULL "
+                     "FROM members m JOIN articles a ON a.id = m.article "
+                     "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1",
+    [Q_ART_AGG] = "SELECT a.seq, coalesce(a.outlet, '#' || a.id), a.time, "
+                  "coalesce(a.title, '') = '', c.article IS NOT NULL, coalesce(m.story, -1) "
+                  "FROM articles a LEFT JOIN members m ON m.article = a.id "
+                  "LEFT JOIN copies c ON c.article = a.id WHERE a.id = ?1",
     [Q_INS_STORY] =
         "INSERT INTO stories(id, size, outlets, first_time, last_time, first_date, last_date, "
-        "headline) SELECT ?1, count(*), "
-        "count(DISTINCT CASE WHEN c.article IS NULL THEN coalesce(a.outlet, '#' || a.id) END), "
-        "min(a.time), max(a.time), "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', min(a.time), 'unixepoch'), "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', max(a.time), 'unixepoch'), "
-        "(SELECT CASE WHEN coalesce(a2.title, '') <> '' THEN a2.title ELSE "
-        " trim(substr(substr(a2.text, 1, instr(a2.text || char(10), char(10)) - 1), 1, 120)) END "
-        " FROM members m2 JOIN articles a2 ON a2.id = m2.article "
-        " LEFT JOIN copies c2 ON c2.article = a2.id WHERE m2.story = ?1 "
-        " ORDER BY coalesce(a2.title, '') = '', c2.article IS NOT NULL, a2.time IS NOT NULL, a2.time, "
-        " a2.seq LIMIT 1) "
-        "FROM members m JOIN articles a ON a.id = m.article "
-        "LEFT JOIN copies c ON c.article = a.id WHERE m.story = ?1 HAVING count(*) > 0",
+        "headline) SELECT ?1, ?2, ?3, ?4, ?5, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', ?4, 'unixepoch'), "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', ?5, 'unixepoch'), "
+        "CASE WHEN coalesce(title, '') <> '' THEN title ELSE "
+        " trim(substr(substr(text, 1, instr(text || char(10), char(10)) - 1), 1, 120)) END "
+        "FROM articles WHERE seq = ?6",
     [Q_SET_CMP] = "INSERT INTO comparisons(story, json, updated_at) VALUES (?1, ?2, ?3) "
                   "ON CONFLICT(story) DO UPDATE SET json = excluded.json, "
                   "updated_at = excluded.updated_at",
@@ -87,6 +97,19 @@ static const char *const SQL[Q_COUNT] = {
     [Q_STORY] = "SELECT id, size, outlets, first_time, last_time, headline FROM stories "
                 "WHERE id = ?1",
     [Q_NEXT_ID] = "SELECT coalesce(max(story), 0) + 1 FROM members",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
+    [Q_BEGIN] = "BEGIN",
+    [Q_BEGIN_W] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    /* search rows wait in temp.fts_queue until the commit writes them in one statement (see
+     * index_search); the last queued version of an article wins */
+    [Q_FTS_QUEUE] = "INSERT INTO temp.fts_queue(seq, title, lead, replace) VALUES (?1, ?2, ?3, ?4)",
+    [Q_FTS_FLUSH_DEL] = "DELETE FROM search WHERE rowid IN "
+                        "(SELECT seq FROM temp.fts_queue WHERE replace)",
+    [Q_FTS_FLUSH_INS] = "INSERT INTO search(rowid, title, lead) SELECT seq, title, lead "
+                        "FROM temp.fts_queue q WHERE q.rowid = "
+                        "(SELECT max(rowid) FROM temp.fts_queue WHERE seq = q.seq) ORDER BY seq",
+    [Q_FTS_CLEAR] = "DELETE FROM temp.fts_queue",
 };
 
 static const char SCHEMA[] =
@@ -130,6 +153,29 @@ static const char SCHEMA[] =
 /* Bytes of the text indexed for search beside the title: enough for the lead paragraph. */
 #define LEAD_BYTES 600
 
+/* The headline article: titled first, then independent (not a copy), then undated, then the
+ * earliest, then the first stored (head_before). */
+typedef struct head_key {
+    int untitled, copy, dated;
+    int64_t time, seq;
+} head_key;
+
+/* A story's row aggregates (see the invariants above). */
+typedef struct agg {
+    int64_t story, n, first, last;
+    int any_time;
+    head_key best;
+    char **outlets;          /* distinct outlet keys of independent members, sorted */
+    size_t nout, capout;
+} agg;
+
+typedef struct add_rec {     /* a member that joined a story in the open transaction */
+    int64_t story;
+    char *article;
+} add_rec;
+
+#define AGG_MAX 65536        /* stories whose aggregates a connection keeps (then all dropped) */
+
 struct nf_store {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
@@ -140,6 +186,13 @@ struct nf_store {
     char err[256];
     unsigned total_ver;      /* data version at which total_all was counted (0: never) */
     int64_t total_all;       /* count of all stories */
+    int64_t *full;           /* stories with changes other than joining members: rescan */
+    size_t nfull, capfull;
+    add_rec *adds;           /* members that joined in the open transaction */
+    size_t nadds, capadds;
+    agg **aggs;              /* open addressing by story; NULL = free */
+    size_t naggs, capaggs;
+    int64_t agg_dv;          /* data_version when the aggregates were last known right */
 };
 
 static nf_rc db_fail(nf_store *s, int rc)
@@ -161,6 +214,21 @@ static sqlite3_stmt *stmt(nf_store *s, int which)
         return NULL;
     }
     return s->q[which];
+}
+
+/* Run one of the prepared statements that return no row (BEGIN, COMMIT): no parse per call. */
+static int exec_q(nf_store *s, int which)
+{
+    sqlite3_stmt *st = stmt(s, which);
+    if (!st)
+        return SQLITE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    else
+        snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    return rc;
 }
 
 static int exec(nf_store *s, const char *sql)
@@ -237,8 +305,128 @@ static nf_rc check_schema(nf_store *s, int flags)
     return NF_OK;
 }
 
+/* ---- per-story aggregates of a writing connection ---- */
+
+static void agg_free(agg *a)
+{
+    for (size_t i = 0; a && i < a->nout; i++)
+        free(a->outlets[i]);
+    if (a)
+        free(a->outlets);
+    free(a);
+}
+
+static void aggs_clear(nf_store *s)
+{
+    for (size_t i = 0; i < s->capaggs; i++) {
+        agg_free(s->aggs[i]);
+        s->aggs[i] = NULL;
+    }
+    s->naggs = 0;
+}
+
+static void adds_clear(nf_store *s)
+{
+    for (size_t i = 0; i < s->nadds; i++)
+        free(s->adds[i].article);
+    s->nadds = 0;
+}
+
+static size_t agg_slot(const nf_store *s, int64_t story)
+{
+    size_t m = s->capaggs - 1, i = (size_t)XXH3_64bits(&story, sizeof story) & m;
+    while (s->aggs[i] && s->aggs[i]->story != story)
+        i = (i + 1) & m;
+    return i;
+}
+
+static agg *agg_get(const nf_store *s, int64_t story)
+{
+    return s->capaggs ? s->aggs[agg_slot(s, story)] : NULL;
+}
+
+/* Drop the aggregates of one story (linear probing: re-place the rest of its run). */
+static void agg_drop(nf_store *s, int64_t story)
+{
+    if (!s->capaggs)
+        return;
+    size_t m = s->capaggs - 1, i = agg_slot(s, story);
+    if (!s->aggs[i])
+        return;
+    agg_free(s->aggs[i]);
+    s->aggs[i] = NULL;
+    s->naggs--;
+    for (size_t j = (i + 1) & m; s->aggs[j]; j = (j + 1) & m) {
+        agg *a = s->aggs[j];
+        s->aggs[j] = NULL;
+        s->aggs[agg_slot(s, a->story)] = a;
+    }
+}
+
+/* Keep a (owned from now on), replacing the story's old aggregates. */
+static void agg_put(nf_store *s, agg *a)
+{
+    agg_drop(s, a->story);
+    if (s->naggs >= AGG_MAX)
+        aggs_clear(s);
+    if ((s->naggs + 1) * 2 > s->capaggs) {
+        size_t cap = s->capaggs ? s->capaggs * 2 : 1024;
+        agg **t = calloc(cap, sizeof *t), **old = s->aggs;
+        if (!t) {
+            agg_free(a);
+            return;
+        }
+        size_t oldcap = s->capaggs;
+        s->aggs = t;
+        s->capaggs = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i])
+                s->aggs[agg_slot(s, old[i]->story)] = old[i];
+        free(old);
+    }
+    s->aggs[agg_slot(s, a->story)] = a;
+    s->naggs++;
+}
+
+/* Add an outlet key to the sorted distinct set: 0 on success. */
+static int agg_outlet(agg *a, const char *o, size_t n)
+{
+    size_t lo = 0, hi = a->nout;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(a->outlets[mid], o, n);
+        if (!c && a->outlets[mid][n])
+            c = 1;
+        if (!c)
+            return 0;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (nf_grow((void **)&a->outlets, &a->capout, a->nout + 1, sizeof *a->outlets))
+        return -1;
+    char *d = strndup(o, n);
+    if (!d)
+        return -1;
+    memmove(a->outlets + lo + 1, a->outlets + lo, (a->nout - lo) * sizeof *a->outlets);
+    a->outlets[lo] = d;
+    a->nout++;
+    return 0;
+}
+
+/* Before SQLite's first use: no global allocation statistics (a process-wide mutex taken on every
+ * malloc, which serialises the server's reader threads). Fails harmlessly when the program
+ * already used SQLite. */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size_t errcap)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     nf_store *s = calloc(1, sizeof *s);
     if (!s)
@@ -262,7 +450,13 @@ nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size
         goto done;
     }
     exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
-            "PRAGMA mmap_size = 1073741824;");
+            "PRAGMA mmap_size = 2147418112;");    /* SQLite's usual build limit, 0x7fff0000 */
+    /* after temp_store: changing it drops temporary tables */
+    if (!s->readonly && exec(s, "CREATE TEMP TABLE IF NOT EXISTS fts_queue(seq INTEGER NOT NULL, "
+                             "title TEXT, lead TEXT, replace INTEGER NOT NULL);")) {
+        rc = NF_EDB;
+        goto done;
+    }
 done:
     if (rc) {
         if (err && errcap)
@@ -284,6 +478,11 @@ void nf_store_close(nf_store *s)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
     free(s->dirty);
+    free(s->full);
+    aggs_clear(s);
+    free(s->aggs);
+    adds_clear(s);
+    free(s->adds);
     free(s);
 }
 
@@ -307,10 +506,15 @@ nf_rc nf_store_begin(nf_store *s)
         return NF_EINVAL;
     reset_all(s);
     /* a reader's transaction is one snapshot for several queries (and fewer lock calls) */
-    if (exec(s, s->readonly ? "BEGIN" : "BEGIN IMMEDIATE"))
+    if (exec_q(s, s->readonly ? Q_BEGIN : Q_BEGIN_W))
         return NF_EDB;
     s->in_txn = 1;
-    s->ndirty = 0;
+    s->ndirty = s->nfull = 0;
+    adds_clear(s);
+    int64_t dv = -1;    /* another connection committed: the kept aggregates may be wrong */
+    if (!s->readonly && (nf_store_data_version(s, &dv) || dv != s->agg_dv))
+        aggs_clear(s);
+    s->agg_dv = dv;
     return NF_OK;
 }
 
@@ -321,24 +525,181 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Recompute the row of every story touched in this transaction from its members. */
+/* Whether row x sorts before row y as the headline article. */
+static int head_before(const head_key *x, const head_key *y)
+{
+    if (x->untitled != y->untitled)
+        return x->untitled < y->untitled;
+    if (x->copy != y->copy)
+        return x->copy < y->copy;
+    if (x->dated != y->dated)
+        return x->dated < y->dated;
+    if (x->dated && x->time != y->time)
+        return x->time < y->time;
+    return x->seq < y->seq;
+}
+
+/* One member's part of its story's row: its headline key and outlet key. */
+static void agg_add(agg *a, const head_key *k)
+{
+    if (k->dated) {
+        a->first = a->any_time ? NF_MIN(a->first, k->time) : k->time;
+        a->last = a->any_time ? NF_MAX(a->last, k->time) : k->time;
+        a->any_time = 1;
+    }
+    if (!a->n++ || head_before(k, &a->best))
+        a->best = *k;
+}
+
+static void head_of_row(sqlite3_stmt *st, head_key *k)
+{
+    *k = (head_key){.seq = sqlite3_column_int64(st, 0),
+                    .dated = sqlite3_column_type(st, 2) != SQLITE_NULL,
+                    .time = sqlite3_column_int64(st, 2),
+                    .untitled = sqlite3_column_int(st, 3),
+                    .copy = sqlite3_column_int(st, 4)};
+}
+
+/* Write the story row from its aggregates (no members: no row). */
+static nf_rc write_story(nf_store *s, const agg *a)
+{
+    sqlite3_stmt *st = stmt(s, Q_DEL_STORY);
+    if (!st)
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, a->story);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc);
+    if (!a->n)
+        return NF_OK;
+    if (!(st = stmt(s, Q_INS_STORY)))
+        return NF_EDB;
+    sqlite3_bind_int64(st, 1, a->story);
+    sqlite3_bind_int64(st, 2, a->n);
+    sqlite3_bind_int64(st, 3, (int64_t)a->nout);
+    if (a->any_time) {
+        sqlite3_bind_int64(st, 4, a->first);
+        sqlite3_bind_int64(st, 5, a->last);
+    }
+    sqlite3_bind_int64(st, 6, a->best.seq);
+    rc = sqlite3_step(st);
+    return rc == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+}
+
+/* Recompute one story's row from its members in one pass (size, distinct outlets of the
+ * independent members, time span, headline article) and keep its aggregates. The scan costs
+ * one join per member; the headline text is read for one article only. */
+static nf_rc refresh_story(nf_store *s, int64_t story)
+{
+    sqlite3_stmt *st = stmt(s, Q_STORY_SCAN);
+    if (!st)
+        return NF_EDB;
+    agg *a = calloc(1, sizeof *a);
+    if (!a)
+        return NF_ENOMEM;
+    a->story = story;
+    sqlite3_bind_int64(st, 1, story);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        head_key k;
+        head_of_row(st, &k);
+        agg_add(a, &k);
+        if (!k.copy && agg_outlet(a, (const char *)sqlite3_column_text(st, 1),
+                                  (size_t)sqlite3_column_bytes(st, 1))) {
+            sqlite3_reset(st);
+            agg_free(a);
+            return NF_ENOMEM;
+        }
+    }
+    sqlite3_reset(st);
+    nf_rc r = rc == SQLITE_DONE ? write_story(s, a) : db_fail(s, rc);
+    if (!r && a->n)
+        agg_put(s, a);
+    else
+        agg_free(a);
+    return r;
+}
+
+/* The story gained the members adds[from..to) (and nothing else changed): update its kept
+ * aggregates from them alone. Answers 1 when it cannot (the caller rescans). */
+static int update_story(nf_store *s, agg *a, const add_rec *adds, size_t from, size_t to,
+                        nf_rc *r)
+{
+    *r = NF_OK;
+    for (size_t i = from; i < to; i++) {
+        sqlite3_stmt *st = stmt(s, Q_ART_AGG);
+        if (!st) {
+            *r = NF_EDB;
+            return 0;
+        }
+        sqlite3_bind_text(st, 1, adds[i].article, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW || sqlite3_column_int64(st, 5) != a->story) {
+            sqlite3_reset(st);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                *r = db_fail(s, rc);
+            return 1;
+        }
+        head_key k;
+        head_of_row(st, &k);
+        agg_add(a, &k);
+        int bad = !k.copy && agg_outlet(a, (const char *)sqlite3_column_text(st, 1),
+                                        (size_t)sqlite3_column_bytes(st, 1));
+        sqlite3_reset(st);
+        if (bad) {
+            *r = NF_ENOMEM;
+            return 0;
+        }
+    }
+    *r = write_story(s, a);
+    return 0;
+}
+
+static int cmp_add(const void *x, const void *y)
+{
+    const add_rec *a = x, *b = y;
+    return a->story < b->story ? -1 : a->story > b->story;
+}
+
+/* Bring the row of every story changed in the transaction up to date: from its kept aggregates
+ * when it only gained members, else by a rescan. On failure the aggregates are dropped (the
+ * transaction is rolled back). */
+static nf_rc fts_flush(nf_store *s);
+
 static nf_rc refresh_dirty(nf_store *s)
 {
     if (s->ndirty)
         qsort(s->dirty, s->ndirty, sizeof *s->dirty, cmp_i64);
-    for (size_t i = 0; i < s->ndirty; i++) {
-        if (i && s->dirty[i] == s->dirty[i - 1])
+    if (s->nfull)
+        qsort(s->full, s->nfull, sizeof *s->full, cmp_i64);
+    if (s->nadds)
+        qsort(s->adds, s->nadds, sizeof *s->adds, cmp_add);
+    nf_rc r = NF_OK;
+    size_t ia = 0;
+    for (size_t i = 0; i < s->ndirty && !r; i++) {
+        int64_t story = s->dirty[i];
+        if (i && story == s->dirty[i - 1])
             continue;
-        for (int q = Q_DEL_STORY; q <= Q_INS_STORY; q++) {
-            sqlite3_stmt *st = stmt(s, q);
-            if (!st)
-                return NF_EDB;
-            sqlite3_bind_int64(st, 1, s->dirty[i]);
-            int rc = sqlite3_step(st);
-            if (rc != SQLITE_DONE)
-                return db_fail(s, rc);
+        while (ia < s->nadds && s->adds[ia].story < story)
+            ia++;
+        size_t ea = ia;
+        while (ea < s->nadds && s->adds[ea].story == story)
+            ea++;
+        int full = s->nfull && bsearch(&story, s->full, s->nfull, sizeof *s->full, cmp_i64);
+        agg *a = full ? NULL : agg_get(s, story);
+        if (!a || update_story(s, a, s->adds, ia, ea, &r)) {
+            agg_drop(s, story);
+            if (!r)
+                r = refresh_story(s, story);
         }
+        ia = ea;
     }
-    s->ndirty = 0;
+    if (r) {
+        aggs_clear(s);
+        return r;
+    }
+    s->ndirty = s->nfull = 0;
+    adds_clear(s);
     return NF_OK;
 }
 
@@ -347,11 +708,13 @@ nf_rc nf_store_commit(nf_store *s)
     if (!s->in_txn)
         return NF_EINVAL;
     nf_rc rc = refresh_dirty(s);
+    if (!rc && !s->readonly)
+        rc = fts_flush(s);
     if (rc) {
         nf_store_rollback(s);
         return rc;
     }
-    if (exec(s, "COMMIT")) {
+    if (exec_q(s, Q_COMMIT)) {
         nf_store_rollback(s);
         return NF_EDB;
     }
@@ -364,7 +727,9 @@ nf_rc nf_store_rollback(nf_store *s)
     if (!s->in_txn)
         return NF_EINVAL;
     s->in_txn = 0;
-    s->ndirty = 0;
+    s->ndirty = s->nfull = 0;
+    adds_clear(s);
+    aggs_clear(s);
     return exec(s, "ROLLBACK") ? NF_EDB : NF_OK;
 }
 
@@ -376,6 +741,40 @@ static nf_rc mark_dirty(nf_store *s, int64_t story)
         return NF_ENOMEM;
     s->dirty[s->ndirty++] = story;
     return NF_OK;
+}
+
+/* The story changed in a way its kept aggregates cannot follow: rescan it at commit. */
+static nf_rc mark_full(nf_store *s, int64_t story)
+{
+    if (story < 0)
+        return NF_OK;
+    if (nf_grow((void **)&s->full, &s->capfull, s->nfull + 1, sizeof *s->full))
+        return NF_ENOMEM;
+    s->full[s->nfull++] = story;
+    return mark_dirty(s, story);
+}
+
+/* article joined story (it was in no story, or in another one). */
+static nf_rc mark_add(nf_store *s, int64_t story, const char *article)
+{
+    if (story < 0)
+        return NF_OK;
+    if (nf_grow((void **)&s->adds, &s->capadds, s->nadds + 1, sizeof *s->adds))
+        return NF_ENOMEM;
+    if (!(s->adds[s->nadds].article = strdup(article)))
+        return NF_ENOMEM;
+    s->adds[s->nadds++].story = story;
+    return mark_dirty(s, story);
+}
+
+/* Whether article joined story among the last few changes of the transaction (then a change of
+ * its copy status needs no rescan: the update reads it at commit). */
+static int recently_added(const nf_store *s, int64_t story, const char *article)
+{
+    for (size_t i = s->nadds, k = 0; i > 0 && k < 64; i--, k++)
+        if (s->adds[i - 1].story == story && !strcmp(s->adds[i - 1].article, article))
+            return 1;
+    return 0;
 }
 
 /* Writes outside an explicit transaction run in one of their own. */
@@ -420,18 +819,14 @@ static int story_of(nf_store *s, const char *article_id, int64_t *story)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Queue the article's search row (title and lead). FTS5 flushes its pending rows to a new
+ * segment at the start of every later write statement of the transaction (its savepoint), so
+ * writing each row as the article comes makes one tiny segment per article and merge work; the
+ * queue is written by one statement at commit (fts_flush), after every other write. */
 static nf_rc index_search(nf_store *s, int64_t seq, const nf_article *a, int replace)
 {
-    sqlite3_stmt *st;
-    int rc;
-    if (replace) {
-        if (!(st = stmt(s, Q_FTS_DEL)))
-            return NF_EDB;
-        sqlite3_bind_int64(st, 1, seq);
-        if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-            return db_fail(s, rc);
-    }
-    if (!(st = stmt(s, Q_FTS_INS)))
+    sqlite3_stmt *st = stmt(s, Q_FTS_QUEUE);
+    if (!st)
         return NF_EDB;
     size_t lead = NF_MIN(a->text_len, (size_t)LEAD_BYTES);
     while (lead < a->text_len && lead > 0 && ((unsigned char)a->text[lead] & 0xC0) == 0x80)
@@ -439,7 +834,25 @@ static nf_rc index_search(nf_store *s, int64_t seq, const nf_article *a, int rep
     sqlite3_bind_int64(st, 1, seq);
     bind_text(st, 2, a->title);
     sqlite3_bind_text(st, 3, a->text, (int)lead, SQLITE_STATIC);
-    return (rc = sqlite3_step(st)) == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+    sqlite3_bind_int(st, 4, replace);
+    int rc = sqlite3_step(st);
+    return rc == SQLITE_DONE ? NF_OK : db_fail(s, rc);
+}
+
+/* Write the queued search rows: replaced ones out, the last version of each in, queue emptied. */
+static nf_rc fts_flush(nf_store *s)
+{
+    static const int q[] = {Q_FTS_FLUSH_DEL, Q_FTS_FLUSH_INS, Q_FTS_CLEAR};
+    for (size_t i = 0; i < NF_ARRAY_LEN(q); i++) {
+        sqlite3_stmt *st = stmt(s, q[i]);
+        if (!st)
+            return NF_EDB;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_fail(s, rc);
+    }
+    return NF_OK;
 }
 
 /* Look the id up: *found, its seq, whether text and metadata are unchanged. */
@@ -510,7 +923,7 @@ static nf_rc put_article(nf_store *s, const nf_article *a, nf_put_status *status
         int64_t story;
         if (story_of(s, a->id, &story))
             return db_fail(s, SQLITE_ERROR);
-        return mark_dirty(s, story);
+        return mark_full(s, story);
     }
     return NF_OK;
 }
@@ -587,8 +1000,8 @@ static nf_rc set_story(nf_store *s, const char *article_id, int64_t story)
         sqlite3_bind_int64(st, 2, story);
     if ((rc = sqlite3_step(st)) != SQLITE_DONE)
         return db_fail(s, rc);
-    nf_rc r = mark_dirty(s, old);
-    return r ? r : mark_dirty(s, story);
+    nf_rc r = mark_full(s, old);
+    return r ? r : mark_add(s, story, article_id);
 }
 
 nf_rc nf_store_set_story(nf_store *s, const char *article_id, int64_t story)
@@ -619,7 +1032,7 @@ static nf_rc set_copy(nf_store *s, const char *article_id, const char *copy_of, 
     int64_t story;    /* the independent-outlet count of its story may change */
     if ((rc = story_of(s, article_id, &story)))
         return db_fail(s, rc);
-    return mark_dirty(s, story);
+    return recently_added(s, story, article_id) ? NF_OK : mark_full(s, story);
 }
 
 nf_rc nf_store_set_copy(nf_store *s, const char *article_id, const char *copy_of, double sim)
@@ -897,6 +1310,17 @@ done:
     sqlite3_finalize(st);
     nf_buf_reset(&fq);
     return r;
+}
+
+nf_rc nf_store_data_version(nf_store *s, int64_t *v)
+{
+    sqlite3_stmt *st = stmt(s, Q_DATA_VERSION);
+    if (!st)
+        return NF_EDB;
+    int rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? NF_OK : db_fail(s, rc);
 }
 
 nf_rc nf_store_count(nf_store *s, nf_store_counts *c)
