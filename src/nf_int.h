@@ -176,6 +176,8 @@ typedef struct nf_feats {
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;
     nf_buf low, seq;
+    nf_buf lows;                             /* the scan's lower-cased words, back to back */
+    uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
 } nf_feats;
 
 nf_rc nf_dict_new(nf_dict **out);

@@ -102,10 +102,11 @@ static nf_rc dict_rehash(nf_dict *d, size_t nslot)
     return NF_OK;
 }
 
-/* Find (kind, s) or add it when add is set; *id receives the id, UINT32_MAX when absent. */
-static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, uint32_t *id)
+/* Find (kind, s), whose key_hash is h, or add it when add is set; *id receives the id,
+ * UINT32_MAX when absent. */
+static nf_rc dict_get_h(nf_dict *d, int kind, const char *s, size_t n, uint64_t h, int add,
+                        uint32_t *id)
 {
-    uint64_t h = key_hash(kind, s, n);
     uint32_t fp = (uint32_t)(h >> 32);
     size_t i = h & (d->nslot - 1);
     for (; d->slot[i].id1; i = (i + 1) & (d->nslot - 1)) {
@@ -139,6 +140,29 @@ static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, ui
     if (d->nent * 2 > d->nslot)
         return dict_rehash(d, d->nslot * 2);
     return NF_OK;
+}
+
+static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, uint32_t *id)
+{
+    return dict_get_h(d, kind, s, n, key_hash(kind, s, n), add, id);
+}
+
+/* Hints for a later dict_get_h of hash h: the slot's cache line now; then (dict_touch, once
+ * that line has had time to arrive) the entry of the first slot with h's fingerprint. Pure
+ * prefetches: no effect on results. */
+static inline void dict_prefetch(const nf_dict *d, uint64_t h)
+{
+    __builtin_prefetch(&d->slot[h & (d->nslot - 1)]);
+}
+
+static inline void dict_touch(const nf_dict *d, uint64_t h)
+{
+    uint32_t fp = (uint32_t)(h >> 32);
+    for (size_t i = h & (d->nslot - 1); d->slot[i].id1; i = (i + 1) & (d->nslot - 1))
+        if (d->slot[i].fp == fp) {
+            __builtin_prefetch(&d->ent[d->slot[i].id1 - 1]);
+            return;
+        }
 }
 
 nf_rc nf_dict_new(nf_dict **out)
@@ -193,10 +217,10 @@ size_t nf_dict_memory(const nf_dict *d)
 }
 
 /* The surface entry of a lower-cased word, created with its stem on first sight. */
-static nf_rc surface(nf_dict *d, const char *w, size_t n, const dent **out)
+static nf_rc surface(nf_dict *d, const char *w, size_t n, uint64_t h, const dent **out)
 {
     uint32_t id, sid;
-    nf_rc rc = dict_get(d, NF_K_SURFACE, w, n, 1, &id);
+    nf_rc rc = dict_get_h(d, NF_K_SURFACE, w, n, h, 1, &id);
     if (rc)
         return rc;
     if (d->ent[id].stem == UINT32_MAX) {
@@ -220,6 +244,7 @@ void nf_feats_init(nf_feats *f)
     nf_tokens_init(&f->tok);
     nf_buf_init(&f->low, 1 << 20);
     nf_buf_init(&f->seq, 1 << 20);
+    nf_buf_init(&f->lows, (size_t)1 << 32);
 }
 
 void nf_feats_reset(nf_feats *f)
@@ -232,6 +257,11 @@ void nf_feats_reset(nf_feats *f)
     free(f->rawstamp);
     free(f->capw);
     free(f->wh);
+    free(f->lowoff);
+    free(f->lowlen);
+    free(f->lowh);
+    free(f->lowhe);
+    nf_buf_reset(&f->lows);
     nf_tokens_reset(&f->tok);
     nf_buf_reset(&f->low);
     nf_buf_reset(&f->seq);
@@ -263,25 +293,81 @@ static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
     return NF_OK;
 }
 
-/* Lower-case one word into f->low (replacing its contents). */
-static nf_rc lower(nf_feats *f, const char *s, size_t n)
+/* Append one lower-cased word to b. */
+static nf_rc lower_append(nf_buf *b, const char *s, size_t n)
 {
-    f->low.n = 0;
     int ascii = 1;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] >= 0x80)
             ascii = 0;
     if (!ascii)
-        return nf_normalize(s, n, &f->low);
-    nf_rc rc = nf_buf_reserve(&f->low, n);
+        return nf_normalize(s, n, b);
+    nf_rc rc = nf_buf_reserve(b, n);
     if (rc)
         return rc;
+    char *o = b->p + b->n;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        f->low.p[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        o[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    f->low.n = n;
-    f->low.p[n] = 0;
+    b->n += n;
+    b->p[b->n] = 0;
+    return NF_OK;
+}
+
+/* Lower-case one word into f->low (replacing its contents). */
+static nf_rc lower(nf_feats *f, const char *s, size_t n)
+{
+    f->low.n = 0;
+    return lower_append(&f->low, s, n);
+}
+
+/* Before a scan: every word token lower-cased once into f->lows with its surface key hash (and
+ * entity key hash when capitalised), and the dictionary slots and entries they will need
+ * prefetched, PF_LAG tokens apart, so the scan's look-ups find them in cache. */
+#define PF_LAG 16
+static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title)
+{
+    size_t nt = f->tok.ntok;
+    nf_rc rc;
+    size_t c1 = f->caplow, c2 = f->caplow, c3 = f->caplow, c4 = f->caplow;
+    if ((rc = nf_grow((void **)&f->lowoff, &c1, nt + 1, sizeof *f->lowoff)) ||
+        (rc = nf_grow((void **)&f->lowlen, &c2, nt + 1, sizeof *f->lowlen)) ||
+        (rc = nf_grow((void **)&f->lowh, &c3, nt + 1, sizeof *f->lowh)) ||
+        (rc = nf_grow((void **)&f->lowhe, &c4, nt + 1, sizeof *f->lowhe)))
+        return rc;
+    f->caplow = NF_MIN(NF_MIN(c1, c2), NF_MIN(c3, c4));
+    f->lows.n = 0;
+    for (size_t i = 0; i < nt + PF_LAG; i++) {
+        if (i >= PF_LAG && f->lowoff[i - PF_LAG] != UINT32_MAX) {
+            dict_touch(d, f->lowh[i - PF_LAG]);
+            if (f->lowhe[i - PF_LAG])
+                dict_touch(d, f->lowhe[i - PF_LAG]);
+        }
+        if (i >= nt)
+            continue;
+        const nf_token *t = &f->tok.tok[i];
+        f->lowoff[i] = UINT32_MAX;
+        f->lowhe[i] = 0;
+        if (t->kind == NF_TOK_PUNCT || t->kind == NF_TOK_NUM)
+            continue;
+        size_t off = f->lows.n;
+        if ((rc = lower_append(&f->lows, s + t->start, t->end - t->start)))
+            return rc;
+        size_t n = f->lows.n - off;
+        if ((rc = nf_buf_putc(&f->lows, 0)))
+            return rc;
+        if (n == 0 || n > 64)
+            continue;   /* not looked up (scan skips it) */
+        f->lowoff[i] = (uint32_t)off;
+        f->lowlen[i] = (uint32_t)n;
+        f->lowh[i] = key_hash(NF_K_SURFACE, f->lows.p + off, n);
+        dict_prefetch(d, f->lowh[i]);
+        if ((t->flags & NF_TF_CAP) && !title) {
+            f->lowhe[i] = key_hash(NF_K_ENTITY, f->lows.p + off, n);   /* 0: recomputed */
+            dict_prefetch(d, f->lowhe[i]);
+        }
+    }
     return NF_OK;
 }
 
@@ -322,7 +408,7 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                   int title)
 {
     nf_rc rc = nf_tokenize(s, n, &f->tok);
-    if (rc)
+    if (rc || (rc = prepare_words(d, f, s, title)))
         return rc;
     int sent = -1, at_start = 1, nseq = 0;
     float w = cfg->lede_weight;
@@ -361,27 +447,27 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                 return rc;
             continue;
         }
-        if ((rc = lower(f, p, len)))
-            return rc;
+        if (f->lowoff[i] == UINT32_MAX)
+            continue;   /* empty or longer than 64 bytes once lower-cased */
+        const char *lw = f->lows.p + f->lowoff[i];
+        size_t ln = f->lowlen[i];
         const dent *e;
-        if (f->low.n == 0 || f->low.n > 64 || (rc = surface(d, f->low.p, f->low.n, &e))) {
-            if (rc)
-                return rc;
-            continue;
-        }
+        if ((rc = surface(d, lw, ln, f->lowh[i], &e)))
+            return rc;
         uint8_t flags = e->flags;
         uint32_t stem = e->stem;
-        if (!(flags & F_STOP) && f->low.n > 1 && (rc = raw_add(f, stem, w)))
+        if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(f, stem, w)))
             return rc;
         int cap = (t->flags & NF_TF_CAP) && !(flags & F_CAPSTOP) && !title;
+        uint64_t he = cap ? (f->lowhe[i] ? f->lowhe[i] : key_hash(NF_K_ENTITY, lw, ln)) : 0;
         if (cap && (!at_start || all_caps(p, len))) {
             uint32_t id;
-            if ((rc = dict_get(d, NF_K_ENTITY, f->low.p, f->low.n, 1, &id)) ||
+            if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
                 (rc = raw_add(f, id, w)))
                 return rc;
             if (nseq && (rc = nf_buf_putc(&f->seq, ' ')))
                 return rc;
-            if ((rc = nf_buf_append(&f->seq, f->low.p, f->low.n)))
+            if ((rc = nf_buf_append(&f->seq, lw, ln)))
                 return rc;
             nseq++;
         } else {
@@ -389,7 +475,7 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                 return rc;
             if (cap) {   /* sentence-initial capital: a name only if one elsewhere */
                 uint32_t id;
-                if ((rc = dict_get(d, NF_K_ENTITY, f->low.p, f->low.n, 1, &id)) ||
+                if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
                     (rc = nf_grow((void **)&f->capw, &f->capcapw, f->ncapw + 1, sizeof *f->capw)))
                     return rc;
                 f->capw[f->ncapw++] = id;
