@@ -299,10 +299,36 @@ static nf_rc quotes_add(story *s, const uint64_t *q, size_t nq)
     return NF_OK;
 }
 
+/* Shingles in both sorted unique lists: a merge when the lengths are close, else each entry of
+ * the shorter list galloped for in the longer (stories hold up to 4096, articles a few). */
 static uint32_t quotes_shared(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 {
     uint32_t c = 0;
     size_t i = 0, j = 0;
+    if (na > nb) {
+        const uint64_t *t = a;
+        a = b, b = t;
+        size_t tn = na;
+        na = nb, nb = tn;
+    }
+    if (na && nb > 16 * na) {
+        for (; i < na && j < nb; i++) {
+            size_t step = 1, hi;
+            while (j + step < nb && b[j + step] < a[i])
+                step *= 2;
+            hi = NF_MIN(j + step + 1, nb);   /* b[lo..hi): first entry >= a[i] is in it */
+            size_t lo = j;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (b[mid] < a[i]) lo = mid + 1;
+                else hi = mid;
+            }
+            j = lo;
+            if (j < nb && b[j] == a[i])
+                c++, j++;
+        }
+        return c;
+    }
     while (i < na && j < nb) {
         if (a[i] < b[j]) i++;
         else if (a[i] > b[j]) j++;
@@ -534,9 +560,20 @@ void nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result
  * sparse dot product, cheaper than a merge when the story vector is long. */
 static double dense_dot(const float *dense, const nf_tw *v, size_t n)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)dense[v[i].id] * v[i].w;
+    /* Same sum, same order: products of floats are exact in double, and adding a zero
+     * product leaves s unchanged, so only the non-zero products enter the (latency-bound)
+     * chain of additions; they are computed and compacted first, independently. */
+    double s = 0, p[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        size_t m = NF_MIN(n - i0, (size_t)256), k = 0;
+        for (size_t i = 0; i < m; i++) {
+            double x = (double)dense[v[i0 + i].id] * v[i0 + i].w;
+            p[k] = x;
+            k += x != 0;
+        }
+        for (size_t i = 0; i < k; i++)
+            s += p[i];
+    }
     return s;
 }
 
