@@ -19,6 +19,7 @@
 #include "nf_int.h"
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define RING 32
 
@@ -161,7 +162,12 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
             nok = i;
             break;
         }
-    if (nf_folder_opts(f)->threads < 2 || nok < 2) {
+    uint32_t threads = nf_folder_opts(f)->threads;
+    if (threads == 0) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = ncpu > 1 ? 2 : 1;
+    }
+    if (threads < 2 || nok < 2) {
         for (; k < n; k++)
             if ((rc = nf_folder_add(f, &a[k], copy_of ? copy_of[k] : -1, r ? &r[k] : NULL)))
                 break;

@@ -96,7 +96,7 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
         .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 100,
         .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 3,
-        .threads = 1,
+        .threads = 0,
     };
 }
 
