@@ -11,8 +11,8 @@
  * (text generation is not timed). Both the wall time and the process CPU time of those calls
  * are reported: with --threads 2 extraction runs in a second thread, so wall < CPU; on a shared
  * machine wall time also counts waiting for a core. Refinement is timed in CPU time.
- * Usage: bench_fold [--no-refine] [--threads 1,2] [N ...] (default 100000 1000000, threads 1
- * and 2); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
+ * Usage: bench_fold [--no-refine] [--threads 1,2,3] [N ...] (default 100000 1000000, threads
+ * 1, 2 and 3); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
  * article and a checksum of the story ids (the same for every thread count).
  */
 #include "newsfold.h"
@@ -196,8 +196,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_fold: no articles\n");
         return 1;
     }
-    uint32_t th[8] = {1, 2};
-    size_t nth = 2;
+    uint32_t th[8] = {1, 2, 3};
+    size_t nth = 3;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--no-refine")) {
             no_refine = 1;
@@ -209,7 +209,8 @@ int main(int argc, char **argv)
             }
         }
     printf("bench_fold: %zu source articles; threads 2 = feature extraction pipelined with "
-           "folding; wall and process CPU time of nf_folder_add_many\n", NS);
+           "folding, 3 = lede extraction in a thread of its own too; wall and process CPU time "
+           "of nf_folder_add_many\n", NS);
     int sizes = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-refine"))

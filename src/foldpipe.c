@@ -1,20 +1,22 @@
 /*
  * foldpipe.c — nf_folder_add_many: fold a batch of articles, optionally with feature extraction
- * pipelined in a second thread.
+ * pipelined in other threads.
  *
- * Key idea: an article's full features (tokens, stems, dictionary ids, document frequencies,
- * tf-idf weights) depend only on the articles before it, never on where they were folded. So a
- * worker thread runs stage 1 (nf_folder_extract, the main dictionary) for the articles ahead
- * while the calling thread runs the lede extraction (its own dictionary) and stage 2
- * (nf_folder_place) for the current one. The results are those of the sequential loop by
- * construction: each stage sees the same inputs in the same order.
+ * Key idea: an article's features (tokens, stems, dictionary ids, document frequencies, tf-idf
+ * weights) depend only on the articles before it, never on where they were folded. So with
+ * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract) for the
+ * articles ahead while the calling thread extracts the lede features (nf_folder_extract_lede,
+ * its own dictionary) and runs stage 2 (nf_folder_place) for the current one; with threads >= 3
+ * the lede extraction gets a worker of its own too (three stages on two cores: the scheduler
+ * balances them). The results are those of the sequential loop by construction: each stage
+ * sees the same inputs in the same order.
  *
- * Invariants: the worker alone touches the main dictionary while the batch runs; the caller
- * alone touches the lede dictionary and the stories. They share only the ring of prepared
- * feature vectors (ring slots are handed over under the mutex: the worker fills slot
- * produced % RING only while produced - consumed < RING; the caller reads slot consumed % RING
- * only while consumed < produced). Evidence strings (which read the main dictionary) are filled
- * in after the worker has been joined.
+ * Invariants: while a batch runs, a dictionary is touched by one thread only (its extraction
+ * stage) and the stories by the caller only. Stages share only rings of prepared feature
+ * vectors, handed over under each ring's mutex: a worker fills slot produced % RING only while
+ * produced - consumed < RING; the caller reads slot consumed % RING only while consumed <
+ * produced, and releases it after placing. Evidence strings (which read the main dictionary)
+ * are filled in after the workers have been joined.
  */
 #include "nf_int.h"
 #include <pthread.h>
@@ -30,16 +32,24 @@ typedef struct pslot {
     nf_rc rc;
 } pslot;
 
+/* One extraction stage running in its own thread, ahead of the caller. */
+typedef struct pring {
+    nf_rc (*extract)(nf_folder *, const nf_article *, nf_feats *);
+    pslot slot[RING];
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_get;
+    size_t produced, consumed;
+    int stop, put_waits, get_waits, init, started;
+    pthread_t th;
+    struct pipe_ctx *c;
+} pring;
+
 typedef struct pipe_ctx {
     nf_folder *f;
     const nf_article *a;
     const int64_t *copy_of;
     size_t n;
-    pslot ring[RING];
-    pthread_mutex_t mu;
-    pthread_cond_t can_put, can_get;
-    size_t produced, consumed;
-    int stop, put_waits, get_waits;
+    pring full, lede;      /* lede.started == 0: the caller extracts ledes itself */
 } pipe_ctx;
 
 static nf_rc slot_fill(pslot *s, const nf_feats *ft)
@@ -63,31 +73,32 @@ static nf_rc slot_fill(pslot *s, const nf_feats *ft)
 
 static void *worker(void *arg)
 {
-    pipe_ctx *c = arg;
+    pring *p = arg;
+    pipe_ctx *c = p->c;
     nf_feats ft;
     nf_feats_init(&ft);
     for (size_t i = 0; i < c->n; i++) {
         if (c->copy_of && c->copy_of[i] >= 0)
             continue;   /* copies are not extracted */
-        pthread_mutex_lock(&c->mu);
-        while (!c->stop && c->produced - c->consumed >= RING) {
-            c->put_waits = 1;
-            pthread_cond_wait(&c->can_put, &c->mu);
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->produced - p->consumed >= RING) {
+            p->put_waits = 1;
+            pthread_cond_wait(&p->can_put, &p->mu);
         }
-        int stop = c->stop;
-        pslot *s = &c->ring[c->produced % RING];
-        pthread_mutex_unlock(&c->mu);
+        int stop = p->stop;
+        pslot *s = &p->slot[p->produced % RING];
+        pthread_mutex_unlock(&p->mu);
         if (stop)
             break;
-        nf_rc rc = nf_folder_extract(c->f, &c->a[i], &ft);
+        nf_rc rc = p->extract(c->f, &c->a[i], &ft);
         s->rc = rc ? rc : slot_fill(s, &ft);
-        pthread_mutex_lock(&c->mu);
-        c->produced++;
-        if (c->get_waits) {
-            c->get_waits = 0;
-            pthread_cond_signal(&c->can_get);
+        pthread_mutex_lock(&p->mu);
+        p->produced++;
+        if (p->get_waits) {
+            p->get_waits = 0;
+            pthread_cond_signal(&p->can_get);
         }
-        pthread_mutex_unlock(&c->mu);
+        pthread_mutex_unlock(&p->mu);
         if (s->rc)
             break;   /* the caller stops at this slot */
     }
@@ -95,12 +106,44 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* The caller's side: lede features and placement, article by article. */
+/* The next slot of p (waits for the worker); hand it back with ring_release. */
+static pslot *ring_get(pring *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->consumed == p->produced) {
+        p->get_waits = 1;
+        pthread_cond_wait(&p->can_get, &p->mu);
+    }
+    pslot *s = &p->slot[p->consumed % RING];
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+static void ring_release(pring *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->consumed++;
+    if (p->put_waits) {
+        p->put_waits = 0;
+        pthread_cond_signal(&p->can_put);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void view_of(nf_feats *v, const pslot *s)
+{
+    v->term = s->term, v->nterm = s->nterm;
+    v->ent = s->ent, v->nent = s->nent;
+    v->quote = s->quote, v->nquote = s->nquote;
+}
+
+/* The caller's side: (lede features and) placement, article by article. */
 static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *done)
 {
-    nf_feats lf, view;
+    nf_feats lf, view, lview;
     nf_feats_init(&lf);
     memset(&view, 0, sizeof view);
+    memset(&lview, 0, sizeof lview);
     nf_fold_result tmp;
     nf_rc rc = NF_OK;
     size_t i = 0;
@@ -113,36 +156,73 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
                 break;
             continue;
         }
-        if (!a->text) {   /* as nf_folder_add: checked before any extraction */
-            rc = NF_EINVAL;
+        pslot *s = ring_get(&c->full), *ls = NULL;
+        if ((rc = s->rc))
             break;
-        }
-        pthread_mutex_lock(&c->mu);
-        while (c->consumed == c->produced) {
-            c->get_waits = 1;
-            pthread_cond_wait(&c->can_get, &c->mu);
-        }
-        pslot *s = &c->ring[c->consumed % RING];
-        pthread_mutex_unlock(&c->mu);
-        if ((rc = s->rc) || (rc = nf_folder_extract_lede(c->f, a, &lf)))
+        view_of(&view, s);
+        const nf_feats *l = &lview;
+        if (c->lede.started) {
+            ls = ring_get(&c->lede);
+            if ((rc = ls->rc))
+                break;
+            view_of(&lview, ls);
+        } else if ((rc = nf_folder_extract_lede(c->f, a, &lf))) {
             break;
-        view.term = s->term, view.nterm = s->nterm;
-        view.ent = s->ent, view.nent = s->nent;
-        view.quote = s->quote, view.nquote = s->nquote;
-        rc = nf_folder_place(c->f, a, -1, &view, &lf, ri, ev ? &ev[i] : NULL);
-        pthread_mutex_lock(&c->mu);
-        c->consumed++;
-        if (c->put_waits) {
-            c->put_waits = 0;
-            pthread_cond_signal(&c->can_put);
+        } else {
+            l = &lf;
         }
-        pthread_mutex_unlock(&c->mu);
+        rc = nf_folder_place(c->f, a, -1, &view, l, ri, ev ? &ev[i] : NULL);
+        ring_release(&c->full);
+        if (ls)
+            ring_release(&c->lede);
         if (rc)
             break;
     }
     *done = i;
     nf_feats_reset(&lf);
     return rc;
+}
+
+static int ring_start(pring *p, pipe_ctx *c,
+                      nf_rc (*extract)(nf_folder *, const nf_article *, nf_feats *))
+{
+    p->c = c;
+    p->extract = extract;
+    if (pthread_mutex_init(&p->mu, NULL))
+        return -1;
+    if (pthread_cond_init(&p->can_put, NULL)) {
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    if (pthread_cond_init(&p->can_get, NULL)) {
+        pthread_cond_destroy(&p->can_put);
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    p->init = 1;
+    p->started = pthread_create(&p->th, NULL, worker, p) == 0;
+    return p->started ? 0 : -1;
+}
+
+static void ring_stop(pring *p)
+{
+    if (p->started) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_signal(&p->can_put);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->th, NULL);
+    }
+    if (p->init) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->can_put);
+        pthread_cond_destroy(&p->can_get);
+    }
+    for (size_t i = 0; i < RING; i++) {
+        free(p->slot[i].term);
+        free(p->slot[i].ent);
+        free(p->slot[i].quote);
+    }
 }
 
 nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int64_t *copy_of,
@@ -183,35 +263,18 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
         return NF_ENOMEM;
     }
     c->f = f, c->a = a, c->copy_of = copy_of, c->n = nok;
-    pthread_t th;
-    int mu = pthread_mutex_init(&c->mu, NULL) == 0;
-    int cv1 = pthread_cond_init(&c->can_put, NULL) == 0;
-    int cv2 = pthread_cond_init(&c->can_get, NULL) == 0;
-    if (!mu || !cv1 || !cv2 || pthread_create(&th, NULL, worker, c)) {
+    if (ring_start(&c->full, c, nf_folder_extract) ||
+        (threads >= 3 && ring_start(&c->lede, c, nf_folder_extract_lede))) {
         rc = NF_ENOMEM;
     } else {
         rc = consume(c, r, ev, &k);
-        pthread_mutex_lock(&c->mu);
-        c->stop = 1;
-        pthread_cond_signal(&c->can_put);
-        pthread_mutex_unlock(&c->mu);
-        pthread_join(th, NULL);
-        /* the worker is gone: the dictionary can be read */
-        for (size_t i = 0; r && i < k; i++)
-            if (r[i].joined && !r[i].copy)
-                nf_folder_evidence(f, &ev[i], &r[i]);
     }
-    if (mu)
-        pthread_mutex_destroy(&c->mu);
-    if (cv1)
-        pthread_cond_destroy(&c->can_put);
-    if (cv2)
-        pthread_cond_destroy(&c->can_get);
-    for (size_t i = 0; i < RING; i++) {
-        free(c->ring[i].term);
-        free(c->ring[i].ent);
-        free(c->ring[i].quote);
-    }
+    ring_stop(&c->full);
+    ring_stop(&c->lede);
+    /* the workers are gone: the dictionary can be read */
+    for (size_t i = 0; r && i < k; i++)
+        if (r[i].joined && !r[i].copy)
+            nf_folder_evidence(f, &ev[i], &r[i]);
     free(c);
     free(ev);
     if (!rc && nok < n) {   /* the rest (from the text-less article on) one by one */

@@ -245,14 +245,14 @@ static void batches(void)
         L.a[i].time = i % 4 == 3 ? NF_NO_TIME : 1700000000 + (int64_t)(i % 50) * 86400;
     }
     nf_fold_result *r0 = calloc(L.n, sizeof *r0), *r1 = calloc(L.n, sizeof *r1);
-    nf_folder *f0, *f[3];
+    nf_folder *f0, *f[4];
     CHECK_EQ_INT(nf_folder_new(&f0, NULL), NF_OK);
     for (size_t i = 0; i < L.n; i++)
         CHECK_EQ_INT(nf_folder_add(f0, &L.a[i], cp[i], &r0[i]), NF_OK);
     uint64_t m0 = 0;
     CHECK_EQ_INT(nf_folder_refine(f0, &m0), NF_OK);
-    static const uint32_t threads[3] = {1, 2, 0};
-    for (int t = 0; t < 3; t++) {
+    static const uint32_t threads[4] = {1, 2, 0, 3};
+    for (int t = 0; t < 4; t++) {
         nf_fold_opts o;
         nf_fold_opts_init(&o);
         o.threads = threads[t];
@@ -285,7 +285,7 @@ static void batches(void)
     nf_folder *g;
     nf_fold_opts o;
     nf_fold_opts_init(&o);
-    o.threads = 2;
+    o.threads = 3;
     CHECK_EQ_INT(nf_folder_new(&g, &o), NF_OK);
     CHECK_EQ_INT(nf_folder_add_many(g, L.a, 40, NULL, r1, &done), NF_EINVAL);
     CHECK_EQ_INT(done, 5);
@@ -297,7 +297,7 @@ static void batches(void)
     CHECK_EQ_INT(nf_folder_add_many(g, L.a, 0, NULL, NULL, &done), NF_OK);
     CHECK_EQ_INT(done, 0);
     nf_folder_free(g);
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < 4; t++)
         nf_folder_free(f[t]);
     nf_folder_free(f0);
     free(r0);
