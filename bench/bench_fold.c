@@ -15,7 +15,7 @@
  * 1, 2 and 3); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
  * article and a checksum of the story ids (the same for every thread count).
  */
-#include "newsfold.h"
+#include "nf_int.h"   /* nf_folder_stage_cpu */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +173,11 @@ static void run(size_t n, uint32_t threads)
     if (!no_refine)
         printf("  refine %.2f s (%llu merges)  with refine %.0f articles/s", t_ref,
                (unsigned long long)merges, n / (t_wall + t_ref));
+    if (threads > 1) {
+        const double *st = nf_folder_stage_cpu(f);
+        printf("  stage cpu us/article: extract %.1f lede %.1f caller %.1f", st[0] * 1e6 / n,
+               st[1] * 1e6 / n, st[2] * 1e6 / n);
+    }
     printf("  stories %llu  memory %.0f MB = %.0f B/article  checksum %016llx\n",
            (unsigned long long)nf_folder_stories(f), mem / 1e6, (double)mem / n,
            (unsigned long long)sum);

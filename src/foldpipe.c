@@ -21,6 +21,7 @@
 #include "nf_int.h"
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RING 32
@@ -42,6 +43,7 @@ typedef struct pring {
     int stop, put_waits, get_waits, init, started;
     pthread_t th;
     struct pipe_ctx *c;
+    double cpu;            /* the worker's thread CPU seconds */
 } pring;
 
 typedef struct pipe_ctx {
@@ -71,10 +73,18 @@ static nf_rc slot_fill(pslot *s, const nf_feats *ft)
     return NF_OK;
 }
 
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static void *worker(void *arg)
 {
     pring *p = arg;
     pipe_ctx *c = p->c;
+    double t0 = thread_cpu();
     nf_feats ft;
     nf_feats_init(&ft);
     for (size_t i = 0; i < c->n; i++) {
@@ -103,6 +113,7 @@ static void *worker(void *arg)
             break;   /* the caller stops at this slot */
     }
     nf_feats_reset(&ft);
+    p->cpu = thread_cpu() - t0;   /* read by the caller after pthread_join */
     return NULL;
 }
 
@@ -267,10 +278,14 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
         (threads >= 3 && ring_start(&c->lede, c, nf_folder_extract_lede))) {
         rc = NF_ENOMEM;
     } else {
+        double t0 = thread_cpu();
         rc = consume(c, r, ev, &k);
+        nf_folder_stage_cpu(f)[2] += thread_cpu() - t0;
     }
     ring_stop(&c->full);
     ring_stop(&c->lede);
+    nf_folder_stage_cpu(f)[0] += c->full.cpu;
+    nf_folder_stage_cpu(f)[1] += c->lede.cpu;
     /* the workers are gone: the dictionary can be read */
     for (size_t i = 0; r && i < k; i++)
         if (r[i].joined && !r[i].copy)

@@ -84,6 +84,7 @@ struct nf_folder {
     float *wsel; size_t capwsel;
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
+    double stage_cpu[3];   /* nf_folder_add_many: thread CPU seconds of the stages */
     uint32_t stamp;
     uint64_t live;
 };
@@ -176,6 +177,7 @@ uint64_t nf_folder_story(nf_folder *f, uint64_t seq)
 }
 uint64_t nf_folder_articles(const nf_folder *f) { return f->nart; }
 const nf_fold_opts *nf_folder_opts(const nf_folder *f) { return &f->o; }
+double *nf_folder_stage_cpu(nf_folder *f) { return f->stage_cpu; }
 uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 
 size_t nf_folder_memory(const nf_folder *f)
