@@ -401,8 +401,17 @@ static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, 
         memcpy(f->qk + nt, e, ne * sizeof *e);
     if (n > k && k > 0)
         n = prune(f, f->qk, n, k);
-    if (n)
+    if (n <= 64) {   /* insertion sort: same order as qsort, the order being total */
+        for (size_t i = 1; i < n; i++) {
+            nf_tw x = f->qk[i];
+            size_t j = i;
+            for (; j > 0 && cmp_tw_w_desc(&x, &f->qk[j - 1]) < 0; j--)
+                f->qk[j] = f->qk[j - 1];
+            f->qk[j] = x;
+        }
+    } else {
         qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
+    }
     return NF_MIN(k, n);
 }
 
@@ -457,18 +466,34 @@ static void rank_candidates(nf_folder *f)
 {
     if (f->ncand <= f->o.max_candidates)
         return;
-    cand_rank *r = malloc(f->ncand * sizeof *r);
+    size_t k = f->o.max_candidates;
+    cand_rank small[64];
+    cand_rank *r = k <= 64 ? small : malloc(f->ncand * sizeof *r);
     if (!r) {   /* out of memory: score the first max_candidates found */
         f->ncand = f->o.max_candidates;
         return;
     }
-    for (size_t i = 0; i < f->ncand; i++)
-        r[i] = (cand_rank){f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
-    qsort(r, f->ncand, sizeof *r, cmp_cand);
-    f->ncand = f->o.max_candidates;
+    if (k <= 64) {   /* the k best, in order, by insertion (the order is total: ids unique) */
+        size_t m = 0;
+        for (size_t i = 0; i < f->ncand; i++) {
+            cand_rank x = {f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            if (m == k && cmp_cand(&x, &r[m - 1]) >= 0)
+                continue;
+            size_t j = m < k ? m++ : k - 1;
+            for (; j > 0 && cmp_cand(&x, &r[j - 1]) < 0; j--)
+                r[j] = r[j - 1];
+            r[j] = x;
+        }
+    } else {
+        for (size_t i = 0; i < f->ncand; i++)
+            r[i] = (cand_rank){f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+        qsort(r, f->ncand, sizeof *r, cmp_cand);
+    }
+    f->ncand = k;
     for (size_t i = 0; i < f->ncand; i++)
         f->cand[i] = r[i].s;
-    free(r);
+    if (r != small)
+        free(r);
 }
 
 /* ---- adding ---- */
