@@ -55,12 +55,19 @@ typedef struct story {
     uint32_t nq, capq;
     uint32_t nvec;         /* members whose vectors are in the sums */
     uint32_t size;         /* members including copies */
-    uint32_t parent;       /* union-find */
-    uint32_t stamp;        /* candidate gathering */
     uint64_t first;        /* sequence number of the first article: the story id */
     int64_t tlo, thi;      /* date range, NF_NO_TIME when no member is dated */
-    float hits;
 } story;
+
+/* The fields the candidate walk reads for every posting, apart from the (two cache lines
+ * long) story: the walk touches thousands of stories per article. */
+typedef struct story_hot {
+    uint32_t parent;       /* union-find */
+    uint32_t stamp;        /* candidate gathering */
+    float hits;
+    uint32_t pad;
+    int64_t thi;           /* = story.thi */
+} story_hot;
 
 typedef struct posting {
     uint32_t *s;
@@ -76,6 +83,7 @@ struct nf_folder {
     nf_dict *ldict;
     nf_feats lfeats;
     story *st; size_t nst, capst;
+    story_hot *hot; size_t caphot;       /* per story, parallel to st */
     uint32_t *art_story; size_t nart, capart;
     posting *post; size_t npost, cappost;     /* indexed by dictionary id */
     uint32_t *cand; size_t ncand, capcand;
@@ -146,6 +154,7 @@ void nf_folder_free(nf_folder *f)
     for (size_t i = 0; i < f->npost; i++)
         free(f->post[i].s);
     free(f->st);
+    free(f->hot);
     free(f->art_story);
     free(f->post);
     free(f->cand);
@@ -162,9 +171,10 @@ void nf_folder_free(nf_folder *f)
 
 static uint32_t find(nf_folder *f, uint32_t s)
 {
-    while (f->st[s].parent != s) {
-        f->st[s].parent = f->st[f->st[s].parent].parent;
-        s = f->st[s].parent;
+    story_hot *h = f->hot;
+    while (h[s].parent != s) {
+        h[s].parent = h[h[s].parent].parent;
+        s = h[s].parent;
     }
     return s;
 }
@@ -183,6 +193,7 @@ uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 size_t nf_folder_memory(const nf_folder *f)
 {
     size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) + f->capst * sizeof(story) +
+               f->caphot * sizeof(story_hot) +
                f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
         m += (f->st[i].capt + f->st[i].cape + f->st[i].caplt + f->st[i].caple) * sizeof(nf_tw) +
@@ -427,8 +438,10 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
             continue;
         const posting *p = &f->post[key];
         for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
+            if (j > 8)
+                __builtin_prefetch(&f->hot[p->s[j - 9]]);
             uint32_t s = find(f, p->s[j - 1]);
-            story *S = &f->st[s];
+            story_hot *S = &f->hot[s];
             if (s == exclude)
                 continue;
             if (S->stamp != f->stamp) {
@@ -476,7 +489,7 @@ static void rank_candidates(nf_folder *f)
     if (k <= 64) {   /* the k best, in order, by insertion (the order is total: ids unique) */
         size_t m = 0;
         for (size_t i = 0; i < f->ncand; i++) {
-            cand_rank x = {f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
             if (m == k && cmp_cand(&x, &r[m - 1]) >= 0)
                 continue;
             size_t j = m < k ? m++ : k - 1;
@@ -486,7 +499,7 @@ static void rank_candidates(nf_folder *f)
         }
     } else {
         for (size_t i = 0; i < f->ncand; i++)
-            r[i] = (cand_rank){f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
         qsort(r, f->ncand, sizeof *r, cmp_cand);
     }
     f->ncand = k;
@@ -501,11 +514,11 @@ static void rank_candidates(nf_folder *f)
 static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
 {
     nf_rc rc = nf_grow((void **)&f->st, &f->capst, f->nst + 1, sizeof *f->st);
-    if (rc)
+    if (rc || (rc = nf_grow((void **)&f->hot, &f->caphot, f->nst + 1, sizeof *f->hot)))
         return rc;
     story *s = &f->st[f->nst];
     memset(s, 0, sizeof *s);
-    s->parent = (uint32_t)f->nst;
+    f->hot[f->nst] = (story_hot){.parent = (uint32_t)f->nst, .thi = NF_NO_TIME};
     s->first = first;
     s->tlo = s->thi = NF_NO_TIME;
     *out = (uint32_t)f->nst++;
@@ -513,14 +526,15 @@ static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
     return NF_OK;
 }
 
-static void story_date(story *s, int64_t t)
+static void story_date(nf_folder *f, uint32_t si, int64_t t)
 {
+    story *s = &f->st[si];
     if (t == NF_NO_TIME)
         return;
     if (s->tlo == NF_NO_TIME || t < s->tlo)
         s->tlo = t;
     if (s->thi == NF_NO_TIME || t > s->thi)
-        s->thi = t;
+        s->thi = f->hot[si].thi = t;
 }
 
 static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf_feats *l)
@@ -694,7 +708,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if (copy_of >= 0) {   /* a copy inherits its original's story, adds no evidence */
         uint32_t s = find(f, f->art_story[copy_of]);
         f->st[s].size++;
-        story_date(&f->st[s], a->time);
+        story_date(f, s, a->time);
         f->art_story[f->nart++] = s;
         r->story = f->st[s].first;
         r->joined = r->copy = 1;
@@ -740,7 +754,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if ((rc = story_absorb(f, si, ft, lf)))
         return rc;
     f->st[si].size++;
-    story_date(&f->st[si], a->time);
+    story_date(f, si, a->time);
     f->art_story[f->nart++] = si;
     r->story = f->st[si].first;
     return NF_OK;
@@ -810,9 +824,9 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         return rc;
     A->nvec += B->nvec;
     A->size += B->size;
-    story_date(A, B->tlo);
-    story_date(A, B->thi);
-    B->parent = a;
+    story_date(f, a, B->tlo);
+    story_date(f, a, B->thi);
+    f->hot[b].parent = a;
     free(B->t);
     free(B->e);
     free(B->q);
@@ -856,7 +870,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     for (int round = 0; round < 32; round++) {
         np = 0;
         for (uint32_t s = 0; s < f->nst; s++) {
-            if (f->st[s].parent != s)
+            if (f->hot[s].parent != s)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
@@ -904,7 +918,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         double att = f->o.attach_threshold;
         uint32_t small = f->o.attach_max_members;
         for (uint32_t s = 0; att > 0 && small > 0 && s < f->nst; s++) {
-            if (f->st[s].parent != s || f->st[s].nvec > small)
+            if (f->hot[s].parent != s || f->st[s].nvec > small)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
