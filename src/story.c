@@ -91,6 +91,7 @@ struct nf_folder {
     nf_tw *qk; size_t capqk;
     float *wsel; size_t capwsel;
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
+    uint64_t *bits; size_t capbits;   /* the current article's ids, one bit each */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
     double stage_cpu[3];   /* nf_folder_add_many: thread CPU seconds of the stages */
     uint32_t stamp;
@@ -162,6 +163,7 @@ void nf_folder_free(nf_folder *f)
     free(f->qk);
     free(f->wsel);
     free(f->dense);
+    free(f->bits);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     nf_feats_reset(&f->lfeats);
@@ -599,16 +601,23 @@ void nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result
 
 /* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
  * sparse dot product, cheaper than a merge when the story vector is long. */
-static double dense_dot(const float *dense, const nf_tw *v, size_t n)
+static double dense_dot(const nf_folder *f, const nf_tw *v, size_t n)
 {
     /* Same sum, same order: products of floats are exact in double, and adding a zero
      * product leaves s unchanged, so only the non-zero products enter the (latency-bound)
-     * chain of additions; they are computed and compacted first, independently. */
+     * chain of additions; they are computed and compacted first, independently. An id not in
+     * the article (its bit clear: most of a story's ids) reads dense[maxid], which is always 0
+     * and in cache, instead of a cache miss. */
+    const float *dense = f->dense;
+    const uint64_t *bits = f->bits;
+    uint32_t zero = f->maxid;
     double s = 0, p[256];
     for (size_t i0 = 0; i0 < n; i0 += 256) {
         size_t m = NF_MIN(n - i0, (size_t)256), k = 0;
         for (size_t i = 0; i < m; i++) {
-            double x = (double)dense[v[i0 + i].id] * v[i0 + i].w;
+            uint32_t id = v[i0 + i].id;
+            uint32_t at = (bits[id >> 6] >> (id & 63)) & 1 ? id : zero;
+            double x = (double)dense[at] * v[i0 + i].w;
             p[k] = x;
             k += x != 0;
         }
@@ -628,10 +637,24 @@ static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
             return rc;
         memset(f->dense + old, 0, (f->capdense - old) * sizeof *f->dense);
     }
-    for (size_t i = 0; i < a->nterm; i++)
-        f->dense[a->term[i].id] = sign > 0 ? a->term[i].w : 0;
-    for (size_t i = 0; i < a->nent; i++)
-        f->dense[a->ent[i].id] = sign > 0 ? a->ent[i].w : 0;
+    size_t nw = need / 64 + 1;
+    if (nw > f->capbits) {
+        size_t old = f->capbits;
+        nf_rc rc = nf_grow((void **)&f->bits, &f->capbits, nw, sizeof *f->bits);
+        if (rc)
+            return rc;
+        memset(f->bits + old, 0, (f->capbits - old) * sizeof *f->bits);
+    }
+    for (size_t i = 0; i < a->nterm; i++) {
+        uint32_t id = a->term[i].id;
+        f->dense[id] = sign > 0 ? a->term[i].w : 0;
+        f->bits[id >> 6] = sign > 0 ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+    }
+    for (size_t i = 0; i < a->nent; i++) {
+        uint32_t id = a->ent[i].id;
+        f->dense[id] = sign > 0 ? a->ent[i].w : 0;
+        f->bits[id >> 6] = sign > 0 ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+    }
     return NF_OK;
 }
 
@@ -639,8 +662,8 @@ static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, 
                     double *es, double *tf, uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
-    *ts = dense_dot(f->dense, s->t, s->nt) / n;
-    *es = dense_dot(f->dense, s->e, s->ne) / n;
+    *ts = dense_dot(f, s->t, s->nt) / n;
+    *es = dense_dot(f, s->e, s->ne) / n;
     *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
