@@ -883,6 +883,28 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
     return lede_link(f, x, y) >= LEDE_MIN_LINK;
 }
 
+/* Did last round's merges touch any story that candidates(f, nk, ., s, walk) would reach?
+ * When neither s nor any of them was touched, s's candidates, their hits and order, and every
+ * link between s and them are what they were last round; and last round no pair left
+ * unmerged had both ends untouched (the greedy pass merges such a pair), so s had no qualifying
+ * pair then and has none now: refinement may skip it, with the very same merges. */
+static int walk_touched(nf_folder *f, size_t nk, uint32_t s, uint32_t walk,
+                        const uint8_t *touched)
+{
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t key = f->qk[i].id;
+        if (key >= f->npost)
+            continue;
+        const posting *p = &f->post[key];
+        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
+            uint32_t r = find(f, p->s[j - 1]);
+            if (r != s && touched[r])
+                return 1;
+        }
+    }
+    return 0;
+}
+
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
 {
     uint64_t total = 0;
@@ -897,6 +919,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            if (touched && !touched[s] && !walk_touched(f, nk, s, REFINE_WALK, touched))
+                continue;   /* exactly last round's (empty) pair list: see walk_touched */
             int64_t t = S->thi;
             candidates(f, nk, t, s, REFINE_WALK);
             rank_candidates(f);
