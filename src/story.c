@@ -888,11 +888,11 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
  * link between s and them are what they were last round; and last round no pair left
  * unmerged had both ends untouched (the greedy pass merges such a pair), so s had no qualifying
  * pair then and has none now: refinement may skip it, with the very same merges. */
-static int walk_touched(nf_folder *f, size_t nk, uint32_t s, uint32_t walk,
-                        const uint8_t *touched)
+static int walk_touched(nf_folder *f, const uint32_t *keys, size_t nk, uint32_t s,
+                        uint32_t walk, const uint8_t *touched)
 {
     for (size_t i = 0; i < nk; i++) {
-        uint32_t key = f->qk[i].id;
+        uint32_t key = keys[i];
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
@@ -905,6 +905,20 @@ static int walk_touched(nf_folder *f, size_t nk, uint32_t s, uint32_t walk,
     return 0;
 }
 
+/* walk_touched over the keys top_keys left in f->qk. */
+static int walk_touched_qk(nf_folder *f, size_t nk, uint32_t s, const uint8_t *touched)
+{
+    uint32_t ids[64];
+    for (size_t i0 = 0; i0 < nk; i0 += 64) {
+        size_t m = NF_MIN(nk - i0, (size_t)64);
+        for (size_t i = 0; i < m; i++)
+            ids[i] = f->qk[i0 + i].id;
+        if (walk_touched(f, ids, m, s, REFINE_WALK, touched))
+            return 1;
+    }
+    return 0;
+}
+
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
 {
     uint64_t total = 0;
@@ -912,15 +926,32 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     size_t np = 0, capp = 0;
     uint8_t *touched = NULL;
     nf_rc rc = NF_OK;
+    /* query-key ids per story, valid while the story is untouched (NULL: too many keys, then
+     * they are recomputed) */
+    size_t kcap = f->o.query_terms;
+    uint32_t *kc = kcap && kcap <= 64 ? malloc((f->nst + 1) * kcap * sizeof *kc) : NULL;
+    uint8_t *kn = kc ? calloc(f->nst + 1, 1) : NULL;
+    if (kc && !kn) {
+        free(kc);
+        kc = NULL;
+    }
     for (int round = 0; round < 32; round++) {
         np = 0;
         for (uint32_t s = 0; s < f->nst; s++) {
             if (f->hot[s].parent != s)
                 continue;
             const story *S = &f->st[s];
-            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-            if (touched && !touched[s] && !walk_touched(f, nk, s, REFINE_WALK, touched))
+            if (touched && !touched[s] && kc &&
+                !walk_touched(f, kc + (size_t)s * kcap, kn[s], s, REFINE_WALK, touched))
                 continue;   /* exactly last round's (empty) pair list: see walk_touched */
+            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
+                continue;
+            if (kc) {   /* the story's query keys, for the next rounds while it stays as is */
+                for (size_t i = 0; i < nk; i++)
+                    kc[(size_t)s * kcap + i] = f->qk[i].id;
+                kn[s] = (uint8_t)nk;
+            }
             int64_t t = S->thi;
             candidates(f, nk, t, s, REFINE_WALK);
             rank_candidates(f);
@@ -990,6 +1021,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
 done:
     free(pairs);
     free(touched);
+    free(kc);
+    free(kn);
     if (merges)
         *merges = total;
     return rc;
