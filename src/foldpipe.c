@@ -4,12 +4,12 @@
  *
  * Key idea: an article's features (tokens, stems, dictionary ids, document frequencies, tf-idf
  * weights) depend only on the articles before it, never on where they were folded. So with
- * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract) for the
- * articles ahead while the calling thread extracts the lede features (nf_folder_extract_lede,
- * its own dictionary) and runs stage 2 (nf_folder_place) for the current one; with threads >= 3
- * the lede extraction gets a worker of its own too (three stages on two cores: the scheduler
- * balances them). The results are those of the sequential loop by construction: each stage
- * sees the same inputs in the same order.
+ * threads = 2 a worker runs stage 1 (nf_folder_extract with the main dictionary, then
+ * nf_folder_extract_lede with the lede dictionary) for the articles ahead while the calling
+ * thread runs stage 2 (nf_folder_place) for the current one; with threads >= 3 the lede
+ * extraction gets a worker of its own (three stages on two cores: the scheduler balances
+ * them). The results are those of the sequential loop by construction: each stage sees the
+ * same inputs in the same order.
  *
  * Invariants: while a batch runs, a dictionary is touched by one thread only (its extraction
  * stage) and the stories by the caller only. Stages share only rings of prepared feature
@@ -26,16 +26,22 @@
 
 #define RING 32
 
-typedef struct pslot {
+typedef struct fvec {      /* one feature set, copied out of the worker's nf_feats */
     nf_tw *term, *ent;
     uint64_t *quote;
     size_t nterm, nent, nquote, capterm, capent, capquote;
+} fvec;
+
+typedef struct pslot {
+    fvec m, l;             /* main and lede features (those the ring's worker extracts) */
     nf_rc rc;
 } pslot;
 
+enum { X_MAIN = 1, X_LEDE = 2 };
+
 /* One extraction stage running in its own thread, ahead of the caller. */
 typedef struct pring {
-    nf_rc (*extract)(nf_folder *, const nf_article *, nf_feats *);
+    int what;              /* X_MAIN and / or X_LEDE */
     pslot slot[RING];
     pthread_mutex_t mu;
     pthread_cond_t can_put, can_get;
@@ -51,10 +57,11 @@ typedef struct pipe_ctx {
     const nf_article *a;
     const int64_t *copy_of;
     size_t n;
-    pring full, lede;      /* lede.started == 0: the caller extracts ledes itself */
+    pring full;            /* X_MAIN, with X_LEDE when there is no lede ring */
+    pring lede;            /* started only with threads >= 3 */
 } pipe_ctx;
 
-static nf_rc slot_fill(pslot *s, const nf_feats *ft)
+static nf_rc fvec_fill(fvec *s, const nf_feats *ft)
 {
     nf_rc rc;
     if ((rc = nf_grow((void **)&s->term, &s->capterm, ft->nterm + 1, sizeof *s->term)) ||
@@ -71,6 +78,13 @@ static nf_rc slot_fill(pslot *s, const nf_feats *ft)
     s->nent = ft->nent;
     s->nquote = ft->nquote;
     return NF_OK;
+}
+
+static void fvec_free(fvec *s)
+{
+    free(s->term);
+    free(s->ent);
+    free(s->quote);
 }
 
 static double thread_cpu(void)
@@ -100,8 +114,12 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (stop)
             break;
-        nf_rc rc = p->extract(c->f, &c->a[i], &ft);
-        s->rc = rc ? rc : slot_fill(s, &ft);
+        nf_rc rc = NF_OK;
+        if ((p->what & X_MAIN) && !(rc = nf_folder_extract(c->f, &c->a[i], &ft)))
+            rc = fvec_fill(&s->m, &ft);
+        if (!rc && (p->what & X_LEDE) && !(rc = nf_folder_extract_lede(c->f, &c->a[i], &ft)))
+            rc = fvec_fill(&s->l, &ft);
+        s->rc = rc;
         pthread_mutex_lock(&p->mu);
         p->produced++;
         if (p->get_waits) {
@@ -141,18 +159,17 @@ static void ring_release(pring *p)
     pthread_mutex_unlock(&p->mu);
 }
 
-static void view_of(nf_feats *v, const pslot *s)
+static void view_of(nf_feats *v, const fvec *s)
 {
     v->term = s->term, v->nterm = s->nterm;
     v->ent = s->ent, v->nent = s->nent;
     v->quote = s->quote, v->nquote = s->nquote;
 }
 
-/* The caller's side: (lede features and) placement, article by article. */
+/* The caller's side: placement, article by article. */
 static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *done)
 {
-    nf_feats lf, view, lview;
-    nf_feats_init(&lf);
+    nf_feats view, lview;
     memset(&view, 0, sizeof view);
     memset(&lview, 0, sizeof lview);
     nf_fold_result tmp;
@@ -167,38 +184,28 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
                 break;
             continue;
         }
-        pslot *s = ring_get(&c->full), *ls = NULL;
+        pslot *s = ring_get(&c->full), *ls = s;
         if ((rc = s->rc))
             break;
-        view_of(&view, s);
-        const nf_feats *l = &lview;
-        if (c->lede.started) {
-            ls = ring_get(&c->lede);
-            if ((rc = ls->rc))
-                break;
-            view_of(&lview, ls);
-        } else if ((rc = nf_folder_extract_lede(c->f, a, &lf))) {
+        if (c->lede.started && (rc = (ls = ring_get(&c->lede))->rc))
             break;
-        } else {
-            l = &lf;
-        }
-        rc = nf_folder_place(c->f, a, -1, &view, l, ri, ev ? &ev[i] : NULL);
+        view_of(&view, &s->m);
+        view_of(&lview, &ls->l);
+        rc = nf_folder_place(c->f, a, -1, &view, &lview, ri, ev ? &ev[i] : NULL);
         ring_release(&c->full);
-        if (ls)
+        if (ls != s)
             ring_release(&c->lede);
         if (rc)
             break;
     }
     *done = i;
-    nf_feats_reset(&lf);
     return rc;
 }
 
-static int ring_start(pring *p, pipe_ctx *c,
-                      nf_rc (*extract)(nf_folder *, const nf_article *, nf_feats *))
+static int ring_start(pring *p, pipe_ctx *c, int what)
 {
     p->c = c;
-    p->extract = extract;
+    p->what = what;
     if (pthread_mutex_init(&p->mu, NULL))
         return -1;
     if (pthread_cond_init(&p->can_put, NULL)) {
@@ -230,9 +237,8 @@ static void ring_stop(pring *p)
         pthread_cond_destroy(&p->can_get);
     }
     for (size_t i = 0; i < RING; i++) {
-        free(p->slot[i].term);
-        free(p->slot[i].ent);
-        free(p->slot[i].quote);
+        fvec_free(&p->slot[i].m);
+        fvec_free(&p->slot[i].l);
     }
 }
 
@@ -274,8 +280,8 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
         return NF_ENOMEM;
     }
     c->f = f, c->a = a, c->copy_of = copy_of, c->n = nok;
-    if (ring_start(&c->full, c, nf_folder_extract) ||
-        (threads >= 3 && ring_start(&c->lede, c, nf_folder_extract_lede))) {
+    if (ring_start(&c->full, c, threads >= 3 ? X_MAIN : X_MAIN | X_LEDE) ||
+        (threads >= 3 && ring_start(&c->lede, c, X_LEDE))) {
         rc = NF_ENOMEM;
     } else {
         double t0 = thread_cpu();
