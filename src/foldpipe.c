@@ -27,9 +27,10 @@
 #define RING 32
 
 typedef struct fvec {      /* one feature set, copied out of the worker's nf_feats */
-    nf_tw *term, *ent;
+    nf_tw *term, *ent, *qkey, *ikey;
     uint64_t *quote;
-    size_t nterm, nent, nquote, capterm, capent, capquote;
+    size_t nterm, nent, nquote, nqkey, nikey, capterm, capent, capquote, capqkey, capikey;
+    int haskeys;
 } fvec;
 
 typedef struct pslot {
@@ -77,6 +78,19 @@ static nf_rc fvec_fill(fvec *s, const nf_feats *ft)
     s->nterm = ft->nterm;
     s->nent = ft->nent;
     s->nquote = ft->nquote;
+    s->haskeys = 0;
+    if (ft->haskeys) {
+        if ((rc = nf_grow((void **)&s->qkey, &s->capqkey, ft->nqkey + 1, sizeof *s->qkey)) ||
+            (rc = nf_grow((void **)&s->ikey, &s->capikey, ft->nikey + 1, sizeof *s->ikey)))
+            return rc;
+        if (ft->nqkey)
+            memcpy(s->qkey, ft->qkey, ft->nqkey * sizeof *s->qkey);
+        if (ft->nikey)
+            memcpy(s->ikey, ft->ikey, ft->nikey * sizeof *s->ikey);
+        s->nqkey = ft->nqkey;
+        s->nikey = ft->nikey;
+        s->haskeys = 1;
+    }
     return NF_OK;
 }
 
@@ -85,6 +99,8 @@ static void fvec_free(fvec *s)
     free(s->term);
     free(s->ent);
     free(s->quote);
+    free(s->qkey);
+    free(s->ikey);
 }
 
 static double thread_cpu(void)
@@ -164,6 +180,9 @@ static void view_of(nf_feats *v, const fvec *s)
     v->term = s->term, v->nterm = s->nterm;
     v->ent = s->ent, v->nent = s->nent;
     v->quote = s->quote, v->nquote = s->nquote;
+    v->qkey = s->qkey, v->nqkey = s->nqkey;
+    v->ikey = s->ikey, v->nikey = s->nikey;
+    v->haskeys = s->haskeys;
 }
 
 /* The caller's side: placement, article by article. */

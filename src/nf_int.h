@@ -176,6 +176,11 @@ typedef struct nf_feats {
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;
     nf_buf low, seq;
+    /* set by nf_folder_extract (haskeys): the heaviest query_terms and index_terms keys of
+     * term + ent, heaviest first (what folding queries and indexes); nf_feats_extract clears */
+    nf_tw *qkey, *ikey; size_t nqkey, nikey, capqkey, capikey;
+    int haskeys;
+    float *wsel; size_t capwsel;
     nf_buf lows;                             /* the scan's lower-cased words, back to back */
     uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
 } nf_feats;

@@ -241,13 +241,13 @@ static float kth_largest(float *w, size_t n, size_t k)
 }
 
 /* Keep the heaviest cap entries of v (n > cap) in id order; ties at the cut keep lower ids. */
-static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
+static size_t prune_w(float **wsel, size_t *capw, nf_tw *v, size_t n, size_t cap)
 {
-    if (nf_grow((void **)&f->wsel, &f->capwsel, n, sizeof *f->wsel))
+    if (nf_grow((void **)wsel, capw, n, sizeof **wsel))
         return n;
     for (size_t i = 0; i < n; i++)
-        f->wsel[i] = v[i].w;
-    float cut = kth_largest(f->wsel, n, cap);
+        (*wsel)[i] = v[i].w;
+    float cut = kth_largest(*wsel, n, cap);
     size_t above = 0;
     for (size_t i = 0; i < n; i++)
         above += v[i].w > cut;
@@ -256,6 +256,11 @@ static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
         if (v[i].w > cut || (v[i].w == cut && ties && ties--))
             v[k++] = v[i];
     return k;
+}
+
+static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
+{
+    return prune_w(&f->wsel, &f->capwsel, v, n, cap);
 }
 
 /* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
@@ -402,30 +407,49 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
 
 /* The k heaviest entries of two vectors (terms and entities) into f->qk, heaviest first;
  * returns the count. */
+static size_t top_keys_into(nf_tw **qk, size_t *capqk, float **wsel, size_t *capw,
+                            const nf_tw *t, size_t nt, const nf_tw *e, size_t ne, size_t k)
+{
+    size_t n = nt + ne;
+    if (nf_grow((void **)qk, capqk, n + 1, sizeof **qk))
+        return 0;
+    nf_tw *q = *qk;
+    if (nt)
+        memcpy(q, t, nt * sizeof *t);
+    if (ne)
+        memcpy(q + nt, e, ne * sizeof *e);
+    if (n > k && k > 0)
+        n = prune_w(wsel, capw, q, n, k);
+    if (n <= 64) {   /* insertion sort: same order as qsort, the order being total */
+        for (size_t i = 1; i < n; i++) {
+            nf_tw x = q[i];
+            size_t j = i;
+            for (; j > 0 && cmp_tw_w_desc(&x, &q[j - 1]) < 0; j--)
+                q[j] = q[j - 1];
+            q[j] = x;
+        }
+    } else {
+        qsort(q, n, sizeof *q, cmp_tw_w_desc);
+    }
+    return NF_MIN(k, n);
+}
+
 static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
                        size_t k)
 {
-    size_t n = nt + ne;
-    if (nf_grow((void **)&f->qk, &f->capqk, n + 1, sizeof *f->qk))
+    return top_keys_into(&f->qk, &f->capqk, &f->wsel, &f->capwsel, t, nt, e, ne, k);
+}
+
+/* The article's query keys into f->qk (as top_keys), precomputed by extraction when present. */
+static size_t query_keys(nf_folder *f, const nf_feats *a)
+{
+    if (!a->haskeys)
+        return top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.query_terms);
+    if (nf_grow((void **)&f->qk, &f->capqk, a->nqkey + 1, sizeof *f->qk))
         return 0;
-    if (nt)
-        memcpy(f->qk, t, nt * sizeof *t);
-    if (ne)
-        memcpy(f->qk + nt, e, ne * sizeof *e);
-    if (n > k && k > 0)
-        n = prune(f, f->qk, n, k);
-    if (n <= 64) {   /* insertion sort: same order as qsort, the order being total */
-        for (size_t i = 1; i < n; i++) {
-            nf_tw x = f->qk[i];
-            size_t j = i;
-            for (; j > 0 && cmp_tw_w_desc(&x, &f->qk[j - 1]) < 0; j--)
-                f->qk[j] = f->qk[j - 1];
-            f->qk[j] = x;
-        }
-    } else {
-        qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
-    }
-    return NF_MIN(k, n);
+    if (a->nqkey)
+        memcpy(f->qk, a->qkey, a->nqkey * sizeof *f->qk);
+    return a->nqkey;
 }
 
 /* Stories sharing query keys, most query weight first, at most max_candidates. */
@@ -551,9 +575,14 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf
         (rc = vec_add(f, &s->le, &s->nle, &s->caple, l->ent, l->nent, f->o.story_terms_cap)))
         return rc;
     s->nvec++;
-    size_t nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
+    const nf_tw *keys = a->ikey;
+    size_t nk = a->nikey;
+    if (!a->haskeys) {
+        nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
+        keys = f->qk;
+    }
     for (size_t i = 0; i < nk; i++)
-        if ((rc = post_add(f, f->qk[i].id, si)))
+        if ((rc = post_add(f, keys[i].id, si)))
             return rc;
     return NF_OK;
 }
@@ -704,7 +733,16 @@ static nf_rc add_check(const nf_folder *f, uint64_t seq, const nf_article *a, in
 
 nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out)
 {
-    return nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, out);
+    nf_rc rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, out);
+    if (rc)
+        return rc;
+    /* the keys placement will query and index: a function of the features alone */
+    out->nqkey = top_keys_into(&out->qkey, &out->capqkey, &out->wsel, &out->capwsel, out->term,
+                               out->nterm, out->ent, out->nent, f->o.query_terms);
+    out->nikey = top_keys_into(&out->ikey, &out->capikey, &out->wsel, &out->capwsel, out->term,
+                               out->nterm, out->ent, out->nent, f->o.index_terms);
+    out->haskeys = out->qkey && out->ikey;   /* else (out of memory) placement computes them */
+    return NF_OK;
 }
 
 nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out)
@@ -740,7 +778,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     uint32_t top = NF_MAX(last_id(ft->term, ft->nterm), last_id(ft->ent, ft->nent));
     if (ft->nterm + ft->nent && top + 1 > f->maxid)
         f->maxid = top + 1;
-    size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
+    size_t nk = query_keys(f, ft);
     candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
     rank_candidates(f);
     if ((rc = scatter(f, ft, 1)))

@@ -261,6 +261,9 @@ void nf_feats_reset(nf_feats *f)
     free(f->lowlen);
     free(f->lowh);
     free(f->lowhe);
+    free(f->qkey);
+    free(f->ikey);
+    free(f->wsel);
     nf_buf_reset(&f->lows);
     nf_tokens_reset(&f->tok);
     nf_buf_reset(&f->low);
@@ -621,6 +624,7 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     nf_rc rc;
     f->nraw = f->ncapw = 0;
     f->nquote = 0;
+    f->haskeys = 0;
     if (++f->stamp == 0) {   /* wrapped: forget every old stamp */
         if (f->caprawpos)
             memset(f->rawstamp, 0, f->caprawpos * sizeof *f->rawstamp);
