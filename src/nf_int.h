@@ -180,7 +180,7 @@ typedef struct nf_feats {
      * term + ent, heaviest first (what folding queries and indexes); nf_feats_extract clears */
     nf_tw *qkey, *ikey; size_t nqkey, nikey, capqkey, capikey;
     int haskeys;
-    float *wsel; size_t capwsel;
+    uint32_t *wsel; size_t capwsel;
     nf_buf lows;                             /* the scan's lower-cased words, back to back */
     uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
 } nf_feats;

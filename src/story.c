@@ -89,7 +89,7 @@ struct nf_folder {
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
     nf_tw *qk; size_t capqk;
-    float *wsel; size_t capwsel;
+    uint32_t *wsel; size_t capwsel;   /* prune scratch */
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint64_t *bits; size_t capbits;   /* the current article's ids, one bit each */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
@@ -216,38 +216,56 @@ static int cmp_tw_w_desc(const void *a, const void *b)
     return i < j ? -1 : i > j;
 }
 
-/* The k-th largest of w[0..n) (1-based k <= n), by quickselect; w is reordered. */
-static float kth_largest(float *w, size_t n, size_t k)
+/* Floats as unsigned integers of the same order (no NaN here): sign bit flipped for positives,
+ * all bits for negatives. */
+static uint32_t f2u(float x)
 {
-    size_t lo = 0, hi = n - 1, want = k - 1;
-    while (lo < hi) {
-        float pivot = w[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (w[i] > pivot) i++;
-            while (w[j] < pivot) j--;
-            if (i <= j) {
-                float t = w[i]; w[i] = w[j]; w[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (want <= j) hi = j;
-        else if (want >= i) lo = i;
-        else return w[want];
-    }
-    return w[want];
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return b & 0x80000000u ? ~b : b | 0x80000000u;
 }
 
-/* Keep the heaviest cap entries of v (n > cap) in id order; ties at the cut keep lower ids. */
-static size_t prune_w(float **wsel, size_t *capw, nf_tw *v, size_t n, size_t cap)
+static float u2f(uint32_t u)
+{
+    uint32_t b = u & 0x80000000u ? u & 0x7FFFFFFFu : ~u;
+    float x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* The k-th largest of u[0..n) (1-based k <= n), by radix selection a byte at a time from the
+ * top; the entries still in the running are compacted to the front of u as it goes. */
+static uint32_t kth_largest(uint32_t *u, size_t n, size_t k)
+{
+    uint32_t prefix = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(u[i] >> shift) & 0xFF]++;
+        unsigned b = 256;
+        while (b-- > 0) {
+            if (k <= cnt[b])
+                break;
+            k -= cnt[b];
+        }
+        prefix |= (uint32_t)b << shift;
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            u[m] = u[i];
+            m += ((u[i] >> shift) & 0xFF) == b;
+        }
+        n = m;
+    }
+    return prefix;
+}
+
+static size_t prune_w(uint32_t **wsel, size_t *capw, nf_tw *v, size_t n, size_t cap)
 {
     if (nf_grow((void **)wsel, capw, n, sizeof **wsel))
         return n;
     for (size_t i = 0; i < n; i++)
-        (*wsel)[i] = v[i].w;
-    float cut = kth_largest(*wsel, n, cap);
+        (*wsel)[i] = f2u(v[i].w);
+    float cut = u2f(kth_largest(*wsel, n, cap));
     size_t above = 0;
     for (size_t i = 0; i < n; i++)
         above += v[i].w > cut;
@@ -407,7 +425,7 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
 
 /* The k heaviest entries of two vectors (terms and entities) into f->qk, heaviest first;
  * returns the count. */
-static size_t top_keys_into(nf_tw **qk, size_t *capqk, float **wsel, size_t *capw,
+static size_t top_keys_into(nf_tw **qk, size_t *capqk, uint32_t **wsel, size_t *capw,
                             const nf_tw *t, size_t nt, const nf_tw *e, size_t ne, size_t k)
 {
     size_t n = nt + ne;
