@@ -253,8 +253,7 @@ void nf_feats_reset(nf_feats *f)
     free(f->ent);
     free(f->quote);
     free(f->raw);
-    free(f->rawpos);
-    free(f->rawstamp);
+    free(f->rawat);
     free(f->capw);
     free(f->wh);
     free(f->lowoff);
@@ -276,22 +275,21 @@ void nf_feats_reset(nf_feats *f)
 static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
 {
     nf_rc rc;
-    if (id >= f->caprawpos) {
-        size_t old = f->caprawpos, c1 = old, c2 = old;
-        if ((rc = nf_grow((void **)&f->rawpos, &c1, (size_t)id + 1, sizeof *f->rawpos)) ||
-            (rc = nf_grow((void **)&f->rawstamp, &c2, (size_t)id + 1, sizeof *f->rawstamp)))
+    if (id >= f->caprawat) {
+        size_t old = f->caprawat;
+        if ((rc = nf_grow((void **)&f->rawat, &f->caprawat, (size_t)id + 1, sizeof *f->rawat)))
             return rc;
-        f->caprawpos = NF_MIN(c1, c2);
-        memset(f->rawstamp + old, 0, (f->caprawpos - old) * sizeof *f->rawstamp);
+        memset(f->rawat + old, 0, (f->caprawat - old) * sizeof *f->rawat);
     }
-    if (f->rawstamp[id] == f->stamp) {
-        f->raw[f->rawpos[id]].w += w;
+    struct nf_rawat *at = &f->rawat[id];
+    if (at->stamp == f->stamp) {
+        f->raw[at->pos].w += w;
         return NF_OK;
     }
     if ((rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw)))
         return rc;
-    f->rawstamp[id] = f->stamp;
-    f->rawpos[id] = (uint32_t)f->nraw;
+    at->stamp = f->stamp;
+    at->pos = (uint32_t)f->nraw;
     f->raw[f->nraw++] = (nf_tw){id, w};
     return NF_OK;
 }
@@ -530,10 +528,41 @@ static void tw_sort_id(nf_tw *a, nf_tw *tmp, size_t n)
         memcpy(a, src, n * sizeof *a);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sort a[0..n) ascending: insertion sort when short, else LSD radix on bytes with f->wh as
+ * scratch (any correct sort gives the same array). */
+static nf_rc u64_sort(nf_feats *f, uint64_t *a, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++) {
+            uint64_t x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > x; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return NF_OK;
+    }
+    nf_rc rc = nf_grow((void **)&f->wh, &f->capwh, n, sizeof *f->wh);
+    if (rc)
+        return rc;
+    uint64_t *src = a, *dst = f->wh;
+    for (unsigned sh = 0; sh < 64; sh += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(src[i] >> sh) & 0xFF]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < 256; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[(src[i] >> sh) & 0xFF]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    return NF_OK;   /* eight passes: the result is back in a */
 }
 
 /* 6-word shingles of every quoted span (words lower-cased, numbers kept). */
@@ -567,8 +596,8 @@ static nf_rc quotes(nf_feats *f, const char *s)
             f->quote[f->nquote++] = h;
         }
     }
-    if (f->nquote)
-        qsort(f->quote, f->nquote, sizeof *f->quote, cmp_u64);
+    if ((rc = u64_sort(f, f->quote, f->nquote)))
+        return rc;
     size_t k = 0;
     for (size_t i = 0; i < f->nquote; i++)
         if (k == 0 || f->quote[k - 1] != f->quote[i])
@@ -590,8 +619,11 @@ static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
         return rc;
     tw_sort_id(f->raw, f->term, k);   /* ids are already unique (raw_add) */
     d->ndocs++;
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
+        if (i + 8 < k)
+            __builtin_prefetch(&d->ent[f->raw[i + 8].id]);
         d->ent[f->raw[i].id].df++;
+    }
     f->nterm = f->nent = 0;
     double nt = 0, ne = 0, N = (double)d->ndocs + cfg->idf_prior_docs + 1;
     for (size_t i = 0; i < k; i++) {
@@ -626,8 +658,8 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     f->nquote = 0;
     f->haskeys = 0;
     if (++f->stamp == 0) {   /* wrapped: forget every old stamp */
-        if (f->caprawpos)
-            memset(f->rawstamp, 0, f->caprawpos * sizeof *f->rawstamp);
+        if (f->caprawat)
+            memset(f->rawat, 0, f->caprawat * sizeof *f->rawat);
         f->stamp = 1;
     }
     if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1)))
@@ -637,7 +669,7 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     /* sentence-initial capitals that are names elsewhere in the article */
     for (size_t i = 0; i < f->ncapw; i++) {
         uint32_t id = f->capw[i];
-        if (id < f->caprawpos && f->rawstamp[id] == f->stamp && (rc = raw_add(f, id, 1.0f)))
+        if (id < f->caprawat && f->rawat[id].stamp == f->stamp && (rc = raw_add(f, id, 1.0f)))
             return rc;
     }
     return weigh(d, cfg, f);
