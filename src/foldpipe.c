@@ -4,11 +4,12 @@
  *
  * Key idea: an article's features (tokens, stems, dictionary ids, document frequencies, tf-idf
  * weights) depend only on the articles before it, never on where they were folded. So with
- * threads = 2 a worker runs stage 1 (nf_folder_extract with the main dictionary, then
- * nf_folder_extract_lede with the lede dictionary) for the articles ahead while the calling
- * thread runs stage 2 (nf_folder_place) for the current one; with threads >= 3 the lede
- * extraction gets a worker of its own (three stages on two cores: the scheduler balances
- * them). The results are those of the sequential loop by construction: each stage sees the
+ * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract, the heaviest
+ * stage) for the articles ahead while the calling thread extracts the lede features
+ * (nf_folder_extract_lede, a dictionary of its own) and runs stage 2 (nf_folder_place) for the
+ * current one; with threads >= 3 the lede extraction gets a worker of its own (three stages on
+ * two cores: the scheduler balances them). A ring can also carry both feature sets (X_MAIN |
+ * X_LEDE), for when placement is the heavier stage. The results are those of the sequential loop by construction: each stage sees the
  * same inputs in the same order.
  *
  * Invariants: while a batch runs, a dictionary is touched by one thread only (its extraction
@@ -188,9 +189,11 @@ static void view_of(nf_feats *v, const fvec *s)
 /* The caller's side: placement, article by article. */
 static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *done)
 {
-    nf_feats view, lview;
+    nf_feats view, lview, lf;
     memset(&view, 0, sizeof view);
     memset(&lview, 0, sizeof lview);
+    nf_feats_init(&lf);
+    int own_lede = !(c->full.what & X_LEDE) && !c->lede.started;
     nf_fold_result tmp;
     nf_rc rc = NF_OK;
     size_t i = 0;
@@ -208,9 +211,12 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
             break;
         if (c->lede.started && (rc = (ls = ring_get(&c->lede))->rc))
             break;
+        if (own_lede && (rc = nf_folder_extract_lede(c->f, a, &lf)))
+            break;
         view_of(&view, &s->m);
         view_of(&lview, &ls->l);
-        rc = nf_folder_place(c->f, a, -1, &view, &lview, ri, ev ? &ev[i] : NULL);
+        rc = nf_folder_place(c->f, a, -1, &view, own_lede ? &lf : &lview, ri,
+                             ev ? &ev[i] : NULL);
         ring_release(&c->full);
         if (ls != s)
             ring_release(&c->lede);
@@ -218,6 +224,7 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
             break;
     }
     *done = i;
+    nf_feats_reset(&lf);
     return rc;
 }
 
@@ -299,7 +306,7 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
         return NF_ENOMEM;
     }
     c->f = f, c->a = a, c->copy_of = copy_of, c->n = nok;
-    if (ring_start(&c->full, c, threads >= 3 ? X_MAIN : X_MAIN | X_LEDE) ||
+    if (ring_start(&c->full, c, X_MAIN) ||
         (threads >= 3 && ring_start(&c->lede, c, X_LEDE))) {
         rc = NF_ENOMEM;
     } else {

@@ -335,8 +335,8 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
 void  nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r);
 const nf_fold_opts *nf_folder_opts(const nf_folder *f);
 /* Thread CPU seconds spent by nf_folder_add_many's pipeline so far (a bench figure): [0] the
- * extraction worker (main features, and lede features with threads 2), [1] the lede worker
- * (threads >= 3), [2] the calling thread (placement; waiting excluded). Threads 1 adds nothing. */
+ * main extraction worker, [1] the lede worker (threads >= 3), [2] the calling thread
+ * (placement, and lede extraction with threads 2). Threads 1 adds nothing. */
 double *nf_folder_stage_cpu(nf_folder *f);
 
 /* ---- store ---- */
