@@ -674,7 +674,9 @@ static double dense_dot(const nf_folder *f, const nf_tw *v, size_t n)
     return s;
 }
 
-static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
+/* Put the vectors t and e (distinct ids) in f->dense and f->bits (set), or clear them. */
+static nf_rc scatter_v(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
+                       int set)
 {
     size_t need = (size_t)f->maxid + 1;   /* every id in a story vector is below it */
     if (need > f->capdense) {
@@ -692,17 +694,21 @@ static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
             return rc;
         memset(f->bits + old, 0, (f->capbits - old) * sizeof *f->bits);
     }
-    for (size_t i = 0; i < a->nterm; i++) {
-        uint32_t id = a->term[i].id;
-        f->dense[id] = sign > 0 ? a->term[i].w : 0;
-        f->bits[id >> 6] = sign > 0 ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
-    }
-    for (size_t i = 0; i < a->nent; i++) {
-        uint32_t id = a->ent[i].id;
-        f->dense[id] = sign > 0 ? a->ent[i].w : 0;
-        f->bits[id >> 6] = sign > 0 ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+    for (int part = 0; part < 2; part++) {
+        const nf_tw *v = part ? e : t;
+        size_t n = part ? ne : nt;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t id = v[i].id;
+            f->dense[id] = set ? v[i].w : 0;
+            f->bits[id >> 6] = set ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+        }
     }
     return NF_OK;
+}
+
+static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
+{
+    return scatter_v(f, a->term, a->nterm, a->ent, a->nent, sign > 0);
 }
 
 static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
@@ -875,11 +881,13 @@ static int cmp_pair(const void *x, const void *y)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
+/* x's vectors are scattered (scatter_v): dot(x, y) = dense_dot over y, the same products
+ * summed in the same (id) order as nf_tw_dot. */
 static double link_sim(nf_folder *f, const story *x, const story *y)
 {
     double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
-    double ts = nf_tw_dot(x->t, x->nt, y->t, y->nt) / nn;
-    double es = nf_tw_dot(x->e, x->ne, y->e, y->ne) / nn;
+    double ts = dense_dot(f, y->t, y->nt) / nn;
+    double es = dense_dot(f, y->e, y->ne) / nn;
     uint32_t qs = quotes_shared(x->q, x->nq, y->q, y->nq);
     double we = f->o.entity_weight;
     double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
@@ -1011,18 +1019,26 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             int64_t t = S->thi;
             candidates(f, nk, t, s, REFINE_WALK);
             rank_candidates(f);
+            int scattered = 0;
             for (size_t i = 0; i < f->ncand; i++) {
                 uint32_t c = f->cand[i];
                 if (c < s)
                     continue;   /* each pair once, from its lower index */
+                if (!scattered && (rc = scatter_v(f, S->t, S->nt, S->e, S->ne, 1)))
+                    goto done;
+                scattered = 1;
                 double sim = link_sim(f, &f->st[s], &f->st[c]);
                 if (sim < f->o.merge_threshold ||
                     (sim < LEDE_EXEMPT_LINK && !lede_ok(f, &f->st[s], &f->st[c])))
                     continue;
-                if ((rc = nf_grow((void **)&pairs, &capp, np + 1, sizeof *pairs)))
+                if ((rc = nf_grow((void **)&pairs, &capp, np + 1, sizeof *pairs))) {
+                    scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
                     goto done;
+                }
                 pairs[np++] = (spair){sim, s, c};
             }
+            if (scattered)
+                scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
         }
         if (!np)
             break;
@@ -1060,6 +1076,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             rank_candidates(f);
             double best = -1;
             uint32_t bc = UINT32_MAX;
+            if ((rc = scatter_v(f, S->t, S->nt, S->e, S->ne, 1)))
+                goto done;
             for (size_t i = 0; i < f->ncand; i++) {
                 uint32_t c = f->cand[i];
                 if (f->st[c].nvec <= small)
@@ -1067,6 +1085,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 double sim = link_sim(f, &f->st[s], &f->st[c]);
                 if (sim > best) best = sim, bc = c;
             }
+            scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
             if (bc != UINT32_MAX && best >= att) {
                 if ((rc = merge(f, s, bc)))
                     goto done;
