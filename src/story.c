@@ -638,12 +638,20 @@ static void evidence(const nf_tw *a, size_t na, const nf_tw *b, size_t nb, uint3
 
 typedef nf_fold_ev ev_ids;
 
+/* s truncated to NF_EVIDENCE_LEN - 1 bytes (as snprintf "%s" would) into out. */
+static void ev_copy(char *out, const char *s)
+{
+    size_t n = strnlen(s, NF_EVIDENCE_LEN - 1);
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
 void nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r)
 {
     for (uint32_t k = 0; k < r->nterms; k++)
-        snprintf(r->terms[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, ev->t[k]));
+        ev_copy(r->terms[k], nf_dict_str(f->dict, ev->t[k]));
     for (uint32_t k = 0; k < r->nentities; k++)
-        snprintf(r->entities[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, ev->e[k]));
+        ev_copy(r->entities[k], nf_dict_str(f->dict, ev->e[k]));
 }
 
 /* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
