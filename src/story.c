@@ -53,6 +53,8 @@ typedef struct story {
     uint32_t nt, ne, capt, cape;
     uint64_t *q;           /* quote shingles, sorted unique */
     uint32_t nq, capq;
+    uint64_t *qb;          /* Bloom filter of q (two bits per shingle), nqb words (power of 2) */
+    uint32_t nqb;
     uint32_t nvec;         /* members whose vectors are in the sums */
     uint32_t size;         /* members including copies */
     uint64_t first;        /* sequence number of the first article: the story id */
@@ -149,6 +151,7 @@ void nf_folder_free(nf_folder *f)
         free(f->st[i].t);
         free(f->st[i].e);
         free(f->st[i].q);
+        free(f->st[i].qb);
         free(f->st[i].lt);
         free(f->st[i].le);
     }
@@ -199,7 +202,7 @@ size_t nf_folder_memory(const nf_folder *f)
                f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
         m += (f->st[i].capt + f->st[i].cape + f->st[i].caplt + f->st[i].caple) * sizeof(nf_tw) +
-             f->st[i].capq * sizeof(uint64_t);
+             (f->st[i].capq + f->st[i].nqb) * sizeof(uint64_t);
     for (size_t i = 0; i < f->npost; i++)
         m += f->post[i].cap * sizeof(uint32_t);
     return m;
@@ -334,43 +337,46 @@ static nf_rc quotes_add(story *s, const uint64_t *q, size_t nq)
         if (u == 0 || s->q[u - 1] != s->q[x])
             s->q[u++] = s->q[x];
     s->nq = (uint32_t)u;
+    /* the Bloom filter, rebuilt: about 16 bits per shingle */
+    uint32_t words = 1;
+    while (words < u / 4)
+        words *= 2;
+    if (words != s->nqb) {
+        uint64_t *nb = realloc(s->qb, words * sizeof *nb);
+        if (!nb)
+            return NF_ENOMEM;
+        s->qb = nb;
+        s->nqb = words;
+    }
+    memset(s->qb, 0, words * sizeof *s->qb);
+    uint64_t m = (uint64_t)words * 64 - 1;
+    for (size_t x = 0; x < u; x++) {
+        uint64_t h = s->q[x], b1 = h & m, b2 = (h >> 40) & m;
+        s->qb[b1 >> 6] |= 1ull << (b1 & 63);
+        s->qb[b2 >> 6] |= 1ull << (b2 & 63);
+    }
     return NF_OK;
 }
 
-/* Shingles in both sorted unique lists: a merge when the lengths are close, else each entry of
- * the shorter list galloped for in the longer (stories hold up to 4096, articles a few). */
-static uint32_t quotes_shared(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+/* Shingles of a (sorted unique) that story s also has: the filter rules most out, a binary
+ * search in s->q decides the rest. Exact (a Bloom filter has no false negatives). */
+static uint32_t quotes_shared_story(const uint64_t *a, size_t na, const story *s)
 {
+    if (!s->nq || !na)
+        return 0;
+    uint64_t m = (uint64_t)s->nqb * 64 - 1;
     uint32_t c = 0;
-    size_t i = 0, j = 0;
-    if (na > nb) {
-        const uint64_t *t = a;
-        a = b, b = t;
-        size_t tn = na;
-        na = nb, nb = tn;
-    }
-    if (na && nb > 16 * na) {
-        for (; i < na && j < nb; i++) {
-            size_t step = 1, hi;
-            while (j + step < nb && b[j + step] < a[i])
-                step *= 2;
-            hi = NF_MIN(j + step + 1, nb);   /* b[lo..hi): first entry >= a[i] is in it */
-            size_t lo = j;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (b[mid] < a[i]) lo = mid + 1;
-                else hi = mid;
-            }
-            j = lo;
-            if (j < nb && b[j] == a[i])
-                c++, j++;
+    for (size_t i = 0; i < na; i++) {
+        uint64_t h = a[i], b1 = h & m, b2 = (h >> 40) & m;
+        if (!((s->qb[b1 >> 6] >> (b1 & 63)) & (s->qb[b2 >> 6] >> (b2 & 63)) & 1))
+            continue;
+        size_t lo = 0, hi = s->nq;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->q[mid] < h) lo = mid + 1;
+            else hi = mid;
         }
-        return c;
-    }
-    while (i < na && j < nb) {
-        if (a[i] < b[j]) i++;
-        else if (a[i] > b[j]) j++;
-        else { c++; i++; j++; }
+        c += lo < s->nq && s->q[lo] == h;
     }
     return c;
 }
@@ -725,7 +731,7 @@ static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, 
     double n = s->nvec ? (double)s->nvec : 1;
     *ts = dense_dot(f, s->t, s->nt) / n;
     *es = dense_dot(f, s->e, s->ne) / n;
-    *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
+    *qs = quotes_shared_story(a->quote, a->nquote, s);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
     double sim = (1 - we) * *ts + we * *es + f->o.quote_bonus * NF_MIN(1.0, *qs / 4.0);
@@ -896,7 +902,8 @@ static double link_sim(nf_folder *f, const story *x, const story *y)
     double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
     double ts = dense_dot(f, y->t, y->nt) / nn;
     double es = dense_dot(f, y->e, y->ne) / nn;
-    uint32_t qs = quotes_shared(x->q, x->nq, y->q, y->nq);
+    uint32_t qs = x->nq <= y->nq ? quotes_shared_story(x->q, x->nq, y)
+                                 : quotes_shared_story(y->q, y->nq, x);
     double we = f->o.entity_weight;
     double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
     return sim * range_factor(&f->o, x, y);
@@ -925,6 +932,9 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
     free(B->t);
     free(B->e);
     free(B->q);
+    free(B->qb);
+    B->qb = NULL;
+    B->nqb = 0;
     free(B->lt);
     free(B->le);
     B->lt = B->le = NULL;
