@@ -319,7 +319,12 @@ nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *
  * Each must be called once per non-copy article, in arrival order (copies are not extracted:
  * they do not count in document frequencies). The two may run in two different threads, and
  * either may run ahead of stage 2 by any number of articles: copy out[i]'s term/ent/quote
- * arrays before reusing out.
+ * (and qkey/ikey, with haskeys) arrays before reusing out. nf_folder_extract also leaves the
+ * query and index keys (out->qkey, ikey, haskeys), which placement would otherwise compute.
+ * Not dictionary-free: ids and document frequencies come from the folder's dictionaries, so
+ * extraction is sequential in arrival order (one thread or rank per dictionary). A distributed
+ * extraction would split it further: tokens -> lower-cased words and their key hashes
+ * (prepare_words in terms.c, dictionary-free, parallel), then the sequential id / df mapping.
  * Stage 2, placement: nf_folder_place folds one article given its two feature sets (ft, lf;
  * ignored for a copy, copy_of >= 0), in arrival order. It reads no dictionary when ev is given
  * (the evidence ids go to *ev; nf_folder_evidence turns them into the result's strings later,

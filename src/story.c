@@ -27,6 +27,13 @@
  *     Merged stories are joined with union-find; the root keeps the smaller first article, so a
  *     story id is always the sequence number of its first article.
  *
+ *   - Speed, with the same sums in the same order: the candidate walk reads a compact per-story
+ *     array (story_hot); an article is scored against stories through its scattered weights and
+ *     a bitmap of its ids (only non-zero products enter the sum); shared quotes go through a
+ *     per-story Bloom filter; refinement skips stories whose neighbourhood no merge touched.
+ *     Feature extraction and placement are separate stages (nf_folder_extract / _place), which
+ *     src/foldpipe.c runs in different threads.
+ *
  * Invariants: story vectors sorted by id; art_story[i] is a story index whose union-find root is
  * the article's story; postings hold story indices, newest last.
  */

@@ -19,6 +19,9 @@
  *     idf = ln((N + prior + 1) / (df + 0.5)) over the documents seen so far including this one;
  *     the prior keeps the first articles of a stream from having every shared word at idf ~ 0.
  *   - Quotes: every 6 consecutive words inside a quoted span hash to one 64-bit shingle.
+ *   - Speed (the dictionary outgrows the cache): hash slots carry a 32-bit fingerprint, so a
+ *     probe reads an entry and its key bytes only on a match; a scan first lower-cases and
+ *     hashes all its words and prefetches their slots and entries; sorts are radix sorts.
  *
  * Invariants: feature vectors are sorted by id with unique ids and unit L2 norm (or empty);
  * quote hashes are sorted and unique. Dictionary ids are dense and never change.
