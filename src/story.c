@@ -350,8 +350,12 @@ static nf_rc quotes_add(story *s, const uint64_t *q, size_t nq)
         words *= 2;
     if (words != s->nqb) {
         uint64_t *nb = realloc(s->qb, words * sizeof *nb);
-        if (!nb)
+        if (!nb) {   /* no filter: quotes_shared_story searches every shingle */
+            free(s->qb);
+            s->qb = NULL;
+            s->nqb = 0;
             return NF_ENOMEM;
+        }
         s->qb = nb;
         s->nqb = words;
     }
@@ -375,7 +379,7 @@ static uint32_t quotes_shared_story(const uint64_t *a, size_t na, const story *s
     uint32_t c = 0;
     for (size_t i = 0; i < na; i++) {
         uint64_t h = a[i], b1 = h & m, b2 = (h >> 40) & m;
-        if (!((s->qb[b1 >> 6] >> (b1 & 63)) & (s->qb[b2 >> 6] >> (b2 & 63)) & 1))
+        if (s->qb && !((s->qb[b1 >> 6] >> (b1 & 63)) & (s->qb[b2 >> 6] >> (b2 & 63)) & 1))
             continue;
         size_t lo = 0, hi = s->nq;
         while (lo < hi) {
