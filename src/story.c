@@ -1028,6 +1028,17 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         free(kc);
         kc = NULL;
     }
+    /* each story's candidate list when it was last evaluated (NULL: not kept). An untouched
+     * story s and an untouched candidate c that was already on s's list have the link they
+     * had then, which did not qualify (else the pair would have merged: neither end was
+     * touched), so it is not computed again. */
+    size_t ccap = f->o.max_candidates;
+    uint32_t *cc = ccap <= 64 ? malloc((f->nst + 1) * ccap * sizeof *cc) : NULL;
+    uint8_t *ccn = cc ? calloc(f->nst + 1, 1) : NULL;
+    if (cc && !ccn) {
+        free(cc);
+        cc = NULL;
+    }
     for (int round = 0; round < 32; round++) {
         np = 0;
         for (uint32_t s = 0; s < f->nst; s++) {
@@ -1049,10 +1060,19 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             candidates(f, nk, t, s, REFINE_WALK);
             rank_candidates(f);
             int scattered = 0;
+            const uint32_t *old = cc ? cc + (size_t)s * ccap : NULL;
+            size_t nold = cc && touched && !touched[s] ? ccn[s] : 0;
             for (size_t i = 0; i < f->ncand; i++) {
                 uint32_t c = f->cand[i];
                 if (c < s)
                     continue;   /* each pair once, from its lower index */
+                if (nold && !touched[c]) {
+                    size_t j = 0;
+                    while (j < nold && old[j] != c)
+                        j++;
+                    if (j < nold)
+                        continue;   /* unchanged pair that did not qualify (see cc) */
+                }
                 if (!scattered && (rc = scatter_v(f, S->t, S->nt, S->e, S->ne, 1)))
                     goto done;
                 scattered = 1;
@@ -1068,6 +1088,10 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             }
             if (scattered)
                 scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
+            if (cc) {
+                memcpy(cc + (size_t)s * ccap, f->cand, f->ncand * sizeof *cc);
+                ccn[s] = (uint8_t)f->ncand;
+            }
         }
         if (!np)
             break;
@@ -1127,6 +1151,8 @@ done:
     free(touched);
     free(kc);
     free(kn);
+    free(cc);
+    free(ccn);
     if (merges)
         *merges = total;
     return rc;
