@@ -4,12 +4,13 @@
  *
  * Key idea: an article's features (tokens, stems, dictionary ids, document frequencies, tf-idf
  * weights) depend only on the articles before it, never on where they were folded. So with
- * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract, the heaviest
- * stage) for the articles ahead while the calling thread extracts the lede features
- * (nf_folder_extract_lede, a dictionary of its own) and runs stage 2 (nf_folder_place) for the
- * current one; with threads >= 3 the lede extraction gets a worker of its own (three stages on
- * two cores: the scheduler balances them). A ring can also carry both feature sets (X_MAIN |
- * X_LEDE), for when placement is the heavier stage. The results are those of the sequential loop by construction: each stage sees the
+ * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract) for the
+ * articles ahead while the calling thread runs stage 2 (nf_folder_place) for the current one;
+ * the lede extraction (nf_folder_extract_lede, a dictionary of its own, strictly in order) is
+ * done by whichever of the two claims it: the worker when it is ahead, else the caller, so the
+ * two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
+ * own (three stages on two cores: the scheduler balances them). A ring can also carry both
+ * feature sets (X_MAIN | X_LEDE). The results are those of the sequential loop by construction: each stage sees the
  * same inputs in the same order.
  *
  * Invariants: while a batch runs, a dictionary is touched by one thread only (its extraction
@@ -21,6 +22,7 @@
  */
 #include "nf_int.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +39,8 @@ typedef struct fvec {      /* one feature set, copied out of the worker's nf_fea
 typedef struct pslot {
     fvec m, l;             /* main and lede features (those the ring's worker extracts) */
     nf_rc rc;
+    size_t art;            /* the article (index in the batch) */
+    nf_rc lrc;             /* shared ledes: the lede extraction's result */
 } pslot;
 
 enum { X_MAIN = 1, X_LEDE = 2 };
@@ -61,6 +65,12 @@ typedef struct pipe_ctx {
     size_t n;
     pring full;            /* X_MAIN, with X_LEDE when there is no lede ring */
     pring lede;            /* started only with threads >= 3 */
+    /* threads 2: the lede extraction, strictly in order, by whichever thread claims the next
+     * one under lmu: the caller when it needs it, the worker when it is ahead of the caller.
+     * lede_done counts the extracted ones (written under lmu, read without it) */
+    int share, lmu_init;
+    pthread_mutex_t lmu;
+    _Atomic size_t lede_done;
 } pipe_ctx;
 
 static nf_rc fvec_fill(fvec *s, const nf_feats *ft)
@@ -132,13 +142,14 @@ static void *worker(void *arg)
         if (stop)
             break;
         nf_rc rc = NF_OK;
+        s->art = i;
         if ((p->what & X_MAIN) && !(rc = nf_folder_extract(c->f, &c->a[i], &ft)))
             rc = fvec_fill(&s->m, &ft);
         if (!rc && (p->what & X_LEDE) && !(rc = nf_folder_extract_lede(c->f, &c->a[i], &ft)))
             rc = fvec_fill(&s->l, &ft);
         s->rc = rc;
         pthread_mutex_lock(&p->mu);
-        p->produced++;
+        size_t produced = ++p->produced, ahead = produced - p->consumed;
         if (p->get_waits) {
             p->get_waits = 0;
             pthread_cond_signal(&p->can_get);
@@ -146,6 +157,18 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (s->rc)
             break;   /* the caller stops at this slot */
+        /* ahead of the caller: take the next lede off its hands (slots in [consumed,
+         * produced) are the worker's to fill and not yet read; lede_done >= consumed) */
+        if (c->share && ahead >= 16 && pthread_mutex_trylock(&c->lmu) == 0) {
+            size_t j = atomic_load_explicit(&c->lede_done, memory_order_relaxed);
+            if (j < produced) {
+                pslot *ls = &p->slot[j % RING];
+                nf_rc lrc = nf_folder_extract_lede(c->f, &c->a[ls->art], &ft);
+                ls->lrc = lrc ? lrc : fvec_fill(&ls->l, &ft);
+                atomic_store_explicit(&c->lede_done, j + 1, memory_order_release);
+            }
+            pthread_mutex_unlock(&c->lmu);
+        }
     }
     nf_feats_reset(&ft);
     p->cpu = thread_cpu() - t0;   /* read by the caller after pthread_join */
@@ -193,7 +216,7 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
     memset(&view, 0, sizeof view);
     memset(&lview, 0, sizeof lview);
     nf_feats_init(&lf);
-    int own_lede = !(c->full.what & X_LEDE) && !c->lede.started;
+    int own_lede = !(c->full.what & X_LEDE) && !c->lede.started && !c->share;
     nf_fold_result tmp;
     nf_rc rc = NF_OK;
     size_t i = 0;
@@ -211,11 +234,29 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
             break;
         if (c->lede.started && (rc = (ls = ring_get(&c->lede))->rc))
             break;
-        if (own_lede && (rc = nf_folder_extract_lede(c->f, a, &lf)))
+        int mine = own_lede;
+        if (c->share) {   /* this article's lede: extracted by the worker, or here */
+            size_t k = c->full.consumed;   /* this slot's sequence number (ours to read) */
+            if (atomic_load_explicit(&c->lede_done, memory_order_acquire) <= k) {
+                pthread_mutex_lock(&c->lmu);
+                if (atomic_load_explicit(&c->lede_done, memory_order_relaxed) <= k) {
+                    mine = 1;
+                    rc = nf_folder_extract_lede(c->f, a, &lf);
+                    atomic_store_explicit(&c->lede_done, k + 1, memory_order_release);
+                }
+                pthread_mutex_unlock(&c->lmu);
+            }
+            if (!rc && !mine)
+                rc = s->lrc;
+            if (rc)
+                break;
+        } else if (own_lede && (rc = nf_folder_extract_lede(c->f, a, &lf))) {
             break;
+        }
         view_of(&view, &s->m);
-        view_of(&lview, &ls->l);
-        rc = nf_folder_place(c->f, a, -1, &view, own_lede ? &lf : &lview, ri,
+        if (!mine)
+            view_of(&lview, &ls->l);
+        rc = nf_folder_place(c->f, a, -1, &view, mine ? &lf : &lview, ri,
                              ev ? &ev[i] : NULL);
         ring_release(&c->full);
         if (ls != s)
@@ -306,6 +347,9 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
         return NF_ENOMEM;
     }
     c->f = f, c->a = a, c->copy_of = copy_of, c->n = nok;
+    atomic_init(&c->lede_done, 0);
+    if (threads == 2 && pthread_mutex_init(&c->lmu, NULL) == 0)
+        c->share = c->lmu_init = 1;   /* else the caller extracts every lede itself */
     if (ring_start(&c->full, c, X_MAIN) ||
         (threads >= 3 && ring_start(&c->lede, c, X_LEDE))) {
         rc = NF_ENOMEM;
@@ -316,6 +360,8 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
     }
     ring_stop(&c->full);
     ring_stop(&c->lede);
+    if (c->lmu_init)
+        pthread_mutex_destroy(&c->lmu);
     nf_folder_stage_cpu(f)[0] += c->full.cpu;
     nf_folder_stage_cpu(f)[1] += c->lede.cpu;
     /* the workers are gone: the dictionary can be read */
