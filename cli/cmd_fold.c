@@ -203,7 +203,7 @@ const char *cli_fold_help(void)
            "  --attach-members N   refinement: fragments have at most N members (3)\n"
            "  --no-refine          online pass only (refinement is on by default)\n"
            "  --threads N          2: extract features in a second thread while folding, 3:\n"
-           "                       lede features in a third; 1: one thread (default: 3 when\n"
+           "                       lede features in a third; 1: one thread (default: 2 when\n"
            "                       2+ CPUs); the results never depend on it\n"
            "  --lede-weight X, --tail-weight X, --lede-sentences N, --body-sentences N,\n"
            "  --idf-prior X, --query-terms N, --index-terms N, --max-candidates N\n"

@@ -410,7 +410,7 @@ typedef struct nf_fold_opts {
     uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
     uint32_t threads;         /* nf_folder_add_many: 2 extracts features in a second thread,
                                  pipelined with folding; 3 the lede features in a third;
-                                 1 one thread; 0 (default) 3 when more than one CPU is online.
+                                 1 one thread; 0 (default) 2 when more than one CPU is online.
                                  Same results in every case */
 } nf_fold_opts;
 

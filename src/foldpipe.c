@@ -329,7 +329,7 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
     uint32_t threads = nf_folder_opts(f)->threads;
     if (threads == 0) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = ncpu > 1 ? 3 : 1;   /* three stages: the scheduler balances them */
+        threads = ncpu > 1 ? 2 : 1;   /* two threads sharing the lede extraction */
     }
     if (threads < 2 || nok < 2) {
         for (; k < n; k++)
