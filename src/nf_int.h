@@ -341,7 +341,8 @@ void  nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_resul
 const nf_fold_opts *nf_folder_opts(const nf_folder *f);
 /* Thread CPU seconds spent by nf_folder_add_many's pipeline so far (a bench figure): [0] the
  * main extraction worker, [1] the lede worker (threads >= 3), [2] the calling thread
- * (placement, and lede extraction with threads 2). Threads 1 adds nothing. */
+ * (placement; with threads 2 the lede extractions are shared between [0] and [2]). Threads 1
+ * adds nothing. */
 double *nf_folder_stage_cpu(nf_folder *f);
 
 /* ---- store ---- */
