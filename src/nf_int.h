@@ -173,11 +173,19 @@ typedef struct nf_feats {
     uint64_t *quote; size_t nquote, capquote;
     /* scratch */
     nf_tw *raw; size_t nraw, capraw;         /* one entry per distinct id, in first-seen order */
-    uint32_t *rawpos, *rawstamp; size_t caprawpos; uint32_t stamp;   /* id -> entry in raw */
+    struct nf_rawat { uint32_t stamp, pos; } *rawat;   /* id -> entry in raw (this stamp) */
+    size_t caprawat; uint32_t stamp;
     uint32_t *capw; size_t ncapw, capcapw;
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;
     nf_buf low, seq;
+    /* set by nf_folder_extract (haskeys): the heaviest query_terms and index_terms keys of
+     * term + ent, heaviest first (what folding queries and indexes); nf_feats_extract clears */
+    nf_tw *qkey, *ikey; size_t nqkey, nikey, capqkey, capikey;
+    int haskeys;
+    uint32_t *wsel; size_t capwsel;
+    nf_buf lows;                             /* the scan's lower-cased words, back to back */
+    uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
 } nf_feats;
 
 nf_rc nf_dict_new(nf_dict **out);
@@ -302,6 +310,42 @@ typedef struct nf_slot {
     char norm[48];
 } nf_slot;
 nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *n, size_t *cap);
+
+/* Folding in two stages (src/story.c; the pipeline over them is src/foldpipe.c).
+ *
+ * Stage 1, extraction: an article's features depend on the articles before it (dictionary ids
+ * and document frequencies, learned in arrival order) but never on a folding decision. Two
+ * independent extractions, each touching only its own dictionary inside the folder:
+ *   nf_folder_extract      full features (terms, entities, quotes) with the main dictionary;
+ *   nf_folder_extract_lede lede features (title + first sentences) with the lede dictionary.
+ * Each must be called once per non-copy article, in arrival order (copies are not extracted:
+ * they do not count in document frequencies). The two may run in two different threads, and
+ * either may run ahead of stage 2 by any number of articles: copy out[i]'s term/ent/quote
+ * (and qkey/ikey, with haskeys) arrays before reusing out. nf_folder_extract also leaves the
+ * query and index keys (out->qkey, ikey, haskeys), which placement would otherwise compute.
+ * Not dictionary-free: ids and document frequencies come from the folder's dictionaries, so
+ * extraction is sequential in arrival order (one thread or rank per dictionary). A distributed
+ * extraction would split it further: tokens -> lower-cased words and their key hashes
+ * (prepare_words in terms.c, dictionary-free, parallel), then the sequential id / df mapping.
+ * Stage 2, placement: nf_folder_place folds one article given its two feature sets (ft, lf;
+ * ignored for a copy, copy_of >= 0), in arrival order. It reads no dictionary when ev is given
+ * (the evidence ids go to *ev; nf_folder_evidence turns them into the result's strings later,
+ * when no extraction is running), so it may run concurrently with stage 1.
+ * nf_folder_add(f, a, c, r) == extract + extract_lede + place(..., NULL). */
+typedef struct nf_fold_ev {
+    uint32_t t[NF_EVIDENCE_MAX], e[NF_EVIDENCE_MAX];   /* dictionary ids of r->terms, entities */
+} nf_fold_ev;
+nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out);
+nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out);
+nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const nf_feats *ft,
+                      const nf_feats *lf, nf_fold_result *r, nf_fold_ev *ev);
+void  nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r);
+const nf_fold_opts *nf_folder_opts(const nf_folder *f);
+/* Thread CPU seconds spent by nf_folder_add_many's pipeline so far (a bench figure): [0] the
+ * main extraction worker, [1] the lede worker (threads >= 3), [2] the calling thread
+ * (placement; with threads 2 the lede extractions are shared between [0] and [2]). Threads 1
+ * adds nothing. */
+double *nf_folder_stage_cpu(nf_folder *f);
 
 /* ---- store ---- */
 
