@@ -1,26 +1,25 @@
-# mpirun -np N newsfold fold: every rank reads its share, rank 0 folds; the output must be
-# byte-identical to the 1-process `newsfold fold` (files split across ranks on line boundaries).
+# mpirun -np N newsfold fold: every rank reads its share and prepares its articles (copy
+# sketches), rank 0 folds them in the global arrival order, each rank writes its own lines; the
+# output must be byte-identical to the 1-process `newsfold fold` (files split across ranks on
+# line boundaries), on the shared data and on a generated corpus with copies, duplicate ids and
+# many equal dates (so the merge into arrival order is exercised across ranks). A rank killed in
+# the middle of the stream fails the job and leaves no output; a rerun starts clean.
 . tests/cli/lib.sh
 if ! command -v mpirun >/dev/null 2>&1; then
     echo "mpi_fold: mpirun not installed (make deps installs openmpi-bin): skipped"
-    "$NF" fold --evidence --no-dedup "$S/seeds" "$D/np4e.jsonl" >"$TMP/ev1.jsonl" 2>/dev/null
-$RUN -np 2 "$MPI" fold --evidence --no-dedup --split-min 4096 "$S/seeds" "$D/np4e.jsonl" \
-    >"$TMP/ev2.jsonl" 2>/dev/null
-ok "--evidence --no-dedup, 2 ranks to stdout = 1 process" 'cmp -s "$TMP/ev1.jsonl" "$TMP/ev2.jsonl" && [ -s "$TMP/ev1.jsonl" ]'
-finish mpi_fold
+    finish mpi_fold
     exit 0
 fi
 MPI="$PWD/${BUILD:-build}/mpi/newsfold"
 ok "MPI build present (make mpi)" '[ -x "$MPI" ]'
-[ -x "$MPI" ] || { "$NF" fold --evidence --no-dedup "$S/seeds" "$D/np4e.jsonl" >"$TMP/ev1.jsonl" 2>/dev/null
-$RUN -np 2 "$MPI" fold --evidence --no-dedup --split-min 4096 "$S/seeds" "$D/np4e.jsonl" \
-    >"$TMP/ev2.jsonl" 2>/dev/null
-ok "--evidence --no-dedup, 2 ranks to stdout = 1 process" 'cmp -s "$TMP/ev1.jsonl" "$TMP/ev2.jsonl" && [ -s "$TMP/ev1.jsonl" ]'
-finish mpi_fold; exit 1; }
+[ -x "$MPI" ] || { finish mpi_fold; exit 1; }
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export OMPI_MCA_rmaps_base_oversubscribe=1
 RUN="mpirun --allow-run-as-root --oversubscribe"
 S=${SHARED:-../shared}
 D=$S/data
+
+# 1. the shared data and the seeds, every file split
 "$NF" fold "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$S/seeds" "$D/ecbplus-dev.jsonl" \
     >"$TMP/one.jsonl" 2>"$TMP/one.err"
 $RUN -np 4 "$MPI" fold --split-min 4096 "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$S/seeds" \
@@ -35,4 +34,47 @@ ok "same stories" '[ "$(grep "^fold:" "$TMP/one.err" | cut -d")" -f1)" = "$(grep
 $RUN -np 2 "$MPI" fold --evidence --no-dedup --split-min 4096 "$S/seeds" "$D/np4e.jsonl" \
     >"$TMP/ev2.jsonl" 2>/dev/null
 ok "--evidence --no-dedup, 2 ranks to stdout = 1 process" 'cmp -s "$TMP/ev1.jsonl" "$TMP/ev2.jsonl" && [ -s "$TMP/ev1.jsonl" ]'
+
+# 2. a generated corpus: the shared articles three times over with new ids, a third of them
+# edited copies, some without an id, a duplicate id, a bad line, no newline at the end
+gen() { # seed
+    cat "$D"/*.jsonl | awk -v seed="$1" 'BEGIN { srand(seed) }
+    { for (k = 0; k < 3; k++) {
+        r = rand(); x = $0; sub(/"id": "/, "\"id\": \"f" k "-", x)
+        if (r < 0.33) { sub(/ the /, " a ", x); sub(/ of /, " for ", x) }
+        else if (r < 0.35) sub(/"id": "[^"]*", /, "", x)
+        print x
+        if (r > 0.997) print "{not json"
+      } }'
+}
+gen 5 >"$TMP/g1.jsonl"
+gen 6 | head -n 300 >"$TMP/g2.jsonl"
+printf '%s' '{"id": "f0-381790newsML", "date": "2012-01-01", "text": "a duplicate id, no newline"}' >>"$TMP/g2.jsonl"
+"$NF" fold --evidence "$TMP/g1.jsonl" "$TMP/g2.jsonl" >"$TMP/gone.jsonl" 2>"$TMP/gone.err"
+$RUN -np 3 "$MPI" fold --evidence --split-min 65536 "$TMP/g1.jsonl" "$TMP/g2.jsonl" \
+    -o "$TMP/gthree.jsonl" 2>"$TMP/gthree.err"
+ok "generated corpus, --evidence: 3 ranks = 1 process" 'cmp -s "$TMP/gone.jsonl" "$TMP/gthree.jsonl"'
+ok "generated corpus has copies" '[ $(grep -c "\"copy_of\":\"" "$TMP/gone.jsonl") -gt 100 ]'
+ok "generated corpus has rejections" 'grep -q "duplicate id" "$TMP/gthree.err"'
+ok "same counts on the generated corpus" '[ "$(grep "^read " "$TMP/gone.err")" = "$(grep "^read " "$TMP/gthree.err")" ]'
+"$NF" fold "$TMP/g1.jsonl" "$TMP/g2.jsonl" >"$TMP/gplain.jsonl" 2>/dev/null
+$RUN -np 2 "$MPI" fold --split-min 65536 "$TMP/g1.jsonl" "$TMP/g2.jsonl" >"$TMP/gtwo.jsonl" \
+    2>/dev/null
+ok "generated corpus: 2 ranks to stdout = 1 process" 'cmp -s "$TMP/gplain.jsonl" "$TMP/gtwo.jsonl"'
+
+# 3. failure: a rank killed while streaming its records to rank 0 (or while writing) fails the
+# job with a message and leaves no output, not even the old file; a rerun starts clean
+cp "$TMP/gone.jsonl" "$TMP/old.jsonl"
+for stage in stream output; do
+    NF_MPI_FAULT=2:$stage $RUN -np 4 "$MPI" fold --evidence --split-min 65536 "$TMP/g1.jsonl" \
+        "$TMP/g2.jsonl" -o "$TMP/old.jsonl" >/dev/null 2>"$TMP/fault.err"
+    rc=$?
+    ok "killed rank ($stage): job fails" '[ $rc -ne 0 ]'
+    ok "killed rank ($stage): clear message" 'grep -q "rank 2" "$TMP/fault.err" && grep -qi "signal 9\|killed" "$TMP/fault.err"'
+    ok "killed rank ($stage): no output file" '[ ! -e "$TMP/old.jsonl" ]'
+done
+$RUN -np 4 "$MPI" fold --evidence --split-min 65536 "$TMP/g1.jsonl" "$TMP/g2.jsonl" \
+    -o "$TMP/old.jsonl" 2>/dev/null
+ok "rerun: complete and identical" 'cmp -s "$TMP/gone.jsonl" "$TMP/old.jsonl"'
+ok "rerun: no stale .incomplete" '[ ! -e "$TMP/old.jsonl.incomplete" ]'
 finish mpi_fold
