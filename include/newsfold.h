@@ -408,6 +408,8 @@ typedef struct nf_fold_opts {
     double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
     double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
     uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
+    uint32_t threads;         /* nf_folder_add_many: >= 2 extracts features in a second thread,
+                                 pipelined with folding; same results (1) */
 } nf_fold_opts;
 
 void nf_fold_opts_init(nf_fold_opts *o);
@@ -438,6 +440,12 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts);   /* opts NULL: 
  * dedup), or -1; a copy inherits that article's story without being scored. Articles should
  * arrive in date order, then input order (the CLI sorts). */
 nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r);
+/* Fold a[0..n) in this order, exactly as n calls of nf_folder_add would (same results, same
+ * folder state); copy_of: n entries (or NULL: no copies), r: n results (or NULL). With
+ * opts.threads >= 2, the features of the next articles are extracted in a second thread while
+ * this one folds (src/foldpipe.c). On error, *done (may be NULL) says how many were folded. */
+nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int64_t *copy_of,
+                         nf_fold_result *r, size_t *done);
 /* Optional refinement after the online pass: merge stories whose average link (mean pairwise
  * similarity of their members) is >= merge_threshold, best pair first; then attach fragments
  * (<= attach_max_members) to their best larger story at attach_threshold. *merges may be NULL. */

@@ -305,6 +305,32 @@ typedef struct nf_slot {
 } nf_slot;
 nf_rc nf_slots_sentence(const nf_cdoc *d, uint32_t sent, nf_slot **out, size_t *n, size_t *cap);
 
+/* Folding in two stages (src/story.c; the pipeline over them is src/foldpipe.c).
+ *
+ * Stage 1, extraction: an article's features depend on the articles before it (dictionary ids
+ * and document frequencies, learned in arrival order) but never on a folding decision. Two
+ * independent extractions, each touching only its own dictionary inside the folder:
+ *   nf_folder_extract      full features (terms, entities, quotes) with the main dictionary;
+ *   nf_folder_extract_lede lede features (title + first sentences) with the lede dictionary.
+ * Each must be called once per non-copy article, in arrival order (copies are not extracted:
+ * they do not count in document frequencies). The two may run in two different threads, and
+ * either may run ahead of stage 2 by any number of articles: copy out[i]'s term/ent/quote
+ * arrays before reusing out.
+ * Stage 2, placement: nf_folder_place folds one article given its two feature sets (ft, lf;
+ * ignored for a copy, copy_of >= 0), in arrival order. It reads no dictionary when ev is given
+ * (the evidence ids go to *ev; nf_folder_evidence turns them into the result's strings later,
+ * when no extraction is running), so it may run concurrently with stage 1.
+ * nf_folder_add(f, a, c, r) == extract + extract_lede + place(..., NULL). */
+typedef struct nf_fold_ev {
+    uint32_t t[NF_EVIDENCE_MAX], e[NF_EVIDENCE_MAX];   /* dictionary ids of r->terms, entities */
+} nf_fold_ev;
+nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out);
+nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out);
+nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const nf_feats *ft,
+                      const nf_feats *lf, nf_fold_result *r, nf_fold_ev *ev);
+void  nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r);
+const nf_fold_opts *nf_folder_opts(const nf_folder *f);
+
 /* ---- store ---- */
 
 #endif

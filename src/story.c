@@ -83,6 +83,7 @@ struct nf_folder {
     nf_tw *qk; size_t capqk;
     float *wsel; size_t capwsel;
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
+    uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
     uint32_t stamp;
     uint64_t live;
 };
@@ -95,6 +96,7 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
         .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 100,
         .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 3,
+        .threads = 1,
     };
 }
 
@@ -173,6 +175,7 @@ uint64_t nf_folder_story(nf_folder *f, uint64_t seq)
     return f->st[find(f, f->art_story[seq])].first;
 }
 uint64_t nf_folder_articles(const nf_folder *f) { return f->nart; }
+const nf_fold_opts *nf_folder_opts(const nf_folder *f) { return &f->o; }
 uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 
 size_t nf_folder_memory(const nf_folder *f)
@@ -467,17 +470,16 @@ static void story_date(story *s, int64_t t)
         s->thi = t;
 }
 
-static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
+static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf_feats *l)
 {
     story *s = &f->st[si];
     nf_rc rc;
     if ((rc = vec_add(f, &s->t, &s->nt, &s->capt, a->term, a->nterm, f->o.story_terms_cap)) ||
         (rc = vec_add(f, &s->e, &s->ne, &s->cape, a->ent, a->nent, f->o.story_terms_cap)) ||
         (rc = quotes_add(s, a->quote, a->nquote)) ||
-        (rc = vec_add(f, &s->lt, &s->nlt, &s->caplt, f->lfeats.term, f->lfeats.nterm,
+        (rc = vec_add(f, &s->lt, &s->nlt, &s->caplt, l->term, l->nterm,
                       f->o.story_terms_cap)) ||
-        (rc = vec_add(f, &s->le, &s->nle, &s->caple, f->lfeats.ent, f->lfeats.nent,
-                      f->o.story_terms_cap)))
+        (rc = vec_add(f, &s->le, &s->nle, &s->caple, l->ent, l->nent, f->o.story_terms_cap)))
         return rc;
     s->nvec++;
     size_t nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
@@ -487,9 +489,11 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a)
     return NF_OK;
 }
 
-/* Top shared keys of the article and story as evidence. */
-static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, size_t nb,
-                     char (*out)[NF_EVIDENCE_LEN], uint32_t *nout)
+/* Top shared keys of the article and story as evidence: their ids (heaviest first) into
+ * out->id, strings filled in later by evidence_strings (the dictionary may be growing in the
+ * extraction thread meanwhile). */
+static void evidence(const nf_tw *a, size_t na, const nf_tw *b, size_t nb, uint32_t *ids,
+                     uint32_t *nout)
 {
     nf_tw best[NF_EVIDENCE_MAX];
     uint32_t n = 0;
@@ -512,8 +516,18 @@ static void evidence(nf_folder *f, const nf_tw *a, size_t na, const nf_tw *b, si
         best[k] = x;
     }
     for (uint32_t k = 0; k < n; k++)
-        snprintf(out[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, best[k].id));
+        ids[k] = best[k].id;
     *nout = n;
+}
+
+typedef nf_fold_ev ev_ids;
+
+void nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r)
+{
+    for (uint32_t k = 0; k < r->nterms; k++)
+        snprintf(r->terms[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, ev->t[k]));
+    for (uint32_t k = 0; k < r->nentities; k++)
+        snprintf(r->entities[k], NF_EVIDENCE_LEN, "%s", nf_dict_str(f->dict, ev->e[k]));
 }
 
 /* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
@@ -528,7 +542,7 @@ static double dense_dot(const float *dense, const nf_tw *v, size_t n)
 
 static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
 {
-    size_t need = nf_dict_size(f->dict) + 1;
+    size_t need = (size_t)f->maxid + 1;   /* every id in a story vector is below it */
     if (need > f->capdense) {
         size_t old = f->capdense;
         nf_rc rc = nf_grow((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
@@ -574,20 +588,41 @@ static size_t lede_len(const nf_article *a)
     return n;
 }
 
-nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r)
+/* Checks of nf_folder_add's arguments, for the article that would get sequence number seq. */
+static nf_rc add_check(const nf_folder *f, uint64_t seq, const nf_article *a, int64_t copy_of)
 {
-    nf_fold_result tmp;
-    if (!r)
-        r = &tmp;
-    memset(r, 0, sizeof *r);
     if (!a || !a->text)
         return NF_EINVAL;
-    if (copy_of >= (int64_t)f->nart)
+    if (copy_of >= (int64_t)seq)
         return NF_EINVAL;
-    if (f->nart >= UINT32_MAX - 1)
+    if (seq >= UINT32_MAX - 1)
         return NF_ETOOBIG;
-    nf_rc rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story);
+    (void)f;
+    return NF_OK;
+}
+
+nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out)
+{
+    return nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, out);
+}
+
+nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out)
+{
+    return nf_feats_extract(f->ldict, &f->ltc, a->title, a->text, lede_len(a), out);
+}
+
+static uint32_t last_id(const nf_tw *v, size_t n) { return n ? v[n - 1].id : 0; }
+
+/* The folding decision for one article whose features are ft (full) and lf (lede); ev NULL:
+ * evidence strings are filled in at once, else only their ids into *ev. */
+nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const nf_feats *ft,
+                      const nf_feats *lf, nf_fold_result *r, nf_fold_ev *ev)
+{
+    memset(r, 0, sizeof *r);
+    nf_rc rc = add_check(f, f->nart, a, copy_of);
     if (rc)
+        return rc;
+    if ((rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story)))
         return rc;
     uint64_t seq = f->nart;
     r->article = seq;
@@ -601,10 +636,9 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
         r->joined = r->copy = 1;
         return NF_OK;
     }
-    nf_feats *ft = &f->feats;
-    if ((rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, ft)) ||
-        (rc = nf_feats_extract(f->ldict, &f->ltc, a->title, a->text, lede_len(a), &f->lfeats)))
-        return rc;
+    uint32_t top = NF_MAX(last_id(ft->term, ft->nterm), last_id(ft->ent, ft->nent));
+    if (ft->nterm + ft->nent && top + 1 > f->maxid)
+        f->maxid = top + 1;
     size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
     candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
     rank_candidates(f);
@@ -630,18 +664,37 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
         r->similarity = bsim, r->term_sim = bts, r->entity_sim = bes, r->time_factor = btf;
         r->quote_shingles = bqs;
         const story *s = &f->st[si];
-        evidence(f, ft->term, ft->nterm, s->t, s->nt, r->terms, &r->nterms);
-        evidence(f, ft->ent, ft->nent, s->e, s->ne, r->entities, &r->nentities);
+        ev_ids tmp;
+        ev_ids *e = ev ? ev : &tmp;
+        evidence(ft->term, ft->nterm, s->t, s->nt, e->t, &r->nterms);
+        evidence(ft->ent, ft->nent, s->e, s->ne, e->e, &r->nentities);
+        if (!ev)
+            nf_folder_evidence(f, e, r);
     } else if ((rc = story_new(f, seq, &si))) {
         return rc;
     }
-    if ((rc = story_absorb(f, si, ft)))
+    if ((rc = story_absorb(f, si, ft, lf)))
         return rc;
     f->st[si].size++;
     story_date(&f->st[si], a->time);
     f->art_story[f->nart++] = si;
     r->story = f->st[si].first;
     return NF_OK;
+}
+
+nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_result *r)
+{
+    nf_fold_result tmp;
+    if (!r)
+        r = &tmp;
+    memset(r, 0, sizeof *r);
+    nf_rc rc = add_check(f, f->nart, a, copy_of);
+    if (rc)
+        return rc;
+    if (copy_of < 0 && ((rc = nf_folder_extract(f, a, &f->feats)) ||
+                        (rc = nf_folder_extract_lede(f, a, &f->lfeats))))
+        return rc;
+    return nf_folder_place(f, a, copy_of, &f->feats, &f->lfeats, r, NULL);
 }
 
 /* ---- refinement ---- */

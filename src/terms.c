@@ -42,10 +42,16 @@ typedef struct dent {
     uint8_t kind, flags;
 } dent;
 
+/* A hash slot: id + 1 (0 = empty) and the key hash's top 32 bits, so a probe compares
+ * fingerprints in the slot array and reads the entry and its key bytes only on a match. */
+typedef struct dslot {
+    uint32_t id1, fp;
+} dslot;
+
 struct nf_dict {
     char *pool; size_t npool, cappool;
     dent *ent; size_t nent, capent;
-    uint32_t *slot; size_t nslot;      /* open addressing, id + 1, 0 = empty; power of two */
+    dslot *slot; size_t nslot;         /* open addressing; power of two, load <= 1/2 */
     uint64_t ndocs;
     struct sb_stemmer *stemmer;
 };
@@ -81,14 +87,14 @@ static uint64_t key_hash(int kind, const char *s, size_t n)
 
 static nf_rc dict_rehash(nf_dict *d, size_t nslot)
 {
-    uint32_t *ns = calloc(nslot, sizeof *ns);
+    dslot *ns = calloc(nslot, sizeof *ns);
     if (!ns)
         return NF_ENOMEM;
     for (size_t i = 0; i < d->nent; i++) {
         size_t h = d->ent[i].hash & (nslot - 1);
-        while (ns[h])
+        while (ns[h].id1)
             h = (h + 1) & (nslot - 1);
-        ns[h] = (uint32_t)i + 1;
+        ns[h] = (dslot){(uint32_t)i + 1, (uint32_t)(d->ent[i].hash >> 32)};
     }
     free(d->slot);
     d->slot = ns;
@@ -100,12 +106,15 @@ static nf_rc dict_rehash(nf_dict *d, size_t nslot)
 static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, uint32_t *id)
 {
     uint64_t h = key_hash(kind, s, n);
+    uint32_t fp = (uint32_t)(h >> 32);
     size_t i = h & (d->nslot - 1);
-    for (; d->slot[i]; i = (i + 1) & (d->nslot - 1)) {
-        const dent *e = &d->ent[d->slot[i] - 1];
+    for (; d->slot[i].id1; i = (i + 1) & (d->nslot - 1)) {
+        if (d->slot[i].fp != fp)
+            continue;
+        const dent *e = &d->ent[d->slot[i].id1 - 1];
         if (e->hash == h && e->len == n + 1 && e->kind == kind &&
             memcmp(d->pool + e->off + 1, s, n) == 0) {
-            *id = d->slot[i] - 1;
+            *id = d->slot[i].id1 - 1;
             return NF_OK;
         }
     }
@@ -125,7 +134,7 @@ static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, ui
     memcpy(d->pool + d->npool + 1, s, n);
     d->pool[d->npool + n + 1] = 0;
     d->npool += n + 2;
-    d->slot[i] = (uint32_t)d->nent + 1;
+    d->slot[i] = (dslot){(uint32_t)d->nent + 1, fp};
     *id = (uint32_t)d->nent++;
     if (d->nent * 2 > d->nslot)
         return dict_rehash(d, d->nslot * 2);
@@ -180,7 +189,7 @@ uint32_t nf_dict_kind(const nf_dict *d, uint32_t id) { return id < d->nent ? d->
 uint32_t nf_dict_size(const nf_dict *d) { return (uint32_t)d->nent; }
 size_t nf_dict_memory(const nf_dict *d)
 {
-    return sizeof *d + d->cappool + d->capent * sizeof(dent) + d->nslot * sizeof(uint32_t);
+    return sizeof *d + d->cappool + d->capent * sizeof(dent) + d->nslot * sizeof(dslot);
 }
 
 /* The surface entry of a lower-cased word, created with its stem on first sight. */
@@ -391,10 +400,45 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
     return flush_seq(d, f, &nseq, w);
 }
 
-static int cmp_tw_id(const void *a, const void *b)
+/* Sort a[0..n) by id (ids unique, so any correct sort gives the same order): insertion sort
+ * when short, else LSD radix on bytes (passes over bytes that are equal in every id skipped),
+ * with tmp (n entries) as scratch. */
+static void tw_sort_id(nf_tw *a, nf_tw *tmp, size_t n)
 {
-    uint32_t x = ((const nf_tw *)a)->id, y = ((const nf_tw *)b)->id;
-    return x < y ? -1 : x > y;
+    if (n <= 48) {
+        for (size_t i = 1; i < n; i++) {
+            nf_tw x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1].id > x.id; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    uint32_t or_ = 0, and_ = UINT32_MAX;
+    for (size_t i = 0; i < n; i++)
+        or_ |= a[i].id, and_ &= a[i].id;
+    nf_tw *src = a, *dst = tmp;
+    for (unsigned sh = 0; sh < 32; sh += 8) {
+        if ((((or_ ^ and_) >> sh) & 0xFF) == 0)
+            continue;   /* this byte is the same in every id */
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(src[i].id >> sh) & 0xFF]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < 256; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[(src[i].id >> sh) & 0xFF]++] = src[i];
+        nf_tw *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -450,16 +494,15 @@ static double sublinear(double tf) { return tf >= 1 ? 1 + log(tf) : tf; }
  * term and entity vectors with tf-idf weights, normalise each. */
 static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
 {
-    if (f->nraw)   /* ids are already unique (raw_add) */
-        qsort(f->raw, f->nraw, sizeof *f->raw, cmp_tw_id);
     size_t k = f->nraw;
-    d->ndocs++;
-    for (size_t i = 0; i < k; i++)
-        d->ent[f->raw[i].id].df++;
     nf_rc rc;
     if ((rc = nf_grow((void **)&f->term, &f->capterm, k + 1, sizeof *f->term)) ||
         (rc = nf_grow((void **)&f->ent, &f->capent, k + 1, sizeof *f->ent)))
         return rc;
+    tw_sort_id(f->raw, f->term, k);   /* ids are already unique (raw_add) */
+    d->ndocs++;
+    for (size_t i = 0; i < k; i++)
+        d->ent[f->raw[i].id].df++;
     f->nterm = f->nent = 0;
     double nt = 0, ne = 0, N = (double)d->ndocs + cfg->idf_prior_docs + 1;
     for (size_t i = 0; i < k; i++) {
