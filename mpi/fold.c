@@ -31,6 +31,10 @@
 #include <string.h>
 #include <time.h>
 
+/* Articles rank 0 hands to nf_folder_add_many at a time (its extraction thread runs ahead
+ * within one call). */
+enum { FOLD_WINDOW = 512 };
+
 typedef struct mfold {
     nfm *m;
     nf_article *a;
@@ -87,9 +91,8 @@ typedef struct root {
 static nf_rc consume(int64_t key, uint64_t gid, const char *p, size_t n, void *ctx)
 {
     root *r = ctx;
-    nf_fold_result tmp;
     int64_t copy_of = -1;
-    nf_rc rc = nfm_fold_rx_add(&r->rx, key, p, n, &copy_of, r->res ? &r->res[gid] : &tmp);
+    nf_rc rc = nfm_fold_rx_add(&r->rx, key, gid, p, n, &copy_of);
     if (rc)
         return rc;
     r->agid[r->n] = gid;
@@ -199,7 +202,9 @@ static void help(void)
            "output is identical to the 1-process run for any N; each rank writes its own lines.\n"
            "docs/mpi.md.\n"
            "\n  --evidence         add the join evidence to each line\n"
-           "  --no-dedup         do not look for copies first\n%s%s%s",
+           "  --no-dedup         do not look for copies first\n"
+           "  --threads N        rank 0 folds with N threads: >= 2 extracts features in a\n"
+           "                     second thread, same results (default 2)\n%s%s%s",
            cli_fold_help(), nfm_opts_help(), cli_input_help());
 }
 
@@ -237,6 +242,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
         in.progress = false;
     nf_fold_opts o;
     nf_fold_opts_init(&o);
+    o.threads = 2;      /* rank 0 extracts in a second thread (nf_folder_add_many) */
     nfm_opts mo = {.split_min = 8u << 20};
     int refine = 1, want_ev = 0, no_dedup = 0, status = EXIT_USAGE;
     mfold c = {.m = m};
@@ -261,6 +267,18 @@ int nfm_fold(nfm *m, int argc, char **argv)
         }
         if (!strcmp(argv[i], "--no-dedup")) {
             no_dedup = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--threads")) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (!end || *end || v < 1 || v > 64) {
+                if (m->rank == 0)
+                    fprintf(stderr, "newsfold fold: --threads needs a number from 1 to 64\n");
+                goto done;
+            }
+            o.threads = (uint32_t)v;
+            i++;
             continue;
         }
         int k = nfm_opts_arg(&mo, argc, argv, &i);
@@ -337,7 +355,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
         if (!frc && want_ev && !R.res)
             frc = NF_ENOMEM;
         if (!frc)
-            frc = nfm_fold_rx_init(&R.rx, &o, !no_dedup);
+            frc = nfm_fold_rx_init(&R.rx, &o, !no_dedup, FOLD_WINDOW, R.res);
     }
     if (!nfm_all_ok(m, frc == NF_OK)) {
         if (frc)
@@ -350,6 +368,8 @@ int nfm_fold(nfm *m, int argc, char **argv)
     frc = nfm_stream_ordered(m, &ids, order, key, encode, &ec, consume, &R, &sst);
     PHASE("stream");
     uint64_t merges = 0;
+    if (m->rank == 0 && !frc)
+        frc = nfm_fold_rx_flush(&R.rx);
     if (m->rank == 0 && !frc && refine)
         frc = nf_folder_refine(R.rx.f, &merges);
     double fsecs = nfm_now() - tf0;

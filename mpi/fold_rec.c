@@ -87,9 +87,22 @@ nf_rc nfm_fold_tx_encode(nfm_fold_tx *tx, const nf_article *a, nf_buf *out)
     return NF_OK;
 }
 
-nf_rc nfm_fold_rx_init(nfm_fold_rx *rx, const nf_fold_opts *o, int dedup)
+nf_rc nfm_fold_rx_init(nfm_fold_rx *rx, const nf_fold_opts *o, int dedup, size_t window,
+                       nf_fold_result *res)
 {
     memset(rx, 0, sizeof *rx);
+    nf_buf_init(&rx->text, 0);
+    rx->window = window ? window : 1;
+    rx->res = res;
+    rx->a = calloc(rx->window, sizeof *rx->a);
+    rx->copy_of = calloc(rx->window, sizeof *rx->copy_of);
+    rx->gid = calloc(rx->window, sizeof *rx->gid);
+    rx->tlen = calloc(rx->window, sizeof *rx->tlen);
+    /* always results: nf_folder_add_many with r == NULL lets nf_folder_place read the main
+     * dictionary for evidence while the extraction thread grows it (a race in foldpipe.c) */
+    rx->r = calloc(rx->window, sizeof *rx->r);
+    if (!rx->a || !rx->copy_of || !rx->gid || !rx->tlen || !rx->r)
+        return NF_ENOMEM;
     nf_rc rc = nf_folder_new(&rx->f, o);
     if (rc || !dedup)
         return rc;
@@ -103,11 +116,39 @@ void nfm_fold_rx_free(nfm_fold_rx *rx)
 {
     nf_folder_free(rx->f);
     nf_dedup_free(rx->dd);
+    free(rx->a);
+    free(rx->copy_of);
+    free(rx->gid);
+    free(rx->tlen);
+    free(rx->r);
+    nf_buf_reset(&rx->text);
     memset(rx, 0, sizeof *rx);
 }
 
-nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, const char *p, size_t n, int64_t *copy_of,
-                      nf_fold_result *r)
+nf_rc nfm_fold_rx_flush(nfm_fold_rx *rx)
+{
+    if (!rx->n)
+        return NF_OK;
+    /* the window's strings are in rx->text, which no longer grows: point into it */
+    size_t at = 0;
+    for (size_t i = 0; i < rx->n; i++) {
+        nf_article *a = &rx->a[i];
+        size_t tl = rx->tlen[i];
+        a->title = tl ? rx->text.p + at : NULL;
+        at += tl;
+        a->text = rx->text.p + at;
+        at += a->text_len + 1;
+    }
+    nf_rc rc = nf_folder_add_many(rx->f, rx->a, rx->n, rx->copy_of, rx->r, NULL);
+    for (size_t i = 0; !rc && rx->res && i < rx->n; i++)
+        rx->res[rx->gid[i]] = rx->r[i];
+    rx->n = 0;
+    rx->text.n = 0;
+    return rc;
+}
+
+nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, uint64_t gid, const char *p, size_t n,
+                      int64_t *copy_of)
 {
     const char *end = p + n;
     nf_copy cp = {.copy_of = -1};
@@ -131,11 +172,17 @@ nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, const char *p, size_t n, in
     p += sizeof h + sizeof tn;
     if ((uint64_t)(end - p) < (uint64_t)h[0] + tn + 1)
         return NF_EINVAL;
-    nf_article a = {0};
-    a.title = h[0] ? (char *)p : NULL;
-    a.text = (char *)p + h[0];
-    a.text_len = (size_t)tn;
-    a.time = time;
+    /* title and text (with their NULs) go to the window's arena; pointers are set at flush */
+    if ((rc = nf_buf_append(&rx->text, p, (size_t)h[0] + (size_t)tn + 1)))
+        return rc;
+    nf_article *a = &rx->a[rx->n];
+    memset(a, 0, sizeof *a);
+    rx->tlen[rx->n] = h[0];
+    a->text_len = (size_t)tn;
+    a->time = time;
+    rx->copy_of[rx->n] = cp.copy_of;
+    rx->gid[rx->n] = gid;
+    rx->n++;
     *copy_of = cp.copy_of;
-    return nf_folder_add(rx->f, &a, cp.copy_of, r);
+    return rx->n == rx->window ? nfm_fold_rx_flush(rx) : NF_OK;
 }

@@ -21,17 +21,32 @@ void  nfm_fold_tx_free(nfm_fold_tx *tx);
 /* Append the record of a to out (the parallel, per-article work). */
 nf_rc nfm_fold_tx_encode(nfm_fold_tx *tx, const nf_article *a, nf_buf *out);
 
-/* Rank 0: the folder and the online copy detection, fed records in arrival order. */
+/* Rank 0: the folder and the online copy detection, fed records in arrival order. Copies are
+ * looked up at once (the dedup state depends only on earlier sketches); articles are folded
+ * in windows of up to `window` with nf_folder_add_many, whose second thread (opts.threads >= 2)
+ * extracts the next articles' features while this one places the current ones. */
 typedef struct nfm_fold_rx {
     nf_folder *f;
     nf_dedup *dd;
     uint32_t bins;
+    size_t window;
+    nf_article *a;             /* the window: articles whose title and text point into text */
+    int64_t *copy_of;
+    uint64_t *gid;
+    uint32_t *tlen;            /* title bytes + 1 (0: no title) of each window article */
+    nf_fold_result *r;
+    size_t n;
+    nf_buf text;
+    nf_fold_result *res;       /* results by gid (NULL: not kept) */
 } nfm_fold_rx;
-nf_rc nfm_fold_rx_init(nfm_fold_rx *rx, const nf_fold_opts *o, int dedup);
+nf_rc nfm_fold_rx_init(nfm_fold_rx *rx, const nf_fold_opts *o, int dedup, size_t window,
+                       nf_fold_result *res);
 void  nfm_fold_rx_free(nfm_fold_rx *rx);
-/* Fold the article of record p[0..n) published at time: the same library calls, with the same
- * results, as cli_fold_articles makes for the article. *copy_of: arrival index of the original
- * or -1. */
-nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, const char *p, size_t n, int64_t *copy_of,
-                      nf_fold_result *r);
+/* Take the next article in arrival order (record p[0..n), published at time, global id gid);
+ * *copy_of: arrival index of its original or -1. Its story is settled by the next flush. */
+nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, uint64_t gid, const char *p, size_t n,
+                      int64_t *copy_of);
+/* Fold the articles taken so far (the window). The same results as cli_fold_articles's
+ * nf_folder_add calls, article by article. */
+nf_rc nfm_fold_rx_flush(nfm_fold_rx *rx);
 #endif
