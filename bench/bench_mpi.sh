@@ -1,10 +1,11 @@
 #!/bin/sh
-# bench_mpi.sh — `newsfold dedup` under MPI: throughput for N = 1, 2, 4 ranks against the plain
-# build, bytes exchanged per article, per-phase wall and CPU time per rank (the inputs of the cost
-# model in docs/mpi.md). Prints figures; never a test. Every N-rank output is checked byte for byte
-# against the 1-process output.
+# bench_mpi.sh — `newsfold dedup` and `newsfold fold` under MPI: throughput for N = 1, 2, 4
+# ranks against the plain build, bytes exchanged per article, per-phase wall and CPU time per
+# rank (the inputs of the cost model in docs/mpi.md). Prints figures; never a test. Every N-rank
+# output is checked byte for byte against the 1-process output.
 #
 #   make all mpi build/bench/bench_dedup && sh bench/bench_mpi.sh      (BENCH_MPI_N=100000)
+#   BENCH_MPI_VERBS="fold" sh bench/bench_mpi.sh                       (one verb only)
 #
 # The corpus is generated from the real articles in $SHARED/data by `bench_dedup gen` (about 1 in
 # 5 articles a labelled copy: exact, trimmed, edited). On this 2-core machine N = 4 oversubscribes
@@ -15,6 +16,7 @@ SHARED=${SHARED:-../shared}
 export SHARED
 N=${BENCH_MPI_N:-100000}
 RANKS=${BENCH_MPI_RANKS:-1 2 4}
+VERBS=${BENCH_MPI_VERBS:-dedup fold}
 NF=$BUILD/newsfold
 MPI=$BUILD/mpi/newsfold
 GEN=$BUILD/bench/bench_dedup
@@ -30,28 +32,53 @@ BYTES=$(wc -c <"$W/corpus.jsonl")
 echo "corpus: $N articles, $BYTES bytes ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # wall and CPU seconds (user + sys of the waited-for child, from the shell's /proc stat) of one run
-plain() { # threads output
+plain() { # verb threads output [options]
+    v=$1 th=$2 o=$3
+    shift 3
+    c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
     t0=$(now)
-    set -- "$1" "$2" "$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
-    "$NF" dedup --threads "$1" -q "$W/corpus.jsonl" >"$2"
+    if [ "$v" = dedup ]; then "$NF" dedup --threads "$th" -q "$@" "$W/corpus.jsonl" >"$o"
+    else "$NF" fold "$@" "$W/corpus.jsonl" >"$o" 2>"$W/plain.err"; fi
     t1=$(now)
-    c=$(awk -v c0="$3" -v hz="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17 - c0) / hz}' /proc/$$/stat)
-    awk -v n="$N" -v b="$BYTES" -v t0="$t0" -v t1="$t1" -v th="$1" -v c="$c" 'BEGIN { s = t1 - t0
-        printf "plain build, %d thread(s): %.2f s wall, %.2f s CPU, %.0f articles/s, %.1f MB/s\n",
-               th, s, c, n / s, b / 1e6 / s }'
+    c=$(awk -v c0="$c0" -v hz="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17 - c0) / hz}' /proc/$$/stat)
+    awk -v n="$N" -v b="$BYTES" -v t0="$t0" -v t1="$t1" -v th="$th" -v c="$c" -v v="$v" 'BEGIN { s = t1 - t0
+        printf "%s, plain build, %d thread(s): %.2f s wall, %.2f s CPU, %.0f articles/s, %.1f MB/s\n",
+               v, th, s, c, n / s, b / 1e6 / s }'
 }
-plain 1 "$W/one.jsonl"
-plain 2 "$W/two.jsonl"
 
-for r in $RANKS; do
-    t0=$(now)
-    ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -np "$r" "$MPI" dedup \
-        --mpi-stats -q "$W/corpus.jsonl" -o "$W/mpi$r.jsonl" 2>"$W/mpi$r.err"
-    t1=$(now)
-    same=different
-    cmp -s "$W/one.jsonl" "$W/mpi$r.jsonl" && same=identical
-    awk -v n="$N" -v b="$BYTES" -v r="$r" -v t0="$t0" -v t1="$t1" -v same="$same" 'BEGIN {
-        s = t1 - t0; printf "mpirun -np %d: %.2f s (with start-up), %.0f articles/s, %.1f MB/s; output %s to 1 process\n",
-               r, s, n / s, b / 1e6 / s, same }'
-    sed 's/^/    /' "$W/mpi$r.err"
+ranks() { # verb reference [options]
+    v=$1 ref=$2
+    shift 2
+    for r in $RANKS; do
+        c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+        t0=$(now)
+        ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -np "$r" "$MPI" "$v" \
+            --mpi-stats -q "$@" "$W/corpus.jsonl" -o "$W/mpi$r.jsonl" 2>"$W/mpi$r.err"
+        t1=$(now)
+        c=$(awk -v c0="$c0" -v hz="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17 - c0) / hz}' /proc/$$/stat)
+        same=different
+        cmp -s "$ref" "$W/mpi$r.jsonl" && same=identical
+        awk -v n="$N" -v b="$BYTES" -v r="$r" -v t0="$t0" -v t1="$t1" -v same="$same" -v v="$v" -v c="$c" 'BEGIN {
+            s = t1 - t0; printf "%s, mpirun -np %d: %.2f s wall (with start-up), %.2f s CPU all ranks, %.0f articles/s, %.1f MB/s; output %s to 1 process\n",
+                   v, r, s, c, n / s, b / 1e6 / s, same }'
+        sed 's/^/    /' "$W/mpi$r.err"
+        rm -f "$W/mpi$r.jsonl"
+    done
+}
+
+for v in $VERBS; do
+    case $v in
+    dedup)
+        plain dedup 1 "$W/one.jsonl"
+        plain dedup 2 "$W/two.jsonl"
+        rm -f "$W/two.jsonl"
+        ranks dedup "$W/one.jsonl" ;;
+    fold)
+        # the plain verb folds in one thread; the MPI verb's rank 0 uses two (--threads 2,
+        # extraction pipelined with placement: same results), so 1 thread is also measured
+        plain fold 1 "$W/fold.jsonl"
+        sed 's/^/    /' "$W/plain.err"
+        ranks fold "$W/fold.jsonl"
+        RANKS=1 ranks fold "$W/fold.jsonl" --threads 1 ;;
+    esac
 done

@@ -84,6 +84,7 @@ typedef struct root {
     nfm_fold_rx rx;            /* decodes records and folds them (fold_rec.c) */
     uint64_t *agid;            /* arrival position -> gid */
     uint64_t *acopy;           /* arrival position -> arrival position of the original */
+    int64_t *atime;            /* arrival position -> date (--mpi-windows) */
     nf_fold_result *res;       /* by gid, with --evidence */
     uint64_t n, ncopies;
 } root;
@@ -96,6 +97,8 @@ static nf_rc consume(int64_t key, uint64_t gid, const char *p, size_t n, void *c
     if (rc)
         return rc;
     r->agid[r->n] = gid;
+    if (r->atime)
+        r->atime[r->n] = key;
     r->acopy[r->n] = copy_of >= 0 ? (uint64_t)copy_of : UINT64_MAX;
     r->ncopies += copy_of >= 0;
     r->n++;
@@ -203,8 +206,11 @@ static void help(void)
            "docs/mpi.md.\n"
            "\n  --evidence         add the join evidence to each line\n"
            "  --no-dedup         do not look for copies first\n"
-           "  --threads N        rank 0 folds with N threads: >= 2 extracts features in a\n"
-           "                     second thread, same results (default 2)\n%s%s%s",
+           "  --threads N        folders fold with N threads: >= 2 extracts features in a\n"
+           "                     second thread, same results (default 2)\n"
+           "  --mpi-windows      fold runs of the arrival order on different ranks (after a\n"
+           "                     warm-up of --window-days) and join stories across borders:\n"
+           "                     faster, but NOT identical to 1 process (docs/mpi.md)\n%s%s%s",
            cli_fold_help(), nfm_opts_help(), cli_input_help());
 }
 
@@ -244,7 +250,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
     nf_fold_opts_init(&o);
     o.threads = 2;      /* rank 0 extracts in a second thread (nf_folder_add_many) */
     nfm_opts mo = {.split_min = 8u << 20};
-    int refine = 1, want_ev = 0, no_dedup = 0, status = EXIT_USAGE;
+    int refine = 1, want_ev = 0, no_dedup = 0, windows = 0, status = EXIT_USAGE;
     mfold c = {.m = m};
     FILE *part = NULL;
     uint64_t partn = 0;
@@ -267,6 +273,10 @@ int nfm_fold(nfm *m, int argc, char **argv)
         }
         if (!strcmp(argv[i], "--no-dedup")) {
             no_dedup = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--mpi-windows")) {
+            windows = 1;
             continue;
         }
         if (!strcmp(argv[i], "--threads")) {
@@ -293,6 +303,11 @@ int nfm_fold(nfm *m, int argc, char **argv)
                 fprintf(stderr, "newsfold fold: unknown option %s (see --help)\n", argv[i]);
             goto done;
         }
+    }
+    if (windows && want_ev) {
+        if (m->rank == 0)
+            fprintf(stderr, "newsfold fold: --mpi-windows does not give --evidence\n");
+        goto done;
     }
     static const char *stdin_path[] = {"-"};
     const char *const *paths = in.npaths ? in.paths : stdin_path;
@@ -347,15 +362,19 @@ int nfm_fold(nfm *m, int argc, char **argv)
     free(kv);
     nf_rc frc = nfm_fold_tx_init(&tx, &o, !no_dedup);
     tx.arts = c.a;
+    tx.no_text = windows;
     if (m->rank == 0) {
         R.agid = nfm_xmalloc(m, (ids.total + 1) * sizeof *R.agid);
         R.acopy = nfm_xmalloc(m, (ids.total + 1) * sizeof *R.acopy);
+        if (windows)
+            R.atime = nfm_xmalloc(m, (ids.total + 1) * sizeof *R.atime);
         if (want_ev)
             R.res = calloc(ids.total + 1, sizeof *R.res);
         if (!frc && want_ev && !R.res)
             frc = NF_ENOMEM;
         if (!frc)
             frc = nfm_fold_rx_init(&R.rx, &o, !no_dedup, FOLD_WINDOW, R.res);
+        R.rx.no_fold = windows;
     }
     if (!nfm_all_ok(m, frc == NF_OK)) {
         if (frc)
@@ -368,14 +387,14 @@ int nfm_fold(nfm *m, int argc, char **argv)
     frc = nfm_stream_ordered(m, &ids, order, key, encode, &ec, consume, &R, &sst);
     PHASE("stream");
     uint64_t merges = 0;
-    if (m->rank == 0 && !frc)
+    if (m->rank == 0 && !frc && !windows)
         frc = nfm_fold_rx_flush(&R.rx);
-    if (m->rank == 0 && !frc && refine)
+    if (m->rank == 0 && !frc && refine && !windows)
         frc = nf_folder_refine(R.rx.f, &merges);
     double fsecs = nfm_now() - tf0;
     /* everyone waits for rank 0's folder without spinning */
     nfm_barrier_idle(m);
-    PHASE("refine");
+    PHASE(windows ? "copies" : "refine");
     nfm_fault(m, "results");
     if (!nfm_all_ok(m, frc == NF_OK)) {
         if (m->rank == 0)
@@ -384,8 +403,19 @@ int nfm_fold(nfm *m, int argc, char **argv)
     }
     /* (story gid, copy_of gid) of every article, by gid, scattered to the owners */
     uint64_t *all = NULL;
-    if (m->rank == 0) {
+    if (m->rank == 0)
         all = nfm_xmalloc(m, (2 * ids.total + 1) * sizeof *all);
+    nfm_win_stats ws = {0};
+    if (windows) {
+        double tw0 = nfm_now();
+        if (nfm_fold_windows(m, &ids, c.a, &o, refine, R.agid, R.acopy, R.atime, all, &ws)) {
+            free(all);
+            goto done;
+        }
+        merges = ws.merges;
+        fsecs += nfm_now() - tw0;
+        PHASE("windows");
+    } else if (m->rank == 0) {
         for (uint64_t k = 0; k < R.n; k++) {
             uint64_t g = R.agid[k];
             all[2 * g] = R.agid[nf_folder_story(R.rx.f, k)];
@@ -433,7 +463,8 @@ int nfm_fold(nfm *m, int argc, char **argv)
     if (m->rank == 0 && !in.quiet)
         fprintf(stderr, "fold: %zu articles, %zu copies, %llu stories (%llu merged by "
                 "refinement), %.3f s, %.0f articles/s\n", (size_t)ids.total,
-                (size_t)R.ncopies, (unsigned long long)nf_folder_stories(R.rx.f),
+                (size_t)R.ncopies,
+                (unsigned long long)(windows ? ws.stories : nf_folder_stories(R.rx.f)),
                 (unsigned long long)merges, fsecs, fsecs > 0 ? (double)ids.total / fsecs : 0.0);
     if (nfm_output_write(m, mo.out, part, partn))
         goto done;
@@ -462,6 +493,14 @@ int nfm_fold(nfm *m, int argc, char **argv)
                     (unsigned long long)bytes, ids.total ? (double)bytes / ids.total : 0.0,
                     sst.wait, wmax, tot);
     }
+    if (mo.stats && windows) {
+        double flo = nfm_min_dbl(m, ws.fold_secs), fhi = nfm_max_dbl(m, ws.fold_secs);
+        if (m->rank == 0)
+            fprintf(stderr, "mpi: windows: %llu warm-up articles folded twice, %llu stories "
+                    "joined across borders, %llu refinement merges; folding %.3f..%.3f s over "
+                    "ranks\n", (unsigned long long)ws.warmup, (unsigned long long)ws.unions,
+                    (unsigned long long)ws.merges, flo, fhi);
+    }
     int fatal = nfm_all_ok(m, !rrc) ? 0 : 1;
     status = fatal ? EXIT_USAGE : rs.rejected ? EXIT_SOME_REJECTED : EXIT_ALL_OK;
 done:
@@ -480,6 +519,7 @@ done:
     free(lres);
     free(R.agid);
     free(R.acopy);
+    free(R.atime);
     free(R.res);
     nfm_fold_rx_free(&R.rx);
     nfm_fold_tx_free(&tx);

@@ -72,6 +72,11 @@ nf_rc nfm_fold_tx_encode(nfm_fold_tx *tx, const nf_article *a, nf_buf *out)
             (rc = nf_buf_append(out, tx->sig, sig_bytes(tx->bins))))
             return rc;
     }
+    if (tx->no_text) {
+        tx->bytes += out->n - before;
+        tx->recs++;
+        return NF_OK;
+    }
     size_t tl = a->title ? strlen(a->title) + 1 : 0;
     if (tl > UINT32_MAX)
         return NF_ETOOBIG;
@@ -163,6 +168,9 @@ nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, uint64_t gid, const char *p
             return rc;
         p += sizeof info + sb;
     }
+    *copy_of = cp.copy_of;
+    if (rx->no_fold)
+        return NF_OK;
     uint32_t h[2];
     uint64_t tn;
     if ((size_t)(end - p) < sizeof h + sizeof tn)

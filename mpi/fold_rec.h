@@ -10,6 +10,7 @@
 typedef struct nfm_fold_tx {
     nf_article *arts;          /* the rank's articles (set by the caller) */
     int dedup;
+    int no_text;               /* records carry the sketch only (fold --mpi-windows) */
     uint32_t bins;
     nf_sketcher *sk;
     uint16_t *sig;
@@ -38,6 +39,7 @@ typedef struct nfm_fold_rx {
     size_t n;
     nf_buf text;
     nf_fold_result *res;       /* results by gid (NULL: not kept) */
+    int no_fold;               /* copy lookup only (records without text) */
 } nfm_fold_rx;
 nf_rc nfm_fold_rx_init(nfm_fold_rx *rx, const nf_fold_opts *o, int dedup, size_t window,
                        nf_fold_result *res);
@@ -49,4 +51,19 @@ nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, uint64_t gid, const char *p
 /* Fold the articles taken so far (the window). The same results as cli_fold_articles's
  * nf_folder_add calls, article by article. */
 nf_rc nfm_fold_rx_flush(nfm_fold_rx *rx);
+/* fold --mpi-windows (fold_win.c): each rank folds a run of the arrival order after a warm-up
+ * of the window_days before it; rank 0 reconciles the borders. Collective. On rank 0, agid,
+ * acopy, atime give every arrival position's gid, original (arrival position, UINT64_MAX: none)
+ * and date, and all (2 x total) receives each gid's (story gid, copy_of gid or UINT64_MAX). */
+typedef struct nfm_win_stats {
+    uint64_t warmup;          /* articles folded twice (rank 0) */
+    uint64_t unions;          /* stories joined across borders (rank 0) */
+    uint64_t stories;         /* final stories (rank 0) */
+    uint64_t merges;          /* refinement merges, all ranks */
+    double fold_secs;         /* this rank's folding */
+} nfm_win_stats;
+nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
+                       const nf_fold_opts *o, int refine, const uint64_t *agid,
+                       const uint64_t *acopy, const int64_t *atime, uint64_t *all,
+                       nfm_win_stats *st);
 #endif
