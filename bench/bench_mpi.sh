@@ -5,7 +5,8 @@
 # output is checked byte for byte against the 1-process output.
 #
 #   make all mpi build/bench/bench_dedup && sh bench/bench_mpi.sh      (BENCH_MPI_N=100000)
-#   BENCH_MPI_VERBS="fold" sh bench/bench_mpi.sh                       (one verb only)
+#   BENCH_MPI_VERBS="fold" sh bench/bench_mpi.sh          (one verb only; "windows": fold
+#                                                          --mpi-windows against 1 process, ARI)
 #
 # The corpus is generated from the real articles in $SHARED/data by `bench_dedup gen` (about 1 in
 # 5 articles a labelled copy: exact, trimmed, edited). On this 2-core machine N = 4 oversubscribes
@@ -66,6 +67,21 @@ ranks() { # verb reference [options]
     done
 }
 
+# the story / copy_of column of a fold output, one line per article
+col() { sed "s/.*\"$2\":\(\"[^\"]*\"\|null\).*/\1/" "$1"; }
+# adjusted Rand index of the story partitions of two fold outputs of the same input
+ari() {
+    col "$1" story >"$W/s1"
+    col "$2" story >"$W/s2"
+    paste "$W/s1" "$W/s2" | awk -F'\t' '{ n++; a[$1]++; b[$2]++; c[$1 SUBSEP $2]++ }
+        END { for (k in c) x += c[k] * (c[k] - 1) / 2
+              for (k in a) y += a[k] * (a[k] - 1) / 2
+              for (k in b) z += b[k] * (b[k] - 1) / 2
+              e = y * z / (n * (n - 1) / 2); d = (y + z) / 2 - e
+              printf "%.4f (%d and %d stories)", d ? (x - e) / d : 1, length(a), length(b) }'
+}
+same_copies() { col "$1" copy_of >"$W/s1"; col "$2" copy_of >"$W/s2"; cmp -s "$W/s1" "$W/s2" && echo identical || echo different; }
+
 for v in $VERBS; do
     case $v in
     dedup)
@@ -80,5 +96,17 @@ for v in $VERBS; do
         sed 's/^/    /' "$W/plain.err"
         ranks fold "$W/fold.jsonl"
         RANKS=1 ranks fold "$W/fold.jsonl" --threads 1 ;;
+    windows)
+        plain fold 1 "$W/fold.jsonl"
+        # --mpi-windows: not identical to 1 process; how far off (ARI of the story partitions)
+        for r in ${BENCH_MPI_WRANKS:-2 4}; do
+            t0=$(now)
+            ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -np "$r" "$MPI" \
+                fold --mpi-windows --mpi-stats -q "$W/corpus.jsonl" -o "$W/win$r.jsonl" 2>"$W/win$r.err"
+            t1=$(now)
+            echo "fold --mpi-windows, mpirun -np $r: $(awk -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.2f", t1 - t0 }') s wall; ARI against 1 process $(ari "$W/fold.jsonl" "$W/win$r.jsonl"); copy_of $(same_copies "$W/fold.jsonl" "$W/win$r.jsonl")"
+            sed 's/^/    /' "$W/win$r.err"
+            rm -f "$W/win$r.jsonl"
+        done ;;
     esac
 done

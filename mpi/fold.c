@@ -485,7 +485,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
         uint64_t bytes = nfm_sum_u64(m, m->sent_bytes);
         if (m->rank == 0)
             fprintf(stderr, "mpi: %d ranks; records %.1f bytes per article (%llu in all, %llu "
-                    "sent by other ranks); results to the owners %llu bytes; exchanged %llu bytes "
+                    "sent by other ranks); rank 0 sent %llu bytes; exchanged %llu bytes "
                     "(%.1f per article); rank 0 waited %.3f s for records, senders up to %.3f "
                     "s for rank 0; total %.3f s\n", m->size,
                     ids.total ? (double)allrec / ids.total : 0.0, (unsigned long long)allrec,

@@ -9,8 +9,9 @@
  * rank. Rank r folds its run with a folder of its own, preceded by a warm-up: the articles of
  * the window_days before its first article (the only earlier articles whose stories can still
  * take a new article: older stories are out of the time window). Rank 0 then reconciles: a
- * warm-up article was placed by its owner's folder in story A and by rank r's folder in story
- * B, so A and B are the same story (union-find over (rank, story) pairs). A copy whose
+ * story B of rank r whose first article is a warm-up article continues the story A in which
+ * that article's owner placed it, so A and B are one story (union-find over (rank, story)
+ * pairs); stories begun in rank r's own run stay apart. A copy whose
  * original lies before rank r's folder is not folded there; it takes its original's final
  * story, as copies do in 1 process.
  *
@@ -265,7 +266,9 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
         uint64_t *par = nfm_xmalloc(m, (nn + 1) * sizeof *par);
         for (uint64_t i = 0; i < nn; i++)
             par[i] = i;
-        /* a warm-up entry joins its story here with its story at its owner's */
+        /* a story here whose first article is a warm-up article continues that article's
+         * story at its owner: join the two (stories begun in this rank's own run stay apart,
+         * so warm-up articles that two folders place differently do not chain stories) */
         for (int r = 1; r < P; r++) {
             const uint64_t *h = &hdr[H_N * r];
             for (uint64_t j = 0; j < (uint64_t)cnt[r]; j++) {
@@ -273,7 +276,7 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
                 if (k >= h[H_S])
                     break;
                 uint64_t sa = gst[dsp[r] + j];
-                if (sa == UINT64_MAX)
+                if (sa != k)
                     continue;
                 int q = 0;               /* owner: last q with s_q <= k */
                 for (int lo = 0, hi = P - 1; lo <= hi;) {
