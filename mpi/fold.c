@@ -29,6 +29,7 @@
 #include "fold_rec.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* Articles rank 0 hands to nf_folder_add_many at a time (its extraction thread runs ahead
@@ -482,6 +483,12 @@ int nfm_fold(nfm *m, int argc, char **argv)
         uint64_t allrec = nfm_sum_u64(m, tx.bytes + 24 * tx.recs);   /* with record heads */
         double wmax = nfm_max_dbl(m, m->rank == 0 ? 0 : sst.wait);
         double tot = nfm_max_dbl(m, nfm_now() - t0);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        uint64_t rss = (uint64_t)ru.ru_maxrss, rss_other = nfm_max_u64(m, m->rank ? rss : 0);
+        if (m->rank == 0)
+            fprintf(stderr, "mpi: peak memory (max RSS) rank 0 %.1f MB, other ranks up to %.1f "
+                    "MB\n", rss / 1024.0, rss_other / 1024.0);
         uint64_t bytes = nfm_sum_u64(m, m->sent_bytes);
         if (m->rank == 0)
             fprintf(stderr, "mpi: %d ranks; records %.1f bytes per article (%llu in all, %llu "
