@@ -11,11 +11,11 @@
  * (text generation is not timed). Both the wall time and the process CPU time of those calls
  * are reported: with --threads 2 extraction runs in a second thread, so wall < CPU; on a shared
  * machine wall time also counts waiting for a core. Refinement is timed in CPU time.
- * Usage: bench_fold [--no-refine] [--threads 1,2] [N ...] (default 100000 1000000, threads 1
- * and 2); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
+ * Usage: bench_fold [--no-refine] [--threads 1,2,3] [N ...] (default 100000 1000000, threads
+ * 1, 2 and 3); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
  * article and a checksum of the story ids (the same for every thread count).
  */
-#include "newsfold.h"
+#include "nf_int.h"   /* nf_folder_stage_cpu */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +173,11 @@ static void run(size_t n, uint32_t threads)
     if (!no_refine)
         printf("  refine %.2f s (%llu merges)  with refine %.0f articles/s", t_ref,
                (unsigned long long)merges, n / (t_wall + t_ref));
+    if (threads > 1) {
+        const double *st = nf_folder_stage_cpu(f);
+        printf("  stage cpu us/article: extract %.1f lede %.1f caller %.1f", st[0] * 1e6 / n,
+               st[1] * 1e6 / n, st[2] * 1e6 / n);
+    }
     printf("  stories %llu  memory %.0f MB = %.0f B/article  checksum %016llx\n",
            (unsigned long long)nf_folder_stories(f), mem / 1e6, (double)mem / n,
            (unsigned long long)sum);
@@ -196,8 +201,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_fold: no articles\n");
         return 1;
     }
-    uint32_t th[8] = {1, 2};
-    size_t nth = 2;
+    uint32_t th[8] = {1, 2, 3};
+    size_t nth = 3;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--no-refine")) {
             no_refine = 1;
@@ -209,7 +214,8 @@ int main(int argc, char **argv)
             }
         }
     printf("bench_fold: %zu source articles; threads 2 = feature extraction pipelined with "
-           "folding; wall and process CPU time of nf_folder_add_many\n", NS);
+           "folding, 3 = lede extraction in a thread of its own too; wall and process CPU time "
+           "of nf_folder_add_many\n", NS);
     int sizes = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-refine"))

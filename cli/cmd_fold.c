@@ -60,6 +60,9 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     nf_rc rc = NF_ENOMEM;
     nf_folder *f = NULL;
     nf_dedup *dd = NULL;
+    nf_article *arr = NULL;
+    int64_t *cpy = NULL;
+    nf_fold_result *res = NULL;
     nf_folder_free(c->folder);
     c->folder = NULL;
     free(c->order);
@@ -80,22 +83,31 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
         qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
     if ((rc = nf_folder_new(&f, o)) || (!c->no_dedup && (rc = nf_dedup_new(&dd, NULL))))
         goto done;
+    /* copies (from dedup, in arrival order) inherit their original's story; dedup does not
+     * depend on folding, so it runs first and the folder gets the whole arrival-ordered batch
+     * (nf_folder_add_many: feature extraction pipelined with folding when o->threads allows) */
+    arr = malloc((c->n + 1) * sizeof *arr);
+    cpy = malloc((c->n + 1) * sizeof *cpy);
+    res = results ? malloc((c->n + 1) * sizeof *res) : NULL;
+    rc = NF_ENOMEM;
+    if (!arr || !cpy || (results && !res))
+        goto done;
     for (size_t k = 0; k < c->n; k++) {
         const nf_article *a = &c->a[c->order[k]];
         nf_copy cp = {.copy_of = -1};
-        /* copies (from dedup, in arrival order) inherit their original's story */
         if (dd && (rc = nf_dedup_add(dd, a->text, a->text_len, &cp)))
             goto done;
-        nf_fold_result r;
-        if ((rc = nf_folder_add(f, a, cp.copy_of, &r)))
-            goto done;
+        arr[k] = *a;   /* shallow: the texts stay c's */
+        cpy[k] = cp.copy_of;
         if (cp.copy_of >= 0) {
             c->copy_of[c->order[k]] = c->order[cp.copy_of];
             c->ncopies++;
         }
-        if (results)
-            results[c->order[k]] = r;
     }
+    if ((rc = nf_folder_add_many(f, arr, c->n, cpy, res, NULL)))
+        goto done;
+    for (size_t k = 0; results && k < c->n; k++)
+        results[c->order[k]] = res[k];
     if (refine && (rc = nf_folder_refine(f, merges)))
         goto done;
     /* story ids in input terms: the input index of the story's first article */
@@ -104,6 +116,9 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     c->nstories = nf_folder_stories(f);
     c->memory = nf_folder_memory(f);
 done:
+    free(arr);
+    free(cpy);
+    free(res);
     nf_dedup_free(dd);
     if (rc)
         nf_folder_free(f);
@@ -135,6 +150,7 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         {"--max-candidates", offsetof(nf_fold_opts, max_candidates)},
         {"--story-terms", offsetof(nf_fold_opts, story_terms_cap)},
         {"--attach-members", offsetof(nf_fold_opts, attach_max_members)},
+        {"--threads", offsetof(nf_fold_opts, threads)},
     };
     for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) {
         if (strcmp(argv[*i], u32[k].opt))
@@ -186,6 +202,9 @@ const char *cli_fold_help(void)
            "  --attach-threshold X refinement: a fragment joins its best story at link >= X (0.12)\n"
            "  --attach-members N   refinement: fragments have at most N members (3)\n"
            "  --no-refine          online pass only (refinement is on by default)\n"
+           "  --threads N          2: extract features in a second thread while folding, 3:\n"
+           "                       lede features in a third; 1: one thread (default: 2 when\n"
+           "                       2+ CPUs); the results never depend on it\n"
            "  --lede-weight X, --tail-weight X, --lede-sentences N, --body-sentences N,\n"
            "  --idf-prior X, --query-terms N, --index-terms N, --max-candidates N\n"
            "                       feature and index settings (see docs/fold.md)\n";

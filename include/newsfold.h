@@ -408,8 +408,10 @@ typedef struct nf_fold_opts {
     double merge_threshold;   /* refine: merge stories whose average link is >= this (0.27) */
     double attach_threshold;  /* refine: a fragment joins its best larger story at this link (0.12) */
     uint32_t attach_max_members; /* refine: fragment = story of at most this many members (2) */
-    uint32_t threads;         /* nf_folder_add_many: >= 2 extracts features in a second thread,
-                                 pipelined with folding; same results (1) */
+    uint32_t threads;         /* nf_folder_add_many: 2 extracts features in a second thread,
+                                 pipelined with folding; 3 the lede features in a third;
+                                 1 one thread; 0 (default) 2 when more than one CPU is online.
+                                 Same results in every case */
 } nf_fold_opts;
 
 void nf_fold_opts_init(nf_fold_opts *o);

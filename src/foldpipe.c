@@ -1,47 +1,69 @@
 /*
  * foldpipe.c — nf_folder_add_many: fold a batch of articles, optionally with feature extraction
- * pipelined in a second thread.
+ * pipelined in other threads.
  *
- * Key idea: an article's full features (tokens, stems, dictionary ids, document frequencies,
- * tf-idf weights) depend only on the articles before it, never on where they were folded. So a
- * worker thread runs stage 1 (nf_folder_extract, the main dictionary) for the articles ahead
- * while the calling thread runs the lede extraction (its own dictionary) and stage 2
- * (nf_folder_place) for the current one. The results are those of the sequential loop by
- * construction: each stage sees the same inputs in the same order.
+ * Key idea: an article's features (tokens, stems, dictionary ids, document frequencies, tf-idf
+ * weights) depend only on the articles before it, never on where they were folded. So with
+ * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract, the heaviest
+ * stage) for the articles ahead while the calling thread extracts the lede features
+ * (nf_folder_extract_lede, a dictionary of its own) and runs stage 2 (nf_folder_place) for the
+ * current one; with threads >= 3 the lede extraction gets a worker of its own (three stages on
+ * two cores: the scheduler balances them). A ring can also carry both feature sets (X_MAIN |
+ * X_LEDE), for when placement is the heavier stage. The results are those of the sequential loop by construction: each stage sees the
+ * same inputs in the same order.
  *
- * Invariants: the worker alone touches the main dictionary while the batch runs; the caller
- * alone touches the lede dictionary and the stories. They share only the ring of prepared
- * feature vectors (ring slots are handed over under the mutex: the worker fills slot
- * produced % RING only while produced - consumed < RING; the caller reads slot consumed % RING
- * only while consumed < produced). Evidence strings (which read the main dictionary) are filled
- * in after the worker has been joined.
+ * Invariants: while a batch runs, a dictionary is touched by one thread only (its extraction
+ * stage) and the stories by the caller only. Stages share only rings of prepared feature
+ * vectors, handed over under each ring's mutex: a worker fills slot produced % RING only while
+ * produced - consumed < RING; the caller reads slot consumed % RING only while consumed <
+ * produced, and releases it after placing. Evidence strings (which read the main dictionary)
+ * are filled in after the workers have been joined.
  */
 #include "nf_int.h"
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #define RING 32
 
-typedef struct pslot {
-    nf_tw *term, *ent;
+typedef struct fvec {      /* one feature set, copied out of the worker's nf_feats */
+    nf_tw *term, *ent, *qkey, *ikey;
     uint64_t *quote;
-    size_t nterm, nent, nquote, capterm, capent, capquote;
+    size_t nterm, nent, nquote, nqkey, nikey, capterm, capent, capquote, capqkey, capikey;
+    int haskeys;
+} fvec;
+
+typedef struct pslot {
+    fvec m, l;             /* main and lede features (those the ring's worker extracts) */
     nf_rc rc;
 } pslot;
+
+enum { X_MAIN = 1, X_LEDE = 2 };
+
+/* One extraction stage running in its own thread, ahead of the caller. */
+typedef struct pring {
+    int what;              /* X_MAIN and / or X_LEDE */
+    pslot slot[RING];
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_get;
+    size_t produced, consumed;
+    int stop, put_waits, get_waits, init, started;
+    pthread_t th;
+    struct pipe_ctx *c;
+    double cpu;            /* the worker's thread CPU seconds */
+} pring;
 
 typedef struct pipe_ctx {
     nf_folder *f;
     const nf_article *a;
     const int64_t *copy_of;
     size_t n;
-    pslot ring[RING];
-    pthread_mutex_t mu;
-    pthread_cond_t can_put, can_get;
-    size_t produced, consumed;
-    int stop, put_waits, get_waits;
+    pring full;            /* X_MAIN, with X_LEDE when there is no lede ring */
+    pring lede;            /* started only with threads >= 3 */
 } pipe_ctx;
 
-static nf_rc slot_fill(pslot *s, const nf_feats *ft)
+static nf_rc fvec_fill(fvec *s, const nf_feats *ft)
 {
     nf_rc rc;
     if ((rc = nf_grow((void **)&s->term, &s->capterm, ft->nterm + 1, sizeof *s->term)) ||
@@ -57,49 +79,121 @@ static nf_rc slot_fill(pslot *s, const nf_feats *ft)
     s->nterm = ft->nterm;
     s->nent = ft->nent;
     s->nquote = ft->nquote;
+    s->haskeys = 0;
+    if (ft->haskeys) {
+        if ((rc = nf_grow((void **)&s->qkey, &s->capqkey, ft->nqkey + 1, sizeof *s->qkey)) ||
+            (rc = nf_grow((void **)&s->ikey, &s->capikey, ft->nikey + 1, sizeof *s->ikey)))
+            return rc;
+        if (ft->nqkey)
+            memcpy(s->qkey, ft->qkey, ft->nqkey * sizeof *s->qkey);
+        if (ft->nikey)
+            memcpy(s->ikey, ft->ikey, ft->nikey * sizeof *s->ikey);
+        s->nqkey = ft->nqkey;
+        s->nikey = ft->nikey;
+        s->haskeys = 1;
+    }
     return NF_OK;
+}
+
+static void fvec_free(fvec *s)
+{
+    free(s->term);
+    free(s->ent);
+    free(s->quote);
+    free(s->qkey);
+    free(s->ikey);
+}
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void *worker(void *arg)
 {
-    pipe_ctx *c = arg;
+    pring *p = arg;
+    pipe_ctx *c = p->c;
+    double t0 = thread_cpu();
     nf_feats ft;
     nf_feats_init(&ft);
     for (size_t i = 0; i < c->n; i++) {
         if (c->copy_of && c->copy_of[i] >= 0)
             continue;   /* copies are not extracted */
-        pthread_mutex_lock(&c->mu);
-        while (!c->stop && c->produced - c->consumed >= RING) {
-            c->put_waits = 1;
-            pthread_cond_wait(&c->can_put, &c->mu);
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->produced - p->consumed >= RING) {
+            p->put_waits = 1;
+            pthread_cond_wait(&p->can_put, &p->mu);
         }
-        int stop = c->stop;
-        pslot *s = &c->ring[c->produced % RING];
-        pthread_mutex_unlock(&c->mu);
+        int stop = p->stop;
+        pslot *s = &p->slot[p->produced % RING];
+        pthread_mutex_unlock(&p->mu);
         if (stop)
             break;
-        nf_rc rc = nf_folder_extract(c->f, &c->a[i], &ft);
-        s->rc = rc ? rc : slot_fill(s, &ft);
-        pthread_mutex_lock(&c->mu);
-        c->produced++;
-        if (c->get_waits) {
-            c->get_waits = 0;
-            pthread_cond_signal(&c->can_get);
+        nf_rc rc = NF_OK;
+        if ((p->what & X_MAIN) && !(rc = nf_folder_extract(c->f, &c->a[i], &ft)))
+            rc = fvec_fill(&s->m, &ft);
+        if (!rc && (p->what & X_LEDE) && !(rc = nf_folder_extract_lede(c->f, &c->a[i], &ft)))
+            rc = fvec_fill(&s->l, &ft);
+        s->rc = rc;
+        pthread_mutex_lock(&p->mu);
+        p->produced++;
+        if (p->get_waits) {
+            p->get_waits = 0;
+            pthread_cond_signal(&p->can_get);
         }
-        pthread_mutex_unlock(&c->mu);
+        pthread_mutex_unlock(&p->mu);
         if (s->rc)
             break;   /* the caller stops at this slot */
     }
     nf_feats_reset(&ft);
+    p->cpu = thread_cpu() - t0;   /* read by the caller after pthread_join */
     return NULL;
 }
 
-/* The caller's side: lede features and placement, article by article. */
+/* The next slot of p (waits for the worker); hand it back with ring_release. */
+static pslot *ring_get(pring *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->consumed == p->produced) {
+        p->get_waits = 1;
+        pthread_cond_wait(&p->can_get, &p->mu);
+    }
+    pslot *s = &p->slot[p->consumed % RING];
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+static void ring_release(pring *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->consumed++;
+    if (p->put_waits) {
+        p->put_waits = 0;
+        pthread_cond_signal(&p->can_put);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void view_of(nf_feats *v, const fvec *s)
+{
+    v->term = s->term, v->nterm = s->nterm;
+    v->ent = s->ent, v->nent = s->nent;
+    v->quote = s->quote, v->nquote = s->nquote;
+    v->qkey = s->qkey, v->nqkey = s->nqkey;
+    v->ikey = s->ikey, v->nikey = s->nikey;
+    v->haskeys = s->haskeys;
+}
+
+/* The caller's side: placement, article by article. */
 static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *done)
 {
-    nf_feats lf, view;
-    nf_feats_init(&lf);
+    nf_feats view, lview, lf;
     memset(&view, 0, sizeof view);
+    memset(&lview, 0, sizeof lview);
+    nf_feats_init(&lf);
+    int own_lede = !(c->full.what & X_LEDE) && !c->lede.started;
     nf_fold_result tmp;
     nf_rc rc = NF_OK;
     size_t i = 0;
@@ -112,36 +206,66 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
                 break;
             continue;
         }
-        if (!a->text) {   /* as nf_folder_add: checked before any extraction */
-            rc = NF_EINVAL;
+        pslot *s = ring_get(&c->full), *ls = s;
+        if ((rc = s->rc))
             break;
-        }
-        pthread_mutex_lock(&c->mu);
-        while (c->consumed == c->produced) {
-            c->get_waits = 1;
-            pthread_cond_wait(&c->can_get, &c->mu);
-        }
-        pslot *s = &c->ring[c->consumed % RING];
-        pthread_mutex_unlock(&c->mu);
-        if ((rc = s->rc) || (rc = nf_folder_extract_lede(c->f, a, &lf)))
+        if (c->lede.started && (rc = (ls = ring_get(&c->lede))->rc))
             break;
-        view.term = s->term, view.nterm = s->nterm;
-        view.ent = s->ent, view.nent = s->nent;
-        view.quote = s->quote, view.nquote = s->nquote;
-        rc = nf_folder_place(c->f, a, -1, &view, &lf, ri, ev ? &ev[i] : NULL);
-        pthread_mutex_lock(&c->mu);
-        c->consumed++;
-        if (c->put_waits) {
-            c->put_waits = 0;
-            pthread_cond_signal(&c->can_put);
-        }
-        pthread_mutex_unlock(&c->mu);
+        if (own_lede && (rc = nf_folder_extract_lede(c->f, a, &lf)))
+            break;
+        view_of(&view, &s->m);
+        view_of(&lview, &ls->l);
+        rc = nf_folder_place(c->f, a, -1, &view, own_lede ? &lf : &lview, ri,
+                             ev ? &ev[i] : NULL);
+        ring_release(&c->full);
+        if (ls != s)
+            ring_release(&c->lede);
         if (rc)
             break;
     }
     *done = i;
     nf_feats_reset(&lf);
     return rc;
+}
+
+static int ring_start(pring *p, pipe_ctx *c, int what)
+{
+    p->c = c;
+    p->what = what;
+    if (pthread_mutex_init(&p->mu, NULL))
+        return -1;
+    if (pthread_cond_init(&p->can_put, NULL)) {
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    if (pthread_cond_init(&p->can_get, NULL)) {
+        pthread_cond_destroy(&p->can_put);
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    p->init = 1;
+    p->started = pthread_create(&p->th, NULL, worker, p) == 0;
+    return p->started ? 0 : -1;
+}
+
+static void ring_stop(pring *p)
+{
+    if (p->started) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_signal(&p->can_put);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->th, NULL);
+    }
+    if (p->init) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->can_put);
+        pthread_cond_destroy(&p->can_get);
+    }
+    for (size_t i = 0; i < RING; i++) {
+        fvec_free(&p->slot[i].m);
+        fvec_free(&p->slot[i].l);
+    }
 }
 
 nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int64_t *copy_of,
@@ -161,7 +285,12 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
             nok = i;
             break;
         }
-    if (nf_folder_opts(f)->threads < 2 || nok < 2) {
+    uint32_t threads = nf_folder_opts(f)->threads;
+    if (threads == 0) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = ncpu > 1 ? 2 : 1;
+    }
+    if (threads < 2 || nok < 2) {
         for (; k < n; k++)
             if ((rc = nf_folder_add(f, &a[k], copy_of ? copy_of[k] : -1, r ? &r[k] : NULL)))
                 break;
@@ -177,35 +306,22 @@ nf_rc nf_folder_add_many(nf_folder *f, const nf_article *a, size_t n, const int6
         return NF_ENOMEM;
     }
     c->f = f, c->a = a, c->copy_of = copy_of, c->n = nok;
-    pthread_t th;
-    int mu = pthread_mutex_init(&c->mu, NULL) == 0;
-    int cv1 = pthread_cond_init(&c->can_put, NULL) == 0;
-    int cv2 = pthread_cond_init(&c->can_get, NULL) == 0;
-    if (!mu || !cv1 || !cv2 || pthread_create(&th, NULL, worker, c)) {
+    if (ring_start(&c->full, c, X_MAIN) ||
+        (threads >= 3 && ring_start(&c->lede, c, X_LEDE))) {
         rc = NF_ENOMEM;
     } else {
+        double t0 = thread_cpu();
         rc = consume(c, r, ev, &k);
-        pthread_mutex_lock(&c->mu);
-        c->stop = 1;
-        pthread_cond_signal(&c->can_put);
-        pthread_mutex_unlock(&c->mu);
-        pthread_join(th, NULL);
-        /* the worker is gone: the dictionary can be read */
-        for (size_t i = 0; r && i < k; i++)
-            if (r[i].joined && !r[i].copy)
-                nf_folder_evidence(f, &ev[i], &r[i]);
+        nf_folder_stage_cpu(f)[2] += thread_cpu() - t0;
     }
-    if (mu)
-        pthread_mutex_destroy(&c->mu);
-    if (cv1)
-        pthread_cond_destroy(&c->can_put);
-    if (cv2)
-        pthread_cond_destroy(&c->can_get);
-    for (size_t i = 0; i < RING; i++) {
-        free(c->ring[i].term);
-        free(c->ring[i].ent);
-        free(c->ring[i].quote);
-    }
+    ring_stop(&c->full);
+    ring_stop(&c->lede);
+    nf_folder_stage_cpu(f)[0] += c->full.cpu;
+    nf_folder_stage_cpu(f)[1] += c->lede.cpu;
+    /* the workers are gone: the dictionary can be read */
+    for (size_t i = 0; r && i < k; i++)
+        if (r[i].joined && !r[i].copy)
+            nf_folder_evidence(f, &ev[i], &r[i]);
     free(c);
     free(ev);
     if (!rc && nok < n) {   /* the rest (from the text-less article on) one by one */

@@ -175,11 +175,19 @@ typedef struct nf_feats {
     uint64_t *quote; size_t nquote, capquote;
     /* scratch */
     nf_tw *raw; size_t nraw, capraw;         /* one entry per distinct id, in first-seen order */
-    uint32_t *rawpos, *rawstamp; size_t caprawpos; uint32_t stamp;   /* id -> entry in raw */
+    struct nf_rawat { uint32_t stamp, pos; } *rawat;   /* id -> entry in raw (this stamp) */
+    size_t caprawat; uint32_t stamp;
     uint32_t *capw; size_t ncapw, capcapw;
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;
     nf_buf low, seq;
+    /* set by nf_folder_extract (haskeys): the heaviest query_terms and index_terms keys of
+     * term + ent, heaviest first (what folding queries and indexes); nf_feats_extract clears */
+    nf_tw *qkey, *ikey; size_t nqkey, nikey, capqkey, capikey;
+    int haskeys;
+    uint32_t *wsel; size_t capwsel;
+    nf_buf lows;                             /* the scan's lower-cased words, back to back */
+    uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
 } nf_feats;
 
 nf_rc nf_dict_new(nf_dict **out);
@@ -330,6 +338,10 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
                       const nf_feats *lf, nf_fold_result *r, nf_fold_ev *ev);
 void  nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r);
 const nf_fold_opts *nf_folder_opts(const nf_folder *f);
+/* Thread CPU seconds spent by nf_folder_add_many's pipeline so far (a bench figure): [0] the
+ * main extraction worker, [1] the lede worker (threads >= 3), [2] the calling thread
+ * (placement, and lede extraction with threads 2). Threads 1 adds nothing. */
+double *nf_folder_stage_cpu(nf_folder *f);
 
 /* ---- store ---- */
 

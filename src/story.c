@@ -55,12 +55,19 @@ typedef struct story {
     uint32_t nq, capq;
     uint32_t nvec;         /* members whose vectors are in the sums */
     uint32_t size;         /* members including copies */
-    uint32_t parent;       /* union-find */
-    uint32_t stamp;        /* candidate gathering */
     uint64_t first;        /* sequence number of the first article: the story id */
     int64_t tlo, thi;      /* date range, NF_NO_TIME when no member is dated */
-    float hits;
 } story;
+
+/* The fields the candidate walk reads for every posting, apart from the (two cache lines
+ * long) story: the walk touches thousands of stories per article. */
+typedef struct story_hot {
+    uint32_t parent;       /* union-find */
+    uint32_t stamp;        /* candidate gathering */
+    float hits;
+    uint32_t pad;
+    int64_t thi;           /* = story.thi */
+} story_hot;
 
 typedef struct posting {
     uint32_t *s;
@@ -76,14 +83,17 @@ struct nf_folder {
     nf_dict *ldict;
     nf_feats lfeats;
     story *st; size_t nst, capst;
+    story_hot *hot; size_t caphot;       /* per story, parallel to st */
     uint32_t *art_story; size_t nart, capart;
     posting *post; size_t npost, cappost;     /* indexed by dictionary id */
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
     nf_tw *qk; size_t capqk;
-    float *wsel; size_t capwsel;
+    uint32_t *wsel; size_t capwsel;   /* prune scratch */
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
+    uint64_t *bits; size_t capbits;   /* the current article's ids, one bit each */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
+    double stage_cpu[3];   /* nf_folder_add_many: thread CPU seconds of the stages */
     uint32_t stamp;
     uint64_t live;
 };
@@ -96,7 +106,7 @@ void nf_fold_opts_init(nf_fold_opts *o)
         .body_sentences = 10, .query_terms = 24, .index_terms = 12, .posting_cap = 256,
         .max_candidates = 16, .story_terms_cap = 512, .idf_prior_docs = 100,
         .merge_threshold = 0.27, .attach_threshold = 0.12, .attach_max_members = 3,
-        .threads = 1,
+        .threads = 0,
     };
 }
 
@@ -145,6 +155,7 @@ void nf_folder_free(nf_folder *f)
     for (size_t i = 0; i < f->npost; i++)
         free(f->post[i].s);
     free(f->st);
+    free(f->hot);
     free(f->art_story);
     free(f->post);
     free(f->cand);
@@ -152,6 +163,7 @@ void nf_folder_free(nf_folder *f)
     free(f->qk);
     free(f->wsel);
     free(f->dense);
+    free(f->bits);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     nf_feats_reset(&f->lfeats);
@@ -161,9 +173,10 @@ void nf_folder_free(nf_folder *f)
 
 static uint32_t find(nf_folder *f, uint32_t s)
 {
-    while (f->st[s].parent != s) {
-        f->st[s].parent = f->st[f->st[s].parent].parent;
-        s = f->st[s].parent;
+    story_hot *h = f->hot;
+    while (h[s].parent != s) {
+        h[s].parent = h[h[s].parent].parent;
+        s = h[s].parent;
     }
     return s;
 }
@@ -176,11 +189,13 @@ uint64_t nf_folder_story(nf_folder *f, uint64_t seq)
 }
 uint64_t nf_folder_articles(const nf_folder *f) { return f->nart; }
 const nf_fold_opts *nf_folder_opts(const nf_folder *f) { return &f->o; }
+double *nf_folder_stage_cpu(nf_folder *f) { return f->stage_cpu; }
 uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 
 size_t nf_folder_memory(const nf_folder *f)
 {
     size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) + f->capst * sizeof(story) +
+               f->caphot * sizeof(story_hot) +
                f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
         m += (f->st[i].capt + f->st[i].cape + f->st[i].caplt + f->st[i].caple) * sizeof(nf_tw) +
@@ -201,38 +216,56 @@ static int cmp_tw_w_desc(const void *a, const void *b)
     return i < j ? -1 : i > j;
 }
 
-/* The k-th largest of w[0..n) (1-based k <= n), by quickselect; w is reordered. */
-static float kth_largest(float *w, size_t n, size_t k)
+/* Floats as unsigned integers of the same order (no NaN here): sign bit flipped for positives,
+ * all bits for negatives. */
+static uint32_t f2u(float x)
 {
-    size_t lo = 0, hi = n - 1, want = k - 1;
-    while (lo < hi) {
-        float pivot = w[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (w[i] > pivot) i++;
-            while (w[j] < pivot) j--;
-            if (i <= j) {
-                float t = w[i]; w[i] = w[j]; w[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (want <= j) hi = j;
-        else if (want >= i) lo = i;
-        else return w[want];
-    }
-    return w[want];
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return b & 0x80000000u ? ~b : b | 0x80000000u;
 }
 
-/* Keep the heaviest cap entries of v (n > cap) in id order; ties at the cut keep lower ids. */
-static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
+static float u2f(uint32_t u)
 {
-    if (nf_grow((void **)&f->wsel, &f->capwsel, n, sizeof *f->wsel))
+    uint32_t b = u & 0x80000000u ? u & 0x7FFFFFFFu : ~u;
+    float x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* The k-th largest of u[0..n) (1-based k <= n), by radix selection a byte at a time from the
+ * top; the entries still in the running are compacted to the front of u as it goes. */
+static uint32_t kth_largest(uint32_t *u, size_t n, size_t k)
+{
+    uint32_t prefix = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(u[i] >> shift) & 0xFF]++;
+        unsigned b = 256;
+        while (b-- > 0) {
+            if (k <= cnt[b])
+                break;
+            k -= cnt[b];
+        }
+        prefix |= (uint32_t)b << shift;
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            u[m] = u[i];
+            m += ((u[i] >> shift) & 0xFF) == b;
+        }
+        n = m;
+    }
+    return prefix;
+}
+
+static size_t prune_w(uint32_t **wsel, size_t *capw, nf_tw *v, size_t n, size_t cap)
+{
+    if (nf_grow((void **)wsel, capw, n, sizeof **wsel))
         return n;
     for (size_t i = 0; i < n; i++)
-        f->wsel[i] = v[i].w;
-    float cut = kth_largest(f->wsel, n, cap);
+        (*wsel)[i] = f2u(v[i].w);
+    float cut = u2f(kth_largest(*wsel, n, cap));
     size_t above = 0;
     for (size_t i = 0; i < n; i++)
         above += v[i].w > cut;
@@ -241,6 +274,11 @@ static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
         if (v[i].w > cut || (v[i].w == cut && ties && ties--))
             v[k++] = v[i];
     return k;
+}
+
+static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
+{
+    return prune_w(&f->wsel, &f->capwsel, v, n, cap);
 }
 
 /* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
@@ -299,10 +337,36 @@ static nf_rc quotes_add(story *s, const uint64_t *q, size_t nq)
     return NF_OK;
 }
 
+/* Shingles in both sorted unique lists: a merge when the lengths are close, else each entry of
+ * the shorter list galloped for in the longer (stories hold up to 4096, articles a few). */
 static uint32_t quotes_shared(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 {
     uint32_t c = 0;
     size_t i = 0, j = 0;
+    if (na > nb) {
+        const uint64_t *t = a;
+        a = b, b = t;
+        size_t tn = na;
+        na = nb, nb = tn;
+    }
+    if (na && nb > 16 * na) {
+        for (; i < na && j < nb; i++) {
+            size_t step = 1, hi;
+            while (j + step < nb && b[j + step] < a[i])
+                step *= 2;
+            hi = NF_MIN(j + step + 1, nb);   /* b[lo..hi): first entry >= a[i] is in it */
+            size_t lo = j;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (b[mid] < a[i]) lo = mid + 1;
+                else hi = mid;
+            }
+            j = lo;
+            if (j < nb && b[j] == a[i])
+                c++, j++;
+        }
+        return c;
+    }
     while (i < na && j < nb) {
         if (a[i] < b[j]) i++;
         else if (a[i] > b[j]) j++;
@@ -361,21 +425,49 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
 
 /* The k heaviest entries of two vectors (terms and entities) into f->qk, heaviest first;
  * returns the count. */
+static size_t top_keys_into(nf_tw **qk, size_t *capqk, uint32_t **wsel, size_t *capw,
+                            const nf_tw *t, size_t nt, const nf_tw *e, size_t ne, size_t k)
+{
+    size_t n = nt + ne;
+    if (nf_grow((void **)qk, capqk, n + 1, sizeof **qk))
+        return 0;
+    nf_tw *q = *qk;
+    if (nt)
+        memcpy(q, t, nt * sizeof *t);
+    if (ne)
+        memcpy(q + nt, e, ne * sizeof *e);
+    if (n > k && k > 0)
+        n = prune_w(wsel, capw, q, n, k);
+    if (n <= 64) {   /* insertion sort: same order as qsort, the order being total */
+        for (size_t i = 1; i < n; i++) {
+            nf_tw x = q[i];
+            size_t j = i;
+            for (; j > 0 && cmp_tw_w_desc(&x, &q[j - 1]) < 0; j--)
+                q[j] = q[j - 1];
+            q[j] = x;
+        }
+    } else {
+        qsort(q, n, sizeof *q, cmp_tw_w_desc);
+    }
+    return NF_MIN(k, n);
+}
+
 static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
                        size_t k)
 {
-    size_t n = nt + ne;
-    if (nf_grow((void **)&f->qk, &f->capqk, n + 1, sizeof *f->qk))
+    return top_keys_into(&f->qk, &f->capqk, &f->wsel, &f->capwsel, t, nt, e, ne, k);
+}
+
+/* The article's query keys into f->qk (as top_keys), precomputed by extraction when present. */
+static size_t query_keys(nf_folder *f, const nf_feats *a)
+{
+    if (!a->haskeys)
+        return top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.query_terms);
+    if (nf_grow((void **)&f->qk, &f->capqk, a->nqkey + 1, sizeof *f->qk))
         return 0;
-    if (nt)
-        memcpy(f->qk, t, nt * sizeof *t);
-    if (ne)
-        memcpy(f->qk + nt, e, ne * sizeof *e);
-    if (n > k && k > 0)
-        n = prune(f, f->qk, n, k);
-    if (n)
-        qsort(f->qk, n, sizeof *f->qk, cmp_tw_w_desc);
-    return NF_MIN(k, n);
+    if (a->nqkey)
+        memcpy(f->qk, a->qkey, a->nqkey * sizeof *f->qk);
+    return a->nqkey;
 }
 
 /* Stories sharing query keys, most query weight first, at most max_candidates. */
@@ -390,8 +482,10 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
             continue;
         const posting *p = &f->post[key];
         for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
+            if (j > 8)
+                __builtin_prefetch(&f->hot[p->s[j - 9]]);
             uint32_t s = find(f, p->s[j - 1]);
-            story *S = &f->st[s];
+            story_hot *S = &f->hot[s];
             if (s == exclude)
                 continue;
             if (S->stamp != f->stamp) {
@@ -429,18 +523,34 @@ static void rank_candidates(nf_folder *f)
 {
     if (f->ncand <= f->o.max_candidates)
         return;
-    cand_rank *r = malloc(f->ncand * sizeof *r);
+    size_t k = f->o.max_candidates;
+    cand_rank small[64];
+    cand_rank *r = k <= 64 ? small : malloc(f->ncand * sizeof *r);
     if (!r) {   /* out of memory: score the first max_candidates found */
         f->ncand = f->o.max_candidates;
         return;
     }
-    for (size_t i = 0; i < f->ncand; i++)
-        r[i] = (cand_rank){f->st[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
-    qsort(r, f->ncand, sizeof *r, cmp_cand);
-    f->ncand = f->o.max_candidates;
+    if (k <= 64) {   /* the k best, in order, by insertion (the order is total: ids unique) */
+        size_t m = 0;
+        for (size_t i = 0; i < f->ncand; i++) {
+            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            if (m == k && cmp_cand(&x, &r[m - 1]) >= 0)
+                continue;
+            size_t j = m < k ? m++ : k - 1;
+            for (; j > 0 && cmp_cand(&x, &r[j - 1]) < 0; j--)
+                r[j] = r[j - 1];
+            r[j] = x;
+        }
+    } else {
+        for (size_t i = 0; i < f->ncand; i++)
+            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+        qsort(r, f->ncand, sizeof *r, cmp_cand);
+    }
+    f->ncand = k;
     for (size_t i = 0; i < f->ncand; i++)
         f->cand[i] = r[i].s;
-    free(r);
+    if (r != small)
+        free(r);
 }
 
 /* ---- adding ---- */
@@ -448,11 +558,11 @@ static void rank_candidates(nf_folder *f)
 static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
 {
     nf_rc rc = nf_grow((void **)&f->st, &f->capst, f->nst + 1, sizeof *f->st);
-    if (rc)
+    if (rc || (rc = nf_grow((void **)&f->hot, &f->caphot, f->nst + 1, sizeof *f->hot)))
         return rc;
     story *s = &f->st[f->nst];
     memset(s, 0, sizeof *s);
-    s->parent = (uint32_t)f->nst;
+    f->hot[f->nst] = (story_hot){.parent = (uint32_t)f->nst, .thi = NF_NO_TIME};
     s->first = first;
     s->tlo = s->thi = NF_NO_TIME;
     *out = (uint32_t)f->nst++;
@@ -460,14 +570,15 @@ static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
     return NF_OK;
 }
 
-static void story_date(story *s, int64_t t)
+static void story_date(nf_folder *f, uint32_t si, int64_t t)
 {
+    story *s = &f->st[si];
     if (t == NF_NO_TIME)
         return;
     if (s->tlo == NF_NO_TIME || t < s->tlo)
         s->tlo = t;
     if (s->thi == NF_NO_TIME || t > s->thi)
-        s->thi = t;
+        s->thi = f->hot[si].thi = t;
 }
 
 static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf_feats *l)
@@ -482,9 +593,14 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf
         (rc = vec_add(f, &s->le, &s->nle, &s->caple, l->ent, l->nent, f->o.story_terms_cap)))
         return rc;
     s->nvec++;
-    size_t nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
+    const nf_tw *keys = a->ikey;
+    size_t nk = a->nikey;
+    if (!a->haskeys) {
+        nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
+        keys = f->qk;
+    }
     for (size_t i = 0; i < nk; i++)
-        if ((rc = post_add(f, f->qk[i].id, si)))
+        if ((rc = post_add(f, keys[i].id, si)))
             return rc;
     return NF_OK;
 }
@@ -532,11 +648,29 @@ void nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result
 
 /* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
  * sparse dot product, cheaper than a merge when the story vector is long. */
-static double dense_dot(const float *dense, const nf_tw *v, size_t n)
+static double dense_dot(const nf_folder *f, const nf_tw *v, size_t n)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)dense[v[i].id] * v[i].w;
+    /* Same sum, same order: products of floats are exact in double, and adding a zero
+     * product leaves s unchanged, so only the non-zero products enter the (latency-bound)
+     * chain of additions; they are computed and compacted first, independently. An id not in
+     * the article (its bit clear: most of a story's ids) reads dense[maxid], which is always 0
+     * and in cache, instead of a cache miss. */
+    const float *dense = f->dense;
+    const uint64_t *bits = f->bits;
+    uint32_t zero = f->maxid;
+    double s = 0, p[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        size_t m = NF_MIN(n - i0, (size_t)256), k = 0;
+        for (size_t i = 0; i < m; i++) {
+            uint32_t id = v[i0 + i].id;
+            uint32_t at = (bits[id >> 6] >> (id & 63)) & 1 ? id : zero;
+            double x = (double)dense[at] * v[i0 + i].w;
+            p[k] = x;
+            k += x != 0;
+        }
+        for (size_t i = 0; i < k; i++)
+            s += p[i];
+    }
     return s;
 }
 
@@ -550,10 +684,24 @@ static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
             return rc;
         memset(f->dense + old, 0, (f->capdense - old) * sizeof *f->dense);
     }
-    for (size_t i = 0; i < a->nterm; i++)
-        f->dense[a->term[i].id] = sign > 0 ? a->term[i].w : 0;
-    for (size_t i = 0; i < a->nent; i++)
-        f->dense[a->ent[i].id] = sign > 0 ? a->ent[i].w : 0;
+    size_t nw = need / 64 + 1;
+    if (nw > f->capbits) {
+        size_t old = f->capbits;
+        nf_rc rc = nf_grow((void **)&f->bits, &f->capbits, nw, sizeof *f->bits);
+        if (rc)
+            return rc;
+        memset(f->bits + old, 0, (f->capbits - old) * sizeof *f->bits);
+    }
+    for (size_t i = 0; i < a->nterm; i++) {
+        uint32_t id = a->term[i].id;
+        f->dense[id] = sign > 0 ? a->term[i].w : 0;
+        f->bits[id >> 6] = sign > 0 ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+    }
+    for (size_t i = 0; i < a->nent; i++) {
+        uint32_t id = a->ent[i].id;
+        f->dense[id] = sign > 0 ? a->ent[i].w : 0;
+        f->bits[id >> 6] = sign > 0 ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+    }
     return NF_OK;
 }
 
@@ -561,8 +709,8 @@ static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, 
                     double *es, double *tf, uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
-    *ts = dense_dot(f->dense, s->t, s->nt) / n;
-    *es = dense_dot(f->dense, s->e, s->ne) / n;
+    *ts = dense_dot(f, s->t, s->nt) / n;
+    *es = dense_dot(f, s->e, s->ne) / n;
     *qs = quotes_shared(a->quote, a->nquote, s->q, s->nq);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
@@ -603,7 +751,16 @@ static nf_rc add_check(const nf_folder *f, uint64_t seq, const nf_article *a, in
 
 nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out)
 {
-    return nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, out);
+    nf_rc rc = nf_feats_extract(f->dict, &f->tc, a->title, a->text, a->text_len, out);
+    if (rc)
+        return rc;
+    /* the keys placement will query and index: a function of the features alone */
+    out->nqkey = top_keys_into(&out->qkey, &out->capqkey, &out->wsel, &out->capwsel, out->term,
+                               out->nterm, out->ent, out->nent, f->o.query_terms);
+    out->nikey = top_keys_into(&out->ikey, &out->capikey, &out->wsel, &out->capwsel, out->term,
+                               out->nterm, out->ent, out->nent, f->o.index_terms);
+    out->haskeys = out->qkey && out->ikey;   /* else (out of memory) placement computes them */
+    return NF_OK;
 }
 
 nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out)
@@ -630,7 +787,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if (copy_of >= 0) {   /* a copy inherits its original's story, adds no evidence */
         uint32_t s = find(f, f->art_story[copy_of]);
         f->st[s].size++;
-        story_date(&f->st[s], a->time);
+        story_date(f, s, a->time);
         f->art_story[f->nart++] = s;
         r->story = f->st[s].first;
         r->joined = r->copy = 1;
@@ -639,7 +796,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     uint32_t top = NF_MAX(last_id(ft->term, ft->nterm), last_id(ft->ent, ft->nent));
     if (ft->nterm + ft->nent && top + 1 > f->maxid)
         f->maxid = top + 1;
-    size_t nk = top_keys(f, ft->term, ft->nterm, ft->ent, ft->nent, f->o.query_terms);
+    size_t nk = query_keys(f, ft);
     candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
     rank_candidates(f);
     if ((rc = scatter(f, ft, 1)))
@@ -676,7 +833,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if ((rc = story_absorb(f, si, ft, lf)))
         return rc;
     f->st[si].size++;
-    story_date(&f->st[si], a->time);
+    story_date(f, si, a->time);
     f->art_story[f->nart++] = si;
     r->story = f->st[si].first;
     return NF_OK;
@@ -746,9 +903,9 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         return rc;
     A->nvec += B->nvec;
     A->size += B->size;
-    story_date(A, B->tlo);
-    story_date(A, B->thi);
-    B->parent = a;
+    story_date(f, a, B->tlo);
+    story_date(f, a, B->thi);
+    f->hot[b].parent = a;
     free(B->t);
     free(B->e);
     free(B->q);
@@ -782,6 +939,42 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
     return lede_link(f, x, y) >= LEDE_MIN_LINK;
 }
 
+/* Did last round's merges touch any story that candidates(f, nk, ., s, walk) would reach?
+ * When neither s nor any of them was touched, s's candidates, their hits and order, and every
+ * link between s and them are what they were last round; and last round no pair left
+ * unmerged had both ends untouched (the greedy pass merges such a pair), so s had no qualifying
+ * pair then and has none now: refinement may skip it, with the very same merges. */
+static int walk_touched(nf_folder *f, const uint32_t *keys, size_t nk, uint32_t s,
+                        uint32_t walk, const uint8_t *touched)
+{
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t key = keys[i];
+        if (key >= f->npost)
+            continue;
+        const posting *p = &f->post[key];
+        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
+            uint32_t r = find(f, p->s[j - 1]);
+            if (r != s && touched[r])
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* walk_touched over the keys top_keys left in f->qk. */
+static int walk_touched_qk(nf_folder *f, size_t nk, uint32_t s, const uint8_t *touched)
+{
+    uint32_t ids[64];
+    for (size_t i0 = 0; i0 < nk; i0 += 64) {
+        size_t m = NF_MIN(nk - i0, (size_t)64);
+        for (size_t i = 0; i < m; i++)
+            ids[i] = f->qk[i0 + i].id;
+        if (walk_touched(f, ids, m, s, REFINE_WALK, touched))
+            return 1;
+    }
+    return 0;
+}
+
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
 {
     uint64_t total = 0;
@@ -789,13 +982,32 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     size_t np = 0, capp = 0;
     uint8_t *touched = NULL;
     nf_rc rc = NF_OK;
+    /* query-key ids per story, valid while the story is untouched (NULL: too many keys, then
+     * they are recomputed) */
+    size_t kcap = f->o.query_terms;
+    uint32_t *kc = kcap && kcap <= 64 ? malloc((f->nst + 1) * kcap * sizeof *kc) : NULL;
+    uint8_t *kn = kc ? calloc(f->nst + 1, 1) : NULL;
+    if (kc && !kn) {
+        free(kc);
+        kc = NULL;
+    }
     for (int round = 0; round < 32; round++) {
         np = 0;
         for (uint32_t s = 0; s < f->nst; s++) {
-            if (f->st[s].parent != s)
+            if (f->hot[s].parent != s)
                 continue;
             const story *S = &f->st[s];
+            if (touched && !touched[s] && kc &&
+                !walk_touched(f, kc + (size_t)s * kcap, kn[s], s, REFINE_WALK, touched))
+                continue;   /* exactly last round's (empty) pair list: see walk_touched */
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
+                continue;
+            if (kc) {   /* the story's query keys, for the next rounds while it stays as is */
+                for (size_t i = 0; i < nk; i++)
+                    kc[(size_t)s * kcap + i] = f->qk[i].id;
+                kn[s] = (uint8_t)nk;
+            }
             int64_t t = S->thi;
             candidates(f, nk, t, s, REFINE_WALK);
             rank_candidates(f);
@@ -840,7 +1052,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         double att = f->o.attach_threshold;
         uint32_t small = f->o.attach_max_members;
         for (uint32_t s = 0; att > 0 && small > 0 && s < f->nst; s++) {
-            if (f->st[s].parent != s || f->st[s].nvec > small)
+            if (f->hot[s].parent != s || f->st[s].nvec > small)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
@@ -865,6 +1077,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
 done:
     free(pairs);
     free(touched);
+    free(kc);
+    free(kn);
     if (merges)
         *merges = total;
     return rc;

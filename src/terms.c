@@ -102,10 +102,11 @@ static nf_rc dict_rehash(nf_dict *d, size_t nslot)
     return NF_OK;
 }
 
-/* Find (kind, s) or add it when add is set; *id receives the id, UINT32_MAX when absent. */
-static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, uint32_t *id)
+/* Find (kind, s), whose key_hash is h, or add it when add is set; *id receives the id,
+ * UINT32_MAX when absent. */
+static nf_rc dict_get_h(nf_dict *d, int kind, const char *s, size_t n, uint64_t h, int add,
+                        uint32_t *id)
 {
-    uint64_t h = key_hash(kind, s, n);
     uint32_t fp = (uint32_t)(h >> 32);
     size_t i = h & (d->nslot - 1);
     for (; d->slot[i].id1; i = (i + 1) & (d->nslot - 1)) {
@@ -139,6 +140,29 @@ static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, ui
     if (d->nent * 2 > d->nslot)
         return dict_rehash(d, d->nslot * 2);
     return NF_OK;
+}
+
+static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, uint32_t *id)
+{
+    return dict_get_h(d, kind, s, n, key_hash(kind, s, n), add, id);
+}
+
+/* Hints for a later dict_get_h of hash h: the slot's cache line now; then (dict_touch, once
+ * that line has had time to arrive) the entry of the first slot with h's fingerprint. Pure
+ * prefetches: no effect on results. */
+static inline void dict_prefetch(const nf_dict *d, uint64_t h)
+{
+    __builtin_prefetch(&d->slot[h & (d->nslot - 1)]);
+}
+
+static inline void dict_touch(const nf_dict *d, uint64_t h)
+{
+    uint32_t fp = (uint32_t)(h >> 32);
+    for (size_t i = h & (d->nslot - 1); d->slot[i].id1; i = (i + 1) & (d->nslot - 1))
+        if (d->slot[i].fp == fp) {
+            __builtin_prefetch(&d->ent[d->slot[i].id1 - 1]);
+            return;
+        }
 }
 
 nf_rc nf_dict_new(nf_dict **out)
@@ -193,10 +217,10 @@ size_t nf_dict_memory(const nf_dict *d)
 }
 
 /* The surface entry of a lower-cased word, created with its stem on first sight. */
-static nf_rc surface(nf_dict *d, const char *w, size_t n, const dent **out)
+static nf_rc surface(nf_dict *d, const char *w, size_t n, uint64_t h, const dent **out)
 {
     uint32_t id, sid;
-    nf_rc rc = dict_get(d, NF_K_SURFACE, w, n, 1, &id);
+    nf_rc rc = dict_get_h(d, NF_K_SURFACE, w, n, h, 1, &id);
     if (rc)
         return rc;
     if (d->ent[id].stem == UINT32_MAX) {
@@ -220,6 +244,7 @@ void nf_feats_init(nf_feats *f)
     nf_tokens_init(&f->tok);
     nf_buf_init(&f->low, 1 << 20);
     nf_buf_init(&f->seq, 1 << 20);
+    nf_buf_init(&f->lows, (size_t)1 << 32);
 }
 
 void nf_feats_reset(nf_feats *f)
@@ -228,10 +253,17 @@ void nf_feats_reset(nf_feats *f)
     free(f->ent);
     free(f->quote);
     free(f->raw);
-    free(f->rawpos);
-    free(f->rawstamp);
+    free(f->rawat);
     free(f->capw);
     free(f->wh);
+    free(f->lowoff);
+    free(f->lowlen);
+    free(f->lowh);
+    free(f->lowhe);
+    free(f->qkey);
+    free(f->ikey);
+    free(f->wsel);
+    nf_buf_reset(&f->lows);
     nf_tokens_reset(&f->tok);
     nf_buf_reset(&f->low);
     nf_buf_reset(&f->seq);
@@ -243,23 +275,44 @@ void nf_feats_reset(nf_feats *f)
 static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
 {
     nf_rc rc;
-    if (id >= f->caprawpos) {
-        size_t old = f->caprawpos, c1 = old, c2 = old;
-        if ((rc = nf_grow((void **)&f->rawpos, &c1, (size_t)id + 1, sizeof *f->rawpos)) ||
-            (rc = nf_grow((void **)&f->rawstamp, &c2, (size_t)id + 1, sizeof *f->rawstamp)))
+    if (id >= f->caprawat) {
+        size_t old = f->caprawat;
+        if ((rc = nf_grow((void **)&f->rawat, &f->caprawat, (size_t)id + 1, sizeof *f->rawat)))
             return rc;
-        f->caprawpos = NF_MIN(c1, c2);
-        memset(f->rawstamp + old, 0, (f->caprawpos - old) * sizeof *f->rawstamp);
+        memset(f->rawat + old, 0, (f->caprawat - old) * sizeof *f->rawat);
     }
-    if (f->rawstamp[id] == f->stamp) {
-        f->raw[f->rawpos[id]].w += w;
+    struct nf_rawat *at = &f->rawat[id];
+    if (at->stamp == f->stamp) {
+        f->raw[at->pos].w += w;
         return NF_OK;
     }
     if ((rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw)))
         return rc;
-    f->rawstamp[id] = f->stamp;
-    f->rawpos[id] = (uint32_t)f->nraw;
+    at->stamp = f->stamp;
+    at->pos = (uint32_t)f->nraw;
     f->raw[f->nraw++] = (nf_tw){id, w};
+    return NF_OK;
+}
+
+/* Append one lower-cased word to b. */
+static nf_rc lower_append(nf_buf *b, const char *s, size_t n)
+{
+    int ascii = 1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            ascii = 0;
+    if (!ascii)
+        return nf_normalize(s, n, b);
+    nf_rc rc = nf_buf_reserve(b, n);
+    if (rc)
+        return rc;
+    char *o = b->p + b->n;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        o[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    b->n += n;
+    b->p[b->n] = 0;
     return NF_OK;
 }
 
@@ -267,21 +320,55 @@ static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
 static nf_rc lower(nf_feats *f, const char *s, size_t n)
 {
     f->low.n = 0;
-    int ascii = 1;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            ascii = 0;
-    if (!ascii)
-        return nf_normalize(s, n, &f->low);
-    nf_rc rc = nf_buf_reserve(&f->low, n);
-    if (rc)
+    return lower_append(&f->low, s, n);
+}
+
+/* Before a scan: every word token lower-cased once into f->lows with its surface key hash (and
+ * entity key hash when capitalised), and the dictionary slots and entries they will need
+ * prefetched, PF_LAG tokens apart, so the scan's look-ups find them in cache. */
+#define PF_LAG 16
+static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title)
+{
+    size_t nt = f->tok.ntok;
+    nf_rc rc;
+    size_t c1 = f->caplow, c2 = f->caplow, c3 = f->caplow, c4 = f->caplow;
+    if ((rc = nf_grow((void **)&f->lowoff, &c1, nt + 1, sizeof *f->lowoff)) ||
+        (rc = nf_grow((void **)&f->lowlen, &c2, nt + 1, sizeof *f->lowlen)) ||
+        (rc = nf_grow((void **)&f->lowh, &c3, nt + 1, sizeof *f->lowh)) ||
+        (rc = nf_grow((void **)&f->lowhe, &c4, nt + 1, sizeof *f->lowhe)))
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        f->low.p[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    f->caplow = NF_MIN(NF_MIN(c1, c2), NF_MIN(c3, c4));
+    f->lows.n = 0;
+    for (size_t i = 0; i < nt + PF_LAG; i++) {
+        if (i >= PF_LAG && f->lowoff[i - PF_LAG] != UINT32_MAX) {
+            dict_touch(d, f->lowh[i - PF_LAG]);
+            if (f->lowhe[i - PF_LAG])
+                dict_touch(d, f->lowhe[i - PF_LAG]);
+        }
+        if (i >= nt)
+            continue;
+        const nf_token *t = &f->tok.tok[i];
+        f->lowoff[i] = UINT32_MAX;
+        f->lowhe[i] = 0;
+        if (t->kind == NF_TOK_PUNCT || t->kind == NF_TOK_NUM)
+            continue;
+        size_t off = f->lows.n;
+        if ((rc = lower_append(&f->lows, s + t->start, t->end - t->start)))
+            return rc;
+        size_t n = f->lows.n - off;
+        if ((rc = nf_buf_putc(&f->lows, 0)))
+            return rc;
+        if (n == 0 || n > 64)
+            continue;   /* not looked up (scan skips it) */
+        f->lowoff[i] = (uint32_t)off;
+        f->lowlen[i] = (uint32_t)n;
+        f->lowh[i] = key_hash(NF_K_SURFACE, f->lows.p + off, n);
+        dict_prefetch(d, f->lowh[i]);
+        if ((t->flags & NF_TF_CAP) && !title) {
+            f->lowhe[i] = key_hash(NF_K_ENTITY, f->lows.p + off, n);   /* 0: recomputed */
+            dict_prefetch(d, f->lowhe[i]);
+        }
     }
-    f->low.n = n;
-    f->low.p[n] = 0;
     return NF_OK;
 }
 
@@ -322,7 +409,7 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                   int title)
 {
     nf_rc rc = nf_tokenize(s, n, &f->tok);
-    if (rc)
+    if (rc || (rc = prepare_words(d, f, s, title)))
         return rc;
     int sent = -1, at_start = 1, nseq = 0;
     float w = cfg->lede_weight;
@@ -361,27 +448,27 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                 return rc;
             continue;
         }
-        if ((rc = lower(f, p, len)))
-            return rc;
+        if (f->lowoff[i] == UINT32_MAX)
+            continue;   /* empty or longer than 64 bytes once lower-cased */
+        const char *lw = f->lows.p + f->lowoff[i];
+        size_t ln = f->lowlen[i];
         const dent *e;
-        if (f->low.n == 0 || f->low.n > 64 || (rc = surface(d, f->low.p, f->low.n, &e))) {
-            if (rc)
-                return rc;
-            continue;
-        }
+        if ((rc = surface(d, lw, ln, f->lowh[i], &e)))
+            return rc;
         uint8_t flags = e->flags;
         uint32_t stem = e->stem;
-        if (!(flags & F_STOP) && f->low.n > 1 && (rc = raw_add(f, stem, w)))
+        if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(f, stem, w)))
             return rc;
         int cap = (t->flags & NF_TF_CAP) && !(flags & F_CAPSTOP) && !title;
+        uint64_t he = cap ? (f->lowhe[i] ? f->lowhe[i] : key_hash(NF_K_ENTITY, lw, ln)) : 0;
         if (cap && (!at_start || all_caps(p, len))) {
             uint32_t id;
-            if ((rc = dict_get(d, NF_K_ENTITY, f->low.p, f->low.n, 1, &id)) ||
+            if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
                 (rc = raw_add(f, id, w)))
                 return rc;
             if (nseq && (rc = nf_buf_putc(&f->seq, ' ')))
                 return rc;
-            if ((rc = nf_buf_append(&f->seq, f->low.p, f->low.n)))
+            if ((rc = nf_buf_append(&f->seq, lw, ln)))
                 return rc;
             nseq++;
         } else {
@@ -389,7 +476,7 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                 return rc;
             if (cap) {   /* sentence-initial capital: a name only if one elsewhere */
                 uint32_t id;
-                if ((rc = dict_get(d, NF_K_ENTITY, f->low.p, f->low.n, 1, &id)) ||
+                if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
                     (rc = nf_grow((void **)&f->capw, &f->capcapw, f->ncapw + 1, sizeof *f->capw)))
                     return rc;
                 f->capw[f->ncapw++] = id;
@@ -441,10 +528,41 @@ static void tw_sort_id(nf_tw *a, nf_tw *tmp, size_t n)
         memcpy(a, src, n * sizeof *a);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sort a[0..n) ascending: insertion sort when short, else LSD radix on bytes with f->wh as
+ * scratch (any correct sort gives the same array). */
+static nf_rc u64_sort(nf_feats *f, uint64_t *a, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++) {
+            uint64_t x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > x; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return NF_OK;
+    }
+    nf_rc rc = nf_grow((void **)&f->wh, &f->capwh, n, sizeof *f->wh);
+    if (rc)
+        return rc;
+    uint64_t *src = a, *dst = f->wh;
+    for (unsigned sh = 0; sh < 64; sh += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(src[i] >> sh) & 0xFF]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < 256; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[(src[i] >> sh) & 0xFF]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    return NF_OK;   /* eight passes: the result is back in a */
 }
 
 /* 6-word shingles of every quoted span (words lower-cased, numbers kept). */
@@ -478,8 +596,8 @@ static nf_rc quotes(nf_feats *f, const char *s)
             f->quote[f->nquote++] = h;
         }
     }
-    if (f->nquote)
-        qsort(f->quote, f->nquote, sizeof *f->quote, cmp_u64);
+    if ((rc = u64_sort(f, f->quote, f->nquote)))
+        return rc;
     size_t k = 0;
     for (size_t i = 0; i < f->nquote; i++)
         if (k == 0 || f->quote[k - 1] != f->quote[i])
@@ -501,8 +619,11 @@ static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
         return rc;
     tw_sort_id(f->raw, f->term, k);   /* ids are already unique (raw_add) */
     d->ndocs++;
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
+        if (i + 8 < k)
+            __builtin_prefetch(&d->ent[f->raw[i + 8].id]);
         d->ent[f->raw[i].id].df++;
+    }
     f->nterm = f->nent = 0;
     double nt = 0, ne = 0, N = (double)d->ndocs + cfg->idf_prior_docs + 1;
     for (size_t i = 0; i < k; i++) {
@@ -535,9 +656,10 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     nf_rc rc;
     f->nraw = f->ncapw = 0;
     f->nquote = 0;
+    f->haskeys = 0;
     if (++f->stamp == 0) {   /* wrapped: forget every old stamp */
-        if (f->caprawpos)
-            memset(f->rawstamp, 0, f->caprawpos * sizeof *f->rawstamp);
+        if (f->caprawat)
+            memset(f->rawat, 0, f->caprawat * sizeof *f->rawat);
         f->stamp = 1;
     }
     if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1)))
@@ -547,7 +669,7 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
     /* sentence-initial capitals that are names elsewhere in the article */
     for (size_t i = 0; i < f->ncapw; i++) {
         uint32_t id = f->capw[i];
-        if (id < f->caprawpos && f->rawstamp[id] == f->stamp && (rc = raw_add(f, id, 1.0f)))
+        if (id < f->caprawat && f->rawat[id].stamp == f->stamp && (rc = raw_add(f, id, 1.0f)))
             return rc;
     }
     return weigh(d, cfg, f);

@@ -217,10 +217,100 @@ static void quality(void)
     }
 }
 
+static int same_result(const nf_fold_result *x, const nf_fold_result *y)
+{
+    int ok = x->article == y->article && x->story == y->story && x->joined == y->joined &&
+             x->copy == y->copy && x->similarity == y->similarity &&
+             x->term_sim == y->term_sim && x->entity_sim == y->entity_sim &&
+             x->time_factor == y->time_factor && x->quote_shingles == y->quote_shingles &&
+             x->candidates == y->candidates && x->nterms == y->nterms &&
+             x->nentities == y->nentities;
+    for (uint32_t k = 0; ok && k < x->nterms; k++)
+        ok = !strcmp(x->terms[k], y->terms[k]);
+    for (uint32_t k = 0; ok && k < x->nentities; k++)
+        ok = !strcmp(x->entities[k], y->entities[k]);
+    return ok;
+}
+
+/* nf_folder_add_many, with and without the extraction thread, gives exactly the results and
+ * folder state of one nf_folder_add per article: copies and dates mixed in, several batches. */
+static void batches(void)
+{
+    labelled L;
+    CHECK_EQ_INT(load("ecbplus-dev.jsonl", &L), 0);
+    CHECK(L.n > 100);
+    int64_t *cp = malloc(L.n * sizeof *cp);
+    for (size_t i = 0; i < L.n; i++) {
+        cp[i] = i % 9 == 8 ? (int64_t)(i / 3) : -1;   /* some copies of earlier articles */
+        L.a[i].time = i % 4 == 3 ? NF_NO_TIME : 1700000000 + (int64_t)(i % 50) * 86400;
+    }
+    nf_fold_result *r0 = calloc(L.n, sizeof *r0), *r1 = calloc(L.n, sizeof *r1);
+    nf_folder *f0, *f[4];
+    CHECK_EQ_INT(nf_folder_new(&f0, NULL), NF_OK);
+    for (size_t i = 0; i < L.n; i++)
+        CHECK_EQ_INT(nf_folder_add(f0, &L.a[i], cp[i], &r0[i]), NF_OK);
+    uint64_t m0 = 0;
+    CHECK_EQ_INT(nf_folder_refine(f0, &m0), NF_OK);
+    static const uint32_t threads[4] = {1, 2, 0, 3};
+    for (int t = 0; t < 4; t++) {
+        nf_fold_opts o;
+        nf_fold_opts_init(&o);
+        o.threads = threads[t];
+        CHECK_EQ_INT(nf_folder_new(&f[t], &o), NF_OK);
+        size_t cut[] = {0, 1, 300, 301, 700, L.n};   /* batches of 1, 299, 0, 399, ... */
+        for (size_t b = 0; b + 1 < sizeof cut / sizeof cut[0]; b++) {
+            size_t done = 99;
+            CHECK_EQ_INT(nf_folder_add_many(f[t], L.a + cut[b], cut[b + 1] - cut[b], cp + cut[b],
+                                            r1 + cut[b], &done), NF_OK);
+            CHECK_EQ_INT(done, cut[b + 1] - cut[b]);
+        }
+        size_t bad = 0;
+        for (size_t i = 0; i < L.n; i++)
+            bad += !same_result(&r0[i], &r1[i]);
+        CHECK_MSG(bad == 0, "threads %u: %zu results differ", threads[t], bad);
+        uint64_t m1 = 0;
+        CHECK_EQ_INT(nf_folder_refine(f[t], &m1), NF_OK);
+        CHECK_EQ_INT(m1, m0);
+        CHECK_EQ_INT(nf_folder_stories(f[t]), nf_folder_stories(f0));
+        CHECK_EQ_INT(nf_folder_memory(f[t]) > 0, 1);
+        bad = 0;
+        for (size_t i = 0; i < L.n; i++)
+            bad += nf_folder_story(f[t], i) != nf_folder_story(f0, i);
+        CHECK_EQ_INT(bad, 0);
+    }
+    /* errors: a text-less article stops the batch there; a copy of a later article too */
+    nf_article keep = L.a[5];
+    L.a[5].text = NULL;
+    size_t done = 0;
+    nf_folder *g;
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    o.threads = 3;
+    CHECK_EQ_INT(nf_folder_new(&g, &o), NF_OK);
+    CHECK_EQ_INT(nf_folder_add_many(g, L.a, 40, NULL, r1, &done), NF_EINVAL);
+    CHECK_EQ_INT(done, 5);
+    CHECK_EQ_INT(nf_folder_articles(g), 5);
+    L.a[5] = keep;
+    int64_t fwd[3] = {-1, -1, 7};
+    CHECK_EQ_INT(nf_folder_add_many(g, L.a + 5, 3, fwd, r1, &done), NF_EINVAL);
+    CHECK_EQ_INT(done, 2);
+    CHECK_EQ_INT(nf_folder_add_many(g, L.a, 0, NULL, NULL, &done), NF_OK);
+    CHECK_EQ_INT(done, 0);
+    nf_folder_free(g);
+    for (int t = 0; t < 4; t++)
+        nf_folder_free(f[t]);
+    nf_folder_free(f0);
+    free(r0);
+    free(r1);
+    free(cp);
+    unload(&L);
+}
+
 int main(void)
 {
     seeds();
     near_miss_and_copies();
     quality();
+    batches();
     return nf_test_done("test_story");
 }
