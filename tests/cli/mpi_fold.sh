@@ -35,6 +35,11 @@ $RUN -np 2 "$MPI" fold --evidence --no-dedup --split-min 4096 "$S/seeds" "$D/np4
     >"$TMP/ev2.jsonl" 2>/dev/null
 ok "--evidence --no-dedup, 2 ranks to stdout = 1 process" 'cmp -s "$TMP/ev1.jsonl" "$TMP/ev2.jsonl" && [ -s "$TMP/ev1.jsonl" ]'
 
+# standard input reaches rank 0 only: rank 0 reads everything, the result is the same
+"$NF" fold - <"$D/np4e.jsonl" >"$TMP/in1.jsonl" 2>/dev/null
+$RUN -np 2 "$MPI" fold - <"$D/np4e.jsonl" >"$TMP/in2.jsonl" 2>/dev/null
+ok "stdin: 2 ranks = 1 process" 'cmp -s "$TMP/in1.jsonl" "$TMP/in2.jsonl" && [ -s "$TMP/in1.jsonl" ]'
+
 # 2. a generated corpus: the shared articles three times over with new ids, a third of them
 # edited copies, some without an id, a duplicate id, a bad line, no newline at the end
 gen() { # seed
