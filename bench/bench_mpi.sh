@@ -39,7 +39,7 @@ plain() { # verb threads output [options]
     c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
     t0=$(now)
     if [ "$v" = dedup ]; then "$NF" dedup --threads "$th" -q "$@" "$W/corpus.jsonl" >"$o"
-    else "$NF" fold "$@" "$W/corpus.jsonl" >"$o" 2>"$W/plain.err"; fi
+    else "$NF" fold --threads "$th" "$@" "$W/corpus.jsonl" >"$o" 2>"$W/plain.err"; fi
     t1=$(now)
     c=$(awk -v c0="$c0" -v hz="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17 - c0) / hz}' /proc/$$/stat)
     awk -v n="$N" -v b="$BYTES" -v t0="$t0" -v t1="$t1" -v th="$th" -v c="$c" -v v="$v" 'BEGIN { s = t1 - t0
@@ -90,14 +90,14 @@ for v in $VERBS; do
         rm -f "$W/two.jsonl"
         ranks dedup "$W/one.jsonl" ;;
     fold)
-        # the plain verb folds in one thread; the MPI verb's rank 0 uses two (--threads 2,
-        # extraction pipelined with placement: same results), so 1 thread is also measured
-        plain fold 1 "$W/fold.jsonl"
+        # both verbs default to --threads 2 on this machine (extraction pipelined with
+        # placement: same results); one thread is measured too
+        plain fold 2 "$W/fold.jsonl"
         sed 's/^/    /' "$W/plain.err"
         ranks fold "$W/fold.jsonl"
         RANKS=1 ranks fold "$W/fold.jsonl" --threads 1 ;;
     windows)
-        plain fold 1 "$W/fold.jsonl"
+        plain fold 2 "$W/fold.jsonl"
         # --mpi-windows: not identical to 1 process; how far off (ARI of the story partitions)
         for r in ${BENCH_MPI_WRANKS:-2 4}; do
             t0=$(now)

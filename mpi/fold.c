@@ -32,8 +32,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-/* Articles rank 0 hands to nf_folder_add_many at a time (its extraction thread runs ahead
- * within one call). */
+/* Articles rank 0 hands to nf_folder_add_many at a time (its extraction threads, --threads as
+ * in the plain verb, run ahead within one call). */
 enum { FOLD_WINDOW = 512 };
 
 typedef struct mfold {
@@ -207,8 +207,6 @@ static void help(void)
            "docs/mpi.md.\n"
            "\n  --evidence         add the join evidence to each line\n"
            "  --no-dedup         do not look for copies first\n"
-           "  --threads N        folders fold with N threads: >= 2 extracts features in a\n"
-           "                     second thread, same results (default 2)\n"
            "  --mpi-windows      fold runs of the arrival order on different ranks (after a\n"
            "                     warm-up of --window-days) and join stories across borders:\n"
            "                     faster, but NOT identical to 1 process (docs/mpi.md)\n%s%s%s",
@@ -249,7 +247,6 @@ int nfm_fold(nfm *m, int argc, char **argv)
         in.progress = false;
     nf_fold_opts o;
     nf_fold_opts_init(&o);
-    o.threads = 2;      /* rank 0 extracts in a second thread (nf_folder_add_many) */
     nfm_opts mo = {.split_min = 8u << 20};
     int refine = 1, want_ev = 0, no_dedup = 0, windows = 0, status = EXIT_USAGE;
     mfold c = {.m = m};
@@ -278,18 +275,6 @@ int nfm_fold(nfm *m, int argc, char **argv)
         }
         if (!strcmp(argv[i], "--mpi-windows")) {
             windows = 1;
-            continue;
-        }
-        if (!strcmp(argv[i], "--threads")) {
-            char *end = NULL;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (!end || *end || v < 1 || v > 64) {
-                if (m->rank == 0)
-                    fprintf(stderr, "newsfold fold: --threads needs a number from 1 to 64\n");
-                goto done;
-            }
-            o.threads = (uint32_t)v;
-            i++;
             continue;
         }
         int k = nfm_opts_arg(&mo, argc, argv, &i);
