@@ -7,8 +7,10 @@
  * sketch stream (stream.c), together with each article's copy (the exact online copy
  * detection, as in 1 process). It is cut into N equal runs of consecutive articles, one per
  * rank. Rank r folds its run with a folder of its own, preceded by a warm-up: the articles of
- * the window_days before its first article (the only earlier articles whose stories can still
- * take a new article: older stories are out of the time window). Rank 0 then reconciles: a
+ * the window_days before its first article, which rebuild the stories still alive at the
+ * border from their recent articles (a dated story idle for window_days is no candidate any
+ * more; a live story's older articles are not folded again), and every undated article (an
+ * undated story is a candidate at any date; runs start after them). Rank 0 then reconciles: a
  * story B of rank r whose first article is a warm-up article continues the story A in which
  * that article's owner placed it, so A and B are one story (union-find over (rank, story)
  * pairs); stories begun in rank r's own run stay apart. A copy whose
