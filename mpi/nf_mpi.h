@@ -127,6 +127,29 @@ typedef struct nfm_edge { uint64_t a, b; } nfm_edge;
 int nfm_components(nfm *m, const nfm_ids *ids, const nfm_edge *edges, size_t nedges,
                    uint64_t *label);
 
+/* ---- ordered streaming of per-article records to rank 0 (stream.c) ---- */
+typedef struct nfm_stream_stats {
+    uint64_t bytes;           /* record bytes sent (rank 0: received, its own included) */
+    uint64_t batches;
+    double wait;              /* seconds waiting: a sender for rank 0, rank 0 for a sender */
+} nfm_stream_stats;
+/* enc(i, ctx, out) appends the payload of local record i; its status travels with the record. */
+typedef nf_rc (*nfm_encode_fn)(size_t i, void *ctx, nf_buf *out);
+/* con(key, gid, payload, n, ctx) on rank 0, in ascending (key, gid) over all ranks; the payload
+ * is 8-byte aligned and valid only during the call. */
+typedef nf_rc (*nfm_consume_fn)(int64_t key, uint64_t gid, const char *p, size_t n, void *ctx);
+/* Collective. order: this rank's ids->n local indices sorted by (key[i], i); key indexed by
+ * local index. Senders run at most two batches (1 MiB / 1024 records each) ahead of rank 0.
+ * Returns on rank 0 the first encoder or consumer error (records after it are drained, not
+ * consumed), NF_OK elsewhere. */
+nf_rc nfm_stream_ordered(nfm *m, const nfm_ids *ids, const size_t *order, const int64_t *key,
+                         nfm_encode_fn enc, void *ectx, nfm_consume_fn con, void *cctx,
+                         nfm_stream_stats *st);
+/* Wait for req / for every rank without busy-polling (MPI_Test + growing sleeps up to 1 ms):
+ * ranks idle while rank 0 folds leave the cores to it. */
+void nfm_wait_idle(nfm *m, MPI_Request *req);
+void nfm_barrier_idle(nfm *m);
+
 /* ---- output (output.c) ---- */
 /* Collective: write every rank's part (n bytes of the spool file part) in rank order to path
  * (or stdout when path is NULL).

@@ -343,6 +343,9 @@ static void count_kind(nf_dedup *d, uint32_t i)
     }
 }
 
+/* Online add of article d->n whose sketch is already in info[n] / sig row n. */
+static nf_rc add_online(nf_dedup *d, nf_copy *out);
+
 nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
 {
     if (d->mode == MODE_BATCH)
@@ -351,10 +354,31 @@ nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
     nf_rc rc = reserve(d, d->n + 1);
     if (rc || (!d->tabcap && (rc = tab_grow(d))))
         return rc;
+    uint32_t K = d->o.sketch.bins;
+    if ((rc = nf_sketch_text(d->sk[0], text, len, &d->info[d->n], d->sig + (size_t)d->n * K)))
+        return rc;
+    return add_online(d, out);
+}
+
+nf_rc nf_dedup_add_sketch(nf_dedup *d, const nf_sketch *info, const uint16_t *sig, nf_copy *out)
+{
+    if (d->mode == MODE_BATCH)
+        return NF_EINVAL;
+    d->mode = MODE_ONLINE;
+    nf_rc rc = reserve(d, d->n + 1);
+    if (rc || (!d->tabcap && (rc = tab_grow(d))))
+        return rc;
+    uint32_t K = d->o.sketch.bins;
+    d->info[d->n] = *info;
+    memcpy(d->sig + (size_t)d->n * K, sig, K * sizeof *sig);
+    return add_online(d, out);
+}
+
+static nf_rc add_online(nf_dedup *d, nf_copy *out)
+{
+    nf_rc rc;
     uint32_t i = (uint32_t)d->n, K = d->o.sketch.bins;
     uint16_t *sig = d->sig + (size_t)i * K;
-    if ((rc = nf_sketch_text(d->sk[0], text, len, &d->info[i], sig)))
-        return rc;
     d->n++;
     d->st.articles++;
     uint32_t best = i;

@@ -127,6 +127,10 @@ nf_rc nf_sketch_shingles(nf_sketcher *sk, const char *s, size_t n, uint64_t **ou
  * (may be NULL): 1 for exact, Jaccard for near and originals, containment for contained. */
 nf_copy_kind nf_dedup_judge(const nf_dedup_opts *o, const nf_sketch *a, const uint16_t *sa,
                             const nf_sketch *b, const uint16_t *sb, double *sim);
+/* nf_dedup_add with the sketch computed elsewhere (nf_sketch_text with the options of
+ * nf_dedup_get_opts: same bins), e.g. by another MPI rank: the same answer as nf_dedup_add on
+ * the text. */
+nf_rc nf_dedup_add_sketch(nf_dedup *d, const nf_sketch *info, const uint16_t *sig, nf_copy *out);
 /* The --link rule for a verified pair between two clusters of nx and ny members (exact-group
  * members counted) whose current roots are x and y: always under NF_LINK_ANY; under NF_LINK_REP
  * when one cluster is a single article or the roots are copies too. */
