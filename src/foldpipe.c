@@ -218,6 +218,8 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
     nf_feats_init(&lf);
     int own_lede = !(c->full.what & X_LEDE) && !c->lede.started && !c->share;
     nf_fold_result tmp;
+    nf_fold_ev evtmp;   /* r NULL: evidence ids land here and are never resolved (resolving
+                         * reads the dictionary, which the worker may be growing) */
     nf_rc rc = NF_OK;
     size_t i = 0;
     for (; i < c->n; i++) {
@@ -257,7 +259,7 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
         if (!mine)
             view_of(&lview, &ls->l);
         rc = nf_folder_place(c->f, a, -1, &view, mine ? &lf : &lview, ri,
-                             ev ? &ev[i] : NULL);
+                             ev ? &ev[i] : &evtmp);
         ring_release(&c->full);
         if (ls != s)
             ring_release(&c->lede);
