@@ -1088,7 +1088,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             }
             if (scattered)
                 scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
-            if (cc) {
+            if (cc && f->ncand) {
                 memcpy(cc + (size_t)s * ccap, f->cand, f->ncand * sizeof *cc);
                 ccn[s] = (uint8_t)f->ncand;
             }
