@@ -136,9 +136,11 @@ static void close_reader(void *p)
     free(r);
 }
 
-/* The thread's read connection. Before each request it checks PRAGMA data_version: a change
- * means another connection (this server's writer, or another process) committed since this
- * thread last looked, and the data generation moves on, so cached answers read before are
+/* The thread's read connection, with a read transaction begun for the request (the caller
+ * ends it: reader_done): one snapshot, and one pair of lock calls, for the generation check and
+ * every query of the answer. With a cache it checks PRAGMA data_version in that transaction: a
+ * change means another connection (this server's writer, or another process) committed since
+ * this thread last looked, and the data generation moves on, so cached answers read before are
  * dropped. A new connection moves it too (it has no earlier view to compare with). Without a
  * cache there is nothing to check. */
 static nf_store *reader(nf_server *s)
@@ -146,7 +148,8 @@ static nf_store *reader(nf_server *s)
     reader_t *r = pthread_getspecific(s->key);
     int64_t dv = 0;
     if (r) {
-        if (!s->cache.cap)    /* nothing cached: nothing to check */
+        nf_store_begin(r->st);    /* on failure the queries run in their own transactions */
+        if (!s->cache.cap)        /* nothing cached: nothing to check */
             return r->st;
         if (nf_store_data_version(r->st, &dv) || dv != r->dv)
             atomic_fetch_add(&s->gen, 1);
@@ -159,10 +162,17 @@ static nf_store *reader(nf_server *s)
         free(r);
         return NULL;
     }
+    nf_store_begin(r->st);
     nf_store_data_version(r->st, &r->dv);
     atomic_fetch_add(&s->gen, 1);
     pthread_setspecific(s->key, r);
     return r->st;
+}
+
+/* End the request's read transaction (no-op when none is open). */
+static void reader_done(nf_store *r)
+{
+    nf_store_commit(r);
 }
 
 /* ---- the answer cache (see the struct) ---- */
@@ -603,7 +613,8 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-/* The story, its members and the comparison, read in one transaction (one snapshot). The
+/* The story, its members and the comparison, read in the request's transaction (one
+ * snapshot, begun by reader()). The
  * comparison is stored as JSON text and spliced in verbatim: no parse and re-dump per request. */
 static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_store *r,
                                  const char *ids, ckey *k)
@@ -620,7 +631,6 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
     nf_buf_init(&head, 0);
     nf_buf_init(&b, 0);
     char *cmp = NULL;
-    nf_store_begin(r);
     nf_rc rc = nf_store_story(r, id, &si, &head);
     if (!rc) {
         nf_buf_reserve(&b, 32768);
@@ -634,7 +644,7 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
         if (rc == NF_ENOTFOUND)
             rc = NF_OK;
     }
-    nf_store_commit(r);
+    reader_done(r);    /* before a write: the snapshot is not needed any more */
     nf_buf_reset(&head);
     if (!rc && cmp && !strcmp(cmp, "null") && si.size >= 2 && s->o.compare) {
         /* marked stale by a POST: compute it once, through the writer */
@@ -966,11 +976,11 @@ static enum MHD_Result route(nf_server *s, struct MHD_Connection *c, const char 
     if (!r)
         return send_error(c, 503, "database unavailable", "cannot open %s", s->db_path);
     ckey k = {.gen = gen_now(s)};    /* after reader(): it may have moved the generation */
-    if (stories)
-        return get_stories(s, c, r, &k);
-    if (story)
-        return get_story(s, c, r, url + 13, &k);
-    return get_article(s, c, r, url + 14, &k);
+    enum MHD_Result ret = stories ? get_stories(s, c, r, &k)
+                        : story   ? get_story(s, c, r, url + 13, &k)
+                                  : get_article(s, c, r, url + 14, &k);
+    reader_done(r);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
