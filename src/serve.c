@@ -182,7 +182,8 @@ static uint64_t gen_now(nf_server *s)
     return atomic_load(&s->gen);
 }
 
-static void cache_unlink(rcache *c, centry *e)
+/* Take e out of the table and the LRU list (the caller frees it: cache_drop). */
+static void cache_detach(rcache *c, centry *e)
 {
     centry **pp = &c->tab[e->hash & (c->nb - 1)];
     while (*pp != e)
@@ -192,8 +193,18 @@ static void cache_unlink(rcache *c, centry *e)
     e->next->prev = e->prev;
     c->n--;
     c->bytes -= e->bytes;
+}
+
+static void cache_drop(centry *e)
+{
     MHD_destroy_response(e->r);
     free(e);
+}
+
+static void cache_unlink(rcache *c, centry *e)
+{
+    cache_detach(c, e);
+    cache_drop(e);
 }
 
 static void lru_front(rcache *c, centry *e)
@@ -243,9 +254,10 @@ static int cache_serve(nf_server *s, struct MHD_Connection *conn, const char *ke
         return 0;
     uint64_t h = nf_hash_str(key, klen);
     pthread_mutex_lock(&c->mu);
-    centry *e = cache_find(c, h, key, klen);
+    centry *e = cache_find(c, h, key, klen), *stale = NULL;
     if (e && e->gen != gen) {
-        cache_unlink(c, e);
+        cache_detach(c, e);    /* freed after the unlock */
+        stale = e;
         e = NULL;
     }
     if (e) {
@@ -258,6 +270,8 @@ static int cache_serve(nf_server *s, struct MHD_Connection *conn, const char *ke
         c->misses++;
     }
     pthread_mutex_unlock(&c->mu);
+    if (stale)
+        cache_drop(stale);
     return e != NULL;
 }
 
@@ -302,18 +316,34 @@ static int cache_put(nf_server *s, const char *key, size_t klen, uint64_t gen,
         free(e);
         return 0;
     }
-    if (old)
-        cache_unlink(c, old);
+    /* evicted entries are freed after the unlock: with ids spread over more answers than fit,
+     * nearly every put evicts, and freeing a 14 KB body under the lock made the other thread
+     * wait */
+    centry *dead = NULL;
+    if (old) {
+        cache_detach(c, old);
+        old->hnext = dead;
+        dead = old;
+    }
     e->hnext = c->tab[e->hash & (c->nb - 1)];
     c->tab[e->hash & (c->nb - 1)] = e;
     lru_front(c, e);
     c->n++;
     c->bytes += bytes;
-    while (c->bytes > c->cap && c->head.prev != e)
-        cache_unlink(c, c->head.prev);
+    while (c->bytes > c->cap && c->head.prev != e) {
+        centry *v = c->head.prev;
+        cache_detach(c, v);
+        v->hnext = dead;
+        dead = v;
+    }
     if (c->n > c->nb)
         cache_grow(c);
     pthread_mutex_unlock(&c->mu);
+    while (dead) {
+        centry *v = dead;
+        dead = v->hnext;
+        cache_drop(v);
+    }
     return 1;
 }
 
