@@ -2,8 +2,11 @@
  * serve.c — the HTTP server: JSON API over the story store and the page, on libmicrohttpd.
  *
  * Key idea: MHD runs a small pool of polling threads (epoll); each thread opens its own read-only
- * SQLite connection on first use (WAL lets readers run beside the writer), and all writes go
- * through one read-write connection and one online folder behind a mutex.
+ * SQLite connection on first use (WAL lets readers run beside the writer; read connections use
+ * pread, not a memory map: see nf_store_open), and all writes go through one read-write
+ * connection and one online folder behind a mutex. Each API request runs in one read
+ * transaction of its thread's connection (reader() .. reader_done()): one snapshot for the
+ * generation check and every query of the answer.
  *
  * Policies:
  *   - Limits: request body (opts.max_body, checked against Content-Length before reading and while
@@ -36,8 +39,9 @@
  * A hash table of entries in one LRU list, under one mutex (a hit holds it for a hash lookup and
  * MHD_queue_response, well under a microsecond). An entry owns one reference to an MHD response;
  * MHD counts the references of connections still sending it, so evicting an entry that is being
- * sent is safe. Memory: the sum of body and key bytes stays under the cap (oldest evicted first);
- * an answer larger than an eighth of the cap is not kept. */
+ * sent is safe. Memory: the sum of body and key bytes stays under the cap (oldest evicted first;
+ * evicted entries are freed after the mutex is released); an answer larger than an eighth of the
+ * cap is not kept. */
 
 typedef struct centry {
     struct centry *hnext, *prev, *next;    /* hash chain; LRU list (head = newest) */
