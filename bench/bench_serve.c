@@ -343,6 +343,8 @@ int main(void)
     free(plua);
     stop_server(pid);
     printf("post database: %lld articles after the run\n", (long long)count_articles(pdb));
+    if (getloadavg(load, 3) > 0)    /* other jobs share the machine: their load bounds the figures */
+        printf("load average at end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
     for (size_t i = 0; i < c.n; i++)
         free(c.text[i]);
     free(c.text);

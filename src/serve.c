@@ -2,8 +2,11 @@
  * serve.c — the HTTP server: JSON API over the story store and the page, on libmicrohttpd.
  *
  * Key idea: MHD runs a small pool of polling threads (epoll); each thread opens its own read-only
- * SQLite connection on first use (WAL lets readers run beside the writer), and all writes go
- * through one read-write connection and one online folder behind a mutex.
+ * SQLite connection on first use (WAL lets readers run beside the writer; read connections use
+ * pread, not a memory map: see nf_store_open), and all writes go through one read-write
+ * connection and one online folder behind a mutex. Each API request runs in one read
+ * transaction of its thread's connection (reader() .. reader_done()): one snapshot for the
+ * generation check and every query of the answer.
  *
  * Policies:
  *   - Limits: request body (opts.max_body, checked against Content-Length before reading and while
@@ -36,8 +39,9 @@
  * A hash table of entries in one LRU list, under one mutex (a hit holds it for a hash lookup and
  * MHD_queue_response, well under a microsecond). An entry owns one reference to an MHD response;
  * MHD counts the references of connections still sending it, so evicting an entry that is being
- * sent is safe. Memory: the sum of body and key bytes stays under the cap (oldest evicted first);
- * an answer larger than an eighth of the cap is not kept. */
+ * sent is safe. Memory: the sum of body and key bytes stays under the cap (oldest evicted first;
+ * evicted entries are freed after the mutex is released); an answer larger than an eighth of the
+ * cap is not kept. */
 
 typedef struct centry {
     struct centry *hnext, *prev, *next;    /* hash chain; LRU list (head = newest) */
@@ -136,9 +140,11 @@ static void close_reader(void *p)
     free(r);
 }
 
-/* The thread's read connection. Before each request it checks PRAGMA data_version: a change
- * means another connection (this server's writer, or another process) committed since this
- * thread last looked, and the data generation moves on, so cached answers read before are
+/* The thread's read connection, with a read transaction begun for the request (the caller
+ * ends it: reader_done): one snapshot, and one pair of lock calls, for the generation check and
+ * every query of the answer. With a cache it checks PRAGMA data_version in that transaction: a
+ * change means another connection (this server's writer, or another process) committed since
+ * this thread last looked, and the data generation moves on, so cached answers read before are
  * dropped. A new connection moves it too (it has no earlier view to compare with). Without a
  * cache there is nothing to check. */
 static nf_store *reader(nf_server *s)
@@ -146,7 +152,8 @@ static nf_store *reader(nf_server *s)
     reader_t *r = pthread_getspecific(s->key);
     int64_t dv = 0;
     if (r) {
-        if (!s->cache.cap)    /* nothing cached: nothing to check */
+        nf_store_begin(r->st);    /* on failure the queries run in their own transactions */
+        if (!s->cache.cap)        /* nothing cached: nothing to check */
             return r->st;
         if (nf_store_data_version(r->st, &dv) || dv != r->dv)
             atomic_fetch_add(&s->gen, 1);
@@ -159,10 +166,17 @@ static nf_store *reader(nf_server *s)
         free(r);
         return NULL;
     }
+    nf_store_begin(r->st);
     nf_store_data_version(r->st, &r->dv);
     atomic_fetch_add(&s->gen, 1);
     pthread_setspecific(s->key, r);
     return r->st;
+}
+
+/* End the request's read transaction (no-op when none is open). */
+static void reader_done(nf_store *r)
+{
+    nf_store_commit(r);
 }
 
 /* ---- the answer cache (see the struct) ---- */
@@ -172,7 +186,8 @@ static uint64_t gen_now(nf_server *s)
     return atomic_load(&s->gen);
 }
 
-static void cache_unlink(rcache *c, centry *e)
+/* Take e out of the table and the LRU list (the caller frees it: cache_drop). */
+static void cache_detach(rcache *c, centry *e)
 {
     centry **pp = &c->tab[e->hash & (c->nb - 1)];
     while (*pp != e)
@@ -182,8 +197,18 @@ static void cache_unlink(rcache *c, centry *e)
     e->next->prev = e->prev;
     c->n--;
     c->bytes -= e->bytes;
+}
+
+static void cache_drop(centry *e)
+{
     MHD_destroy_response(e->r);
     free(e);
+}
+
+static void cache_unlink(rcache *c, centry *e)
+{
+    cache_detach(c, e);
+    cache_drop(e);
 }
 
 static void lru_front(rcache *c, centry *e)
@@ -233,9 +258,10 @@ static int cache_serve(nf_server *s, struct MHD_Connection *conn, const char *ke
         return 0;
     uint64_t h = nf_hash_str(key, klen);
     pthread_mutex_lock(&c->mu);
-    centry *e = cache_find(c, h, key, klen);
+    centry *e = cache_find(c, h, key, klen), *stale = NULL;
     if (e && e->gen != gen) {
-        cache_unlink(c, e);
+        cache_detach(c, e);    /* freed after the unlock */
+        stale = e;
         e = NULL;
     }
     if (e) {
@@ -248,6 +274,8 @@ static int cache_serve(nf_server *s, struct MHD_Connection *conn, const char *ke
         c->misses++;
     }
     pthread_mutex_unlock(&c->mu);
+    if (stale)
+        cache_drop(stale);
     return e != NULL;
 }
 
@@ -292,18 +320,34 @@ static int cache_put(nf_server *s, const char *key, size_t klen, uint64_t gen,
         free(e);
         return 0;
     }
-    if (old)
-        cache_unlink(c, old);
+    /* evicted entries are freed after the unlock: with ids spread over more answers than fit,
+     * nearly every put evicts, and freeing a 14 KB body under the lock made the other thread
+     * wait */
+    centry *dead = NULL;
+    if (old) {
+        cache_detach(c, old);
+        old->hnext = dead;
+        dead = old;
+    }
     e->hnext = c->tab[e->hash & (c->nb - 1)];
     c->tab[e->hash & (c->nb - 1)] = e;
     lru_front(c, e);
     c->n++;
     c->bytes += bytes;
-    while (c->bytes > c->cap && c->head.prev != e)
-        cache_unlink(c, c->head.prev);
+    while (c->bytes > c->cap && c->head.prev != e) {
+        centry *v = c->head.prev;
+        cache_detach(c, v);
+        v->hnext = dead;
+        dead = v;
+    }
     if (c->n > c->nb)
         cache_grow(c);
     pthread_mutex_unlock(&c->mu);
+    while (dead) {
+        centry *v = dead;
+        dead = v->hnext;
+        cache_drop(v);
+    }
     return 1;
 }
 
@@ -603,7 +647,8 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-/* The story, its members and the comparison, read in one transaction (one snapshot). The
+/* The story, its members and the comparison, read in the request's transaction (one
+ * snapshot, begun by reader()). The
  * comparison is stored as JSON text and spliced in verbatim: no parse and re-dump per request. */
 static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_store *r,
                                  const char *ids, ckey *k)
@@ -620,7 +665,6 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
     nf_buf_init(&head, 0);
     nf_buf_init(&b, 0);
     char *cmp = NULL;
-    nf_store_begin(r);
     nf_rc rc = nf_store_story(r, id, &si, &head);
     if (!rc) {
         nf_buf_reserve(&b, 32768);
@@ -634,7 +678,7 @@ static enum MHD_Result get_story(nf_server *s, struct MHD_Connection *c, nf_stor
         if (rc == NF_ENOTFOUND)
             rc = NF_OK;
     }
-    nf_store_commit(r);
+    reader_done(r);    /* before a write: the snapshot is not needed any more */
     nf_buf_reset(&head);
     if (!rc && cmp && !strcmp(cmp, "null") && si.size >= 2 && s->o.compare) {
         /* marked stale by a POST: compute it once, through the writer */
@@ -966,11 +1010,11 @@ static enum MHD_Result route(nf_server *s, struct MHD_Connection *c, const char 
     if (!r)
         return send_error(c, 503, "database unavailable", "cannot open %s", s->db_path);
     ckey k = {.gen = gen_now(s)};    /* after reader(): it may have moved the generation */
-    if (stories)
-        return get_stories(s, c, r, &k);
-    if (story)
-        return get_story(s, c, r, url + 13, &k);
-    return get_article(s, c, r, url + 14, &k);
+    enum MHD_Result ret = stories ? get_stories(s, c, r, &k)
+                        : story   ? get_story(s, c, r, url + 13, &k)
+                                  : get_article(s, c, r, url + 14, &k);
+    reader_done(r);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,

@@ -449,8 +449,16 @@ nf_rc nf_store_open(nf_store **out, const char *path, int flags, char *err, size
         rc = NF_EDB;
         goto done;
     }
-    exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
-            "PRAGMA mmap_size = 2147418112;");    /* SQLite's usual build limit, 0x7fff0000 */
+    /* Memory-mapped I/O for the writer (bulk ingest touches pages in file order); plain reads
+     * into the page cache for readers. A server's read connections touch a few pages spread over
+     * the whole file per request: through the map every first touch is a page fault, and those
+     * faults serialise on the process's mmap lock with the other thread's (and malloc's map
+     * changes), which showed as a 2-4x worse p99 on GET /api/stories/{id} over 1M articles
+     * (docs/store.md, Speed) for the same CPU per request. */
+    exec(s, s->readonly ? "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+                          "PRAGMA mmap_size = 0;"
+                        : "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+                          "PRAGMA mmap_size = 2147418112;");    /* SQLite's usual limit */
     /* after temp_store: changing it drops temporary tables */
     if (!s->readonly && exec(s, "CREATE TEMP TABLE IF NOT EXISTS fts_queue(seq INTEGER NOT NULL, "
                              "title TEXT, lead TEXT, replace INTEGER NOT NULL);")) {

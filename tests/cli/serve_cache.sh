@@ -38,6 +38,11 @@ ok "errors still JSON and not cached as 200" '[ "$(code $U/api/stories/999999)" 
 # off, and a tiny cap
 start_server "$TMP/s2" --db "$DB" --cache-mb 0
 ok "cache off answers" '[ "$(code $U/api/stories/$ST)" = 200 ] && [ "$(code $U/api/stories/$ST)" = 200 ] && grep -q "\"size\":2," "$TMP/body" && [ "$(hits)" -eq 0 ]'
+# every request ends its read transaction: no thread keeps an old snapshot (cache off, too)
+for i in 1 2 3 4 5 6; do curl -s -o /dev/null $U/api/articles/b2; curl -s -o /dev/null $U/api/stories/$ST; done
+sqlite3 "$DB" "UPDATE articles SET outlet = 'later.example' WHERE id = 'b2'"
+ok "cache off: outside write seen by every thread (article)" '(for i in 1 2 3 4 5 6; do curl -s $U/api/articles/b2 | grep -q later.example || exit 1; done)'
+ok "cache off: outside write seen by every thread (story)" '(for i in 1 2 3 4 5 6; do curl -s $U/api/stories/$ST | grep -q later.example || exit 1; done)'
 start_server "$TMP/s3" --db "$DB" --cache-mb 1
 for i in $(seq 1 40); do curl -s -o /dev/null "$U/api/stories?limit=1&offset=$i"; done
 ok "cache within its cap" 'curl -s "$U/healthz" > "$TMP/h"; b=$(sed -n "s/.*\"bytes\":\([0-9]*\).*/\1/p" "$TMP/h"); c=$(sed -n "s/.*\"cap\":\([0-9]*\).*/\1/p" "$TMP/h"); [ "$b" -gt 0 ] && [ "$b" -le "$c" ]'
