@@ -366,6 +366,8 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, co
             if (f->lowhe[i - PF_LAG])
                 dict_touch(d, f->lowhe[i - PF_LAG]);
         }
+        if (h && !title && i + PF_LAG < h->ntok && h->sid[i + PF_LAG] < *h->capmap)
+            __builtin_prefetch(&(*h->map)[h->sid[i + PF_LAG]]);   /* read below, PF_LAG on */
         if (i >= nt)
             continue;
         const nf_token *t = &f->tok.tok[i];
@@ -374,6 +376,17 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, co
         f->sid[i] = UINT32_MAX;
         if (t->kind == NF_TOK_PUNCT || t->kind == NF_TOK_NUM)
             continue;
+        uint32_t hs = title ? UINT32_MAX : hint_sid(h, i, t);
+        uint32_t ms = hs != UINT32_MAX && hs < *h->capmap ? (*h->map)[hs] : UINT32_MAX;
+        if (ms != UINT32_MAX && !(t->flags & NF_TF_CAP)) {
+            /* the main pass looked the word up (so 1..64 bytes lower-cased) and no entity path
+             * will read it: no lower-casing, its length comes from the entry (lowlen 0) */
+            f->lowoff[i] = 0;
+            f->lowlen[i] = 0;
+            f->sid[i] = ms;
+            __builtin_prefetch(&d->ent[ms]);
+            continue;
+        }
         size_t off = f->lows.n;
         if ((rc = lower_append(&f->lows, s + t->start, t->end - t->start)))
             return rc;
@@ -384,10 +397,9 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, co
             continue;   /* not looked up (scan skips it) */
         f->lowoff[i] = (uint32_t)off;
         f->lowlen[i] = (uint32_t)n;
-        uint32_t hs = title ? UINT32_MAX : hint_sid(h, i, t);
-        if (hs != UINT32_MAX && hs < *h->capmap && (*h->map)[hs] != UINT32_MAX) {
-            f->sid[i] = (*h->map)[hs];
-            __builtin_prefetch(&d->ent[f->sid[i]]);
+        if (ms != UINT32_MAX) {
+            f->sid[i] = ms;
+            __builtin_prefetch(&d->ent[ms]);
         } else {
             f->lowh[i] = key_hash(NF_K_SURFACE, f->lows.p + off, n);
             dict_prefetch(d, f->lowh[i]);
@@ -478,8 +490,8 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
         }
         if (f->lowoff[i] == UINT32_MAX)
             continue;   /* empty or longer than 64 bytes once lower-cased */
-        const char *lw = f->lows.p + f->lowoff[i];
-        size_t ln = f->lowlen[i];
+        size_t ln = f->lowlen[i];   /* 0: a known word not lower-cased (prepare_words) */
+        const char *lw = ln ? f->lows.p + f->lowoff[i] : NULL;
         uint32_t sid = f->sid[i];
         if (sid == UINT32_MAX) {
             if ((rc = surface(d, lw, ln, f->lowh[i], &sid)))
@@ -498,6 +510,8 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
             }
         }
         const dent *e = &d->ent[sid];
+        if (!ln)
+            ln = e->len - 1;   /* the key's length without its kind byte */
         uint8_t flags = e->flags;
         uint32_t stem = e->stem;
         if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(f, stem, w)))
