@@ -9,7 +9,10 @@
  * the lede extraction (nf_folder_extract_lede, a dictionary of its own, strictly in order) is
  * done by whichever of the two claims it: the worker when it is ahead, else the caller, so the
  * two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
- * own (three stages on two cores: the scheduler balances them). A ring can also carry both
+ * own (three stages on two cores: the scheduler balances them). With threads 2 the worker also
+ * copies the main pass's tokens within the lede's bytes and their surface ids into the slot, so
+ * the lede extraction, whoever claims it, reuses them (nf_folder_extract_lede_hint: same
+ * results, less work); the lede worker of threads >= 3 runs without them. A ring can also carry both
  * feature sets (X_MAIN | X_LEDE). The results are those of the sequential loop by construction: each stage sees the
  * same inputs in the same order.
  *

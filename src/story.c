@@ -207,7 +207,8 @@ uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 
 size_t nf_folder_memory(const nf_folder *f)
 {
-    size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) + f->caplmap * sizeof *f->lmap + f->capst * sizeof(story) +
+    size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) +
+               f->caplmap * sizeof *f->lmap + f->capst * sizeof(story) +
                f->caphot * sizeof(story_hot) +
                f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)

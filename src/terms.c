@@ -22,6 +22,12 @@
  *   - Speed (the dictionary outgrows the cache): hash slots carry a 32-bit fingerprint, so a
  *     probe reads an entry and its key bytes only on a match; a scan first lower-cases and
  *     hashes all its words and prefetches their slots and entries; sorts are radix sorts.
+ *   - A lede pass over a prefix of the same text (another dictionary) may take the main pass's
+ *     tokens and surface ids (nf_lhint): a token equal to the main pass's token at the same
+ *     index is the same bytes, so the same word; a map from main to lede surface ids then gives
+ *     its lede entry without lower-casing (unless capitalised: entities read the word), hashing
+ *     or probing. Tokens that differ or words the map does not know take the ordinary path
+ *     (and teach the map), so lede ids, frequencies and weights are those without the hint.
  *
  * Invariants: feature vectors are sorted by id with unique ids and unit L2 norm (or empty);
  * quote hashes are sorted and unique. Dictionary ids are dense and never change.
