@@ -9,7 +9,10 @@
  * the lede extraction (nf_folder_extract_lede, a dictionary of its own, strictly in order) is
  * done by whichever of the two claims it: the worker when it is ahead, else the caller, so the
  * two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
- * own (three stages on two cores: the scheduler balances them). A ring can also carry both
+ * own (three stages on two cores: the scheduler balances them). With threads 2 the worker also
+ * copies the main pass's tokens within the lede's bytes and their surface ids into the slot, so
+ * the lede extraction, whoever claims it, reuses them (nf_folder_extract_lede_hint: same
+ * results, less work); the lede worker of threads >= 3 runs without them. A ring can also carry both
  * feature sets (X_MAIN | X_LEDE). The results are those of the sequential loop by construction: each stage sees the
  * same inputs in the same order.
  *
@@ -41,6 +44,9 @@ typedef struct pslot {
     nf_rc rc;
     size_t art;            /* the article (index in the batch) */
     nf_rc lrc;             /* shared ledes: the lede extraction's result */
+    /* shared ledes: the main pass's text tokens within the lede's bytes and their surface ids
+     * (nf_folder_extract_lede_hint), copied out of the worker's nf_feats with m */
+    nf_token *htok; uint32_t *hsid; size_t hn, caphtok, caphsid;
 } pslot;
 
 enum { X_MAIN = 1, X_LEDE = 2 };
@@ -105,6 +111,22 @@ static nf_rc fvec_fill(fvec *s, const nf_feats *ft)
     return NF_OK;
 }
 
+/* The lede hint of article a from the main features ft: the tokens that end within the bytes
+ * the lede pass reads (empty when out of memory: the lede pass then works without it). */
+static void hint_fill(pslot *s, const nf_feats *ft, const nf_article *a)
+{
+    size_t ln = nf_folder_lede_len(a), k = 0;
+    while (k < ft->tok.ntok && ft->tok.tok[k].end <= ln)
+        k++;
+    s->hn = 0;
+    if (!k || nf_grow((void **)&s->htok, &s->caphtok, k, sizeof *s->htok) ||
+        nf_grow((void **)&s->hsid, &s->caphsid, k, sizeof *s->hsid))
+        return;
+    memcpy(s->htok, ft->tok.tok, k * sizeof *s->htok);
+    memcpy(s->hsid, ft->sid, k * sizeof *s->hsid);
+    s->hn = k;
+}
+
 static void fvec_free(fvec *s)
 {
     free(s->term);
@@ -143,8 +165,12 @@ static void *worker(void *arg)
             break;
         nf_rc rc = NF_OK;
         s->art = i;
-        if ((p->what & X_MAIN) && !(rc = nf_folder_extract(c->f, &c->a[i], &ft)))
+        if ((p->what & X_MAIN) && !(rc = nf_folder_extract(c->f, &c->a[i], &ft))) {
             rc = fvec_fill(&s->m, &ft);
+            s->hn = 0;
+            if (c->share)
+                hint_fill(s, &ft, &c->a[i]);
+        }
         if (!rc && (p->what & X_LEDE) && !(rc = nf_folder_extract_lede(c->f, &c->a[i], &ft)))
             rc = fvec_fill(&s->l, &ft);
         s->rc = rc;
@@ -163,7 +189,8 @@ static void *worker(void *arg)
             size_t j = atomic_load_explicit(&c->lede_done, memory_order_relaxed);
             if (j < produced) {
                 pslot *ls = &p->slot[j % RING];
-                nf_rc lrc = nf_folder_extract_lede(c->f, &c->a[ls->art], &ft);
+                nf_rc lrc = nf_folder_extract_lede_hint(c->f, &c->a[ls->art], &ft, ls->htok,
+                                                        ls->hsid, ls->hn);
                 ls->lrc = lrc ? lrc : fvec_fill(&ls->l, &ft);
                 atomic_store_explicit(&c->lede_done, j + 1, memory_order_release);
             }
@@ -243,7 +270,7 @@ static nf_rc consume(pipe_ctx *c, nf_fold_result *r, nf_fold_ev *ev, size_t *don
                 pthread_mutex_lock(&c->lmu);
                 if (atomic_load_explicit(&c->lede_done, memory_order_relaxed) <= k) {
                     mine = 1;
-                    rc = nf_folder_extract_lede(c->f, a, &lf);
+                    rc = nf_folder_extract_lede_hint(c->f, a, &lf, s->htok, s->hsid, s->hn);
                     atomic_store_explicit(&c->lede_done, k + 1, memory_order_release);
                 }
                 pthread_mutex_unlock(&c->lmu);
@@ -308,6 +335,8 @@ static void ring_stop(pring *p)
     for (size_t i = 0; i < RING; i++) {
         fvec_free(&p->slot[i].m);
         fvec_free(&p->slot[i].l);
+        free(p->slot[i].htok);
+        free(p->slot[i].hsid);
     }
 }
 

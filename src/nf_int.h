@@ -190,7 +190,23 @@ typedef struct nf_feats {
     uint32_t *wsel; size_t capwsel;
     nf_buf lows;                             /* the scan's lower-cased words, back to back */
     uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
+    uint32_t *sid; size_t capsid;   /* per token of the last scan: its surface id, UINT32_MAX none */
 } nf_feats;
+
+/* What a lede pass may reuse from the main pass over the same text (another dictionary):
+ * the main pass's text tokens and their main-dictionary surface ids (nf_feats.tok, .sid), and
+ * a map from main surface ids to the lede dictionary's surface ids of the same words
+ * (UINT32_MAX unknown), kept by the caller across articles. A lede token equal to main token i
+ * (same start, end, kind: the same bytes, so the same lower-cased word) whose word the map
+ * knows skips hashing and the look-up; every other token takes the ordinary path and teaches
+ * the map. The lede dictionary's ids, frequencies and weights are those without the hint. */
+typedef struct nf_lhint {
+    const nf_token *tok;
+    const uint32_t *sid;
+    size_t ntok;
+    uint32_t **map;
+    size_t *capmap;
+} nf_lhint;
 
 nf_rc nf_dict_new(nf_dict **out);
 void  nf_dict_free(nf_dict *d);
@@ -205,6 +221,9 @@ void  nf_feats_reset(nf_feats *f);
  * frequencies first, so idf is learned from the stream itself. */
 nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title,
                        const char *text, size_t n, nf_feats *f);
+/* The same, for a lede pass given the main pass's hint h (NULL: nf_feats_extract). */
+nf_rc nf_feats_extract_hint(nf_dict *d, const nf_terms_cfg *cfg, const char *title,
+                            const char *text, size_t n, nf_feats *f, const nf_lhint *h);
 double nf_tw_dot(const nf_tw *a, size_t na, const nf_tw *b, size_t nb);
 
 /* ---- coverage ---- */
@@ -341,6 +360,14 @@ typedef struct nf_fold_ev {
 } nf_fold_ev;
 nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out);
 nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out);
+/* The same, reusing the main pass's work on a's text: tok, sid, ntok are that pass's
+ * nf_feats tok.tok, sid, tok.ntok (or a prefix of them; ntok 0: no hint). Identical results;
+ * call it where the lede extraction runs (it updates the folder's map, like the lede
+ * dictionary). */
+nf_rc nf_folder_extract_lede_hint(nf_folder *f, const nf_article *a, nf_feats *out,
+                                  const nf_token *tok, const uint32_t *sid, size_t ntok);
+/* The bytes of a's text the lede pass reads. */
+size_t nf_folder_lede_len(const nf_article *a);
 nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const nf_feats *ft,
                       const nf_feats *lf, nf_fold_result *r, nf_fold_ev *ev);
 void  nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result *r);

@@ -91,6 +91,8 @@ struct nf_folder {
     nf_terms_cfg ltc;      /* lede features: own dictionary, so lede idf is over ledes */
     nf_dict *ldict;
     nf_feats lfeats;
+    uint32_t *lmap; size_t caplmap;   /* main surface id -> lede surface id (nf_lhint.map);
+                                       * touched only by the (serialised) lede extraction */
     story *st; size_t nst, capst;
     story_hot *hot; size_t caphot;       /* per story, parallel to st */
     uint32_t *art_story; size_t nart, capart;
@@ -178,6 +180,7 @@ void nf_folder_free(nf_folder *f)
     nf_dict_free(f->dict);
     nf_feats_reset(&f->lfeats);
     nf_dict_free(f->ldict);
+    free(f->lmap);
     free(f);
 }
 
@@ -204,7 +207,8 @@ uint64_t nf_folder_stories(const nf_folder *f) { return f->live; }
 
 size_t nf_folder_memory(const nf_folder *f)
 {
-    size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) + f->capst * sizeof(story) +
+    size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) +
+               f->caplmap * sizeof *f->lmap + f->capst * sizeof(story) +
                f->caphot * sizeof(story_hot) +
                f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
@@ -751,7 +755,7 @@ static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, 
 
 /* The lede pass reads at most the first LEDE_BYTES of the text, cut at a space: the lede is
  * there, and tokenising the whole text twice would nearly double the cost of an article. */
-static size_t lede_len(const nf_article *a)
+size_t nf_folder_lede_len(const nf_article *a)
 {
     size_t n = a->text_len;
     if (n <= LEDE_BYTES)
@@ -796,7 +800,15 @@ nf_rc nf_folder_extract(nf_folder *f, const nf_article *a, nf_feats *out)
 
 nf_rc nf_folder_extract_lede(nf_folder *f, const nf_article *a, nf_feats *out)
 {
-    return nf_feats_extract(f->ldict, &f->ltc, a->title, a->text, lede_len(a), out);
+    return nf_feats_extract(f->ldict, &f->ltc, a->title, a->text, nf_folder_lede_len(a), out);
+}
+
+nf_rc nf_folder_extract_lede_hint(nf_folder *f, const nf_article *a, nf_feats *out,
+                                  const nf_token *tok, const uint32_t *sid, size_t ntok)
+{
+    nf_lhint h = {tok, sid, ntok, &f->lmap, &f->caplmap};
+    return nf_feats_extract_hint(f->ldict, &f->ltc, a->title, a->text, nf_folder_lede_len(a),
+                                 out, &h);
 }
 
 static uint32_t last_id(const nf_tw *v, size_t n) { return n ? v[n - 1].id : 0; }
@@ -880,7 +892,8 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
     if (rc)
         return rc;
     if (copy_of < 0 && ((rc = nf_folder_extract(f, a, &f->feats)) ||
-                        (rc = nf_folder_extract_lede(f, a, &f->lfeats))))
+                        (rc = nf_folder_extract_lede_hint(f, a, &f->lfeats, f->feats.tok.tok,
+                                                          f->feats.sid, f->feats.tok.ntok))))
         return rc;
     return nf_folder_place(f, a, copy_of, &f->feats, &f->lfeats, r, NULL);
 }

@@ -22,6 +22,12 @@
  *   - Speed (the dictionary outgrows the cache): hash slots carry a 32-bit fingerprint, so a
  *     probe reads an entry and its key bytes only on a match; a scan first lower-cases and
  *     hashes all its words and prefetches their slots and entries; sorts are radix sorts.
+ *   - A lede pass over a prefix of the same text (another dictionary) may take the main pass's
+ *     tokens and surface ids (nf_lhint): a token equal to the main pass's token at the same
+ *     index is the same bytes, so the same word; a map from main to lede surface ids then gives
+ *     its lede entry without lower-casing (unless capitalised: entities read the word), hashing
+ *     or probing. Tokens that differ or words the map does not know take the ordinary path
+ *     (and teach the map), so lede ids, frequencies and weights are those without the hint.
  *
  * Invariants: feature vectors are sorted by id with unique ids and unit L2 norm (or empty);
  * quote hashes are sorted and unique. Dictionary ids are dense and never change.
@@ -220,7 +226,7 @@ size_t nf_dict_memory(const nf_dict *d)
 }
 
 /* The surface entry of a lower-cased word, created with its stem on first sight. */
-static nf_rc surface(nf_dict *d, const char *w, size_t n, uint64_t h, const dent **out)
+static nf_rc surface(nf_dict *d, const char *w, size_t n, uint64_t h, uint32_t *outid)
 {
     uint32_t id, sid;
     nf_rc rc = dict_get_h(d, NF_K_SURFACE, w, n, h, 1, &id);
@@ -235,7 +241,7 @@ static nf_rc surface(nf_dict *d, const char *w, size_t n, uint64_t h, const dent
             return rc;
         d->ent[id].stem = sid;
     }
-    *out = &d->ent[id];
+    *outid = id;
     return NF_OK;
 }
 
@@ -266,6 +272,7 @@ void nf_feats_reset(nf_feats *f)
     free(f->qkey);
     free(f->ikey);
     free(f->wsel);
+    free(f->sid);
     nf_buf_reset(&f->lows);
     nf_tokens_reset(&f->tok);
     nf_buf_reset(&f->low);
@@ -330,7 +337,21 @@ static nf_rc lower(nf_feats *f, const char *s, size_t n)
  * entity key hash when capitalised), and the dictionary slots and entries they will need
  * prefetched, PF_LAG tokens apart, so the scan's look-ups find them in cache. */
 #define PF_LAG 16
-static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title)
+
+/* The main pass's surface id of word token i (tok) when h has the same token there, else
+ * UINT32_MAX. */
+static inline uint32_t hint_sid(const nf_lhint *h, size_t i, const nf_token *t)
+{
+    if (!h || i >= h->ntok)
+        return UINT32_MAX;
+    const nf_token *m = &h->tok[i];
+    return m->start == t->start && m->end == t->end && m->kind == t->kind ? h->sid[i]
+                                                                           : UINT32_MAX;
+}
+
+/* h (lede passes over the text only): a word the map knows gets its surface id in f->sid now
+ * and needs no hash; every other word gets UINT32_MAX there (the scan looks it up). */
+static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, const nf_lhint *h)
 {
     size_t nt = f->tok.ntok;
     nf_rc rc;
@@ -341,20 +362,37 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title)
         (rc = nf_grow((void **)&f->lowhe, &c4, nt + 1, sizeof *f->lowhe)))
         return rc;
     f->caplow = NF_MIN(NF_MIN(c1, c2), NF_MIN(c3, c4));
+    if ((rc = nf_grow((void **)&f->sid, &f->capsid, nt + 1, sizeof *f->sid)))
+        return rc;
     f->lows.n = 0;
     for (size_t i = 0; i < nt + PF_LAG; i++) {
         if (i >= PF_LAG && f->lowoff[i - PF_LAG] != UINT32_MAX) {
-            dict_touch(d, f->lowh[i - PF_LAG]);
+            if (f->sid[i - PF_LAG] == UINT32_MAX)
+                dict_touch(d, f->lowh[i - PF_LAG]);
             if (f->lowhe[i - PF_LAG])
                 dict_touch(d, f->lowhe[i - PF_LAG]);
         }
+        if (h && !title && i + PF_LAG < h->ntok && h->sid[i + PF_LAG] < *h->capmap)
+            __builtin_prefetch(&(*h->map)[h->sid[i + PF_LAG]]);   /* read below, PF_LAG on */
         if (i >= nt)
             continue;
         const nf_token *t = &f->tok.tok[i];
         f->lowoff[i] = UINT32_MAX;
         f->lowhe[i] = 0;
+        f->sid[i] = UINT32_MAX;
         if (t->kind == NF_TOK_PUNCT || t->kind == NF_TOK_NUM)
             continue;
+        uint32_t hs = title ? UINT32_MAX : hint_sid(h, i, t);
+        uint32_t ms = hs != UINT32_MAX && hs < *h->capmap ? (*h->map)[hs] : UINT32_MAX;
+        if (ms != UINT32_MAX && !(t->flags & NF_TF_CAP)) {
+            /* the main pass looked the word up (so 1..64 bytes lower-cased) and no entity path
+             * will read it: no lower-casing, its length comes from the entry (lowlen 0) */
+            f->lowoff[i] = 0;
+            f->lowlen[i] = 0;
+            f->sid[i] = ms;
+            __builtin_prefetch(&d->ent[ms]);
+            continue;
+        }
         size_t off = f->lows.n;
         if ((rc = lower_append(&f->lows, s + t->start, t->end - t->start)))
             return rc;
@@ -365,8 +403,13 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title)
             continue;   /* not looked up (scan skips it) */
         f->lowoff[i] = (uint32_t)off;
         f->lowlen[i] = (uint32_t)n;
-        f->lowh[i] = key_hash(NF_K_SURFACE, f->lows.p + off, n);
-        dict_prefetch(d, f->lowh[i]);
+        if (ms != UINT32_MAX) {
+            f->sid[i] = ms;
+            __builtin_prefetch(&d->ent[ms]);
+        } else {
+            f->lowh[i] = key_hash(NF_K_SURFACE, f->lows.p + off, n);
+            dict_prefetch(d, f->lowh[i]);
+        }
         if ((t->flags & NF_TF_CAP) && !title) {
             f->lowhe[i] = key_hash(NF_K_ENTITY, f->lows.p + off, n);   /* 0: recomputed */
             dict_prefetch(d, f->lowhe[i]);
@@ -409,10 +452,10 @@ static nf_rc flush_seq(nf_dict *d, nf_feats *f, int *nseq, float w)
 
 /* Terms and entities of one text. title: words are terms at lede weight, no entities. */
 static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *s, size_t n,
-                  int title)
+                  int title, const nf_lhint *h)
 {
     nf_rc rc = nf_tokenize(s, n, &f->tok);
-    if (rc || (rc = prepare_words(d, f, s, title)))
+    if (rc || (rc = prepare_words(d, f, s, title, h)))
         return rc;
     int sent = -1, at_start = 1, nseq = 0;
     float w = cfg->lede_weight;
@@ -453,11 +496,28 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
         }
         if (f->lowoff[i] == UINT32_MAX)
             continue;   /* empty or longer than 64 bytes once lower-cased */
-        const char *lw = f->lows.p + f->lowoff[i];
-        size_t ln = f->lowlen[i];
-        const dent *e;
-        if ((rc = surface(d, lw, ln, f->lowh[i], &e)))
-            return rc;
+        size_t ln = f->lowlen[i];   /* 0: a known word not lower-cased (prepare_words) */
+        const char *lw = ln ? f->lows.p + f->lowoff[i] : NULL;
+        uint32_t sid = f->sid[i];
+        if (sid == UINT32_MAX) {
+            if ((rc = surface(d, lw, ln, f->lowh[i], &sid)))
+                return rc;
+            f->sid[i] = sid;
+            uint32_t hs = title ? UINT32_MAX : hint_sid(h, i, t);
+            if (hs != UINT32_MAX) {   /* teach the map */
+                if (hs >= *h->capmap) {
+                    size_t old = *h->capmap;
+                    if ((rc = nf_grow((void **)h->map, h->capmap, (size_t)hs + 1,
+                                      sizeof **h->map)))
+                        return rc;
+                    memset(*h->map + old, 0xFF, (*h->capmap - old) * sizeof **h->map);
+                }
+                (*h->map)[hs] = sid;
+            }
+        }
+        const dent *e = &d->ent[sid];
+        if (!ln)
+            ln = e->len - 1;   /* the key's length without its kind byte */
         uint8_t flags = e->flags;
         uint32_t stem = e->stem;
         if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(f, stem, w)))
@@ -656,6 +716,12 @@ static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
 nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, const char *text,
                        size_t n, nf_feats *f)
 {
+    return nf_feats_extract_hint(d, cfg, title, text, n, f, NULL);
+}
+
+nf_rc nf_feats_extract_hint(nf_dict *d, const nf_terms_cfg *cfg, const char *title,
+                            const char *text, size_t n, nf_feats *f, const nf_lhint *h)
+{
     nf_rc rc;
     f->nraw = f->ncapw = 0;
     f->nquote = 0;
@@ -665,9 +731,9 @@ nf_rc nf_feats_extract(nf_dict *d, const nf_terms_cfg *cfg, const char *title, c
             memset(f->rawat, 0, f->caprawat * sizeof *f->rawat);
         f->stamp = 1;
     }
-    if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1)))
+    if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1, NULL)))
         return rc;
-    if ((rc = scan(d, cfg, f, text, n, 0)) || (!cfg->no_quotes && (rc = quotes(f, text))))
+    if ((rc = scan(d, cfg, f, text, n, 0, h)) || (!cfg->no_quotes && (rc = quotes(f, text))))
         return rc;
     /* sentence-initial capitals that are names elsewhere in the article */
     for (size_t i = 0; i < f->ncapw; i++) {
