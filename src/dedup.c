@@ -346,13 +346,22 @@ static void count_kind(nf_dedup *d, uint32_t i)
 /* Online add of article d->n whose sketch is already in info[n] / sig row n. */
 static nf_rc add_online(nf_dedup *d, nf_copy *out);
 
-nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
+/* Room for one more online article (switches d to online mode). */
+static nf_rc online_room(nf_dedup *d)
 {
     if (d->mode == MODE_BATCH)
         return NF_EINVAL;
     d->mode = MODE_ONLINE;
     nf_rc rc = reserve(d, d->n + 1);
-    if (rc || (!d->tabcap && (rc = tab_grow(d))))
+    if (!rc && !d->tabcap)
+        rc = tab_grow(d);
+    return rc;
+}
+
+nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
+{
+    nf_rc rc = online_room(d);
+    if (rc)
         return rc;
     uint32_t K = d->o.sketch.bins;
     if ((rc = nf_sketch_text(d->sk[0], text, len, &d->info[d->n], d->sig + (size_t)d->n * K)))
@@ -362,11 +371,8 @@ nf_rc nf_dedup_add(nf_dedup *d, const char *text, size_t len, nf_copy *out)
 
 nf_rc nf_dedup_add_sketch(nf_dedup *d, const nf_sketch *info, const uint16_t *sig, nf_copy *out)
 {
-    if (d->mode == MODE_BATCH)
-        return NF_EINVAL;
-    d->mode = MODE_ONLINE;
-    nf_rc rc = reserve(d, d->n + 1);
-    if (rc || (!d->tabcap && (rc = tab_grow(d))))
+    nf_rc rc = online_room(d);
+    if (rc)
         return rc;
     uint32_t K = d->o.sketch.bins;
     d->info[d->n] = *info;

@@ -9,27 +9,6 @@
 #include "harness.h"
 #include <jansson.h>
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    if (p) {
-        p[len] = 0;
-        *n = (size_t)len;
-    }
-    return p;
-}
-
 static nf_article art(const char *text)
 {
     nf_article a = {0};
@@ -45,7 +24,7 @@ static void seeds(void)
     snprintf(p0, sizeof p0, "%s/seeds/000_9352d1c620ab8b06.txt", nf_test_shared());
     snprintf(p1, sizeof p1, "%s/seeds/003_38795c60894fa36b.txt", nf_test_shared());
     size_t n0, n1;
-    char *t0 = slurp(p0, &n0), *t1 = slurp(p1, &n1);
+    char *t0 = nf_test_read_file(p0, &n0), *t1 = nf_test_read_file(p1, &n1);
     CHECK(t0 && t1);
     if (!t0 || !t1)
         goto done;
