@@ -5,6 +5,7 @@
  * Pages are loaded as the readers load a file (nf_file_load: gzip/zstd decoded, directories
  * refused). A page that cannot be opened or read, or is not HTML, is reported on stderr as
  * "file: what" and counted as failed; the others go on. pages = extracted + empty + failed.
+ * "-" is one page read from standard input (id "stdin", "<stdin>" in messages).
  */
 #include "cli.h"
 #include <stdlib.h>
@@ -16,7 +17,8 @@ static void usage(FILE *f)
         "usage: newsfold extract [options] PAGE...\n"
         "\n"
         "Extract the article (body text, title, date, outlet, canonical URL) from saved HTML\n"
-        "pages (.html, .htm, .html.gz; any declared charset) and print one JSON object per page:\n"
+        "pages (.html, .htm, .html.gz; any declared charset; - reads one page from standard\n"
+        "input, whose id is \"stdin\") and print one JSON object per page:\n"
         "  {\"id\", \"url\", \"title\", \"date\", \"date_source\", \"outlet\", \"text\", \"reason\"}\n"
         "id is the file name without compression suffix and extension, as `newsfold read`\n"
         "names a page; date_source is json-ld, meta, time, url or\n"
@@ -88,9 +90,11 @@ int cmd_extract(int argc, char **argv)
     for (int i = 0; i < npages; i++) {
         nf_diag d;
         page.n = 0;
+        int from_stdin = !strcmp(pages[i], "-");
+        const char *shown = from_stdin ? "<stdin>" : pages[i];
         nf_rc rc = nf_file_load(pages[i], &page, &d);
         if (rc != NF_OK) {
-            fprintf(stderr, "%s: %s\n", pages[i], d.msg);
+            fprintf(stderr, "%s: %s\n", shown, d.msg);
             failed++;
             ioerr += rc == NF_EIO;
             continue;
@@ -100,13 +104,13 @@ int cmd_extract(int argc, char **argv)
         rc = nf_extract_html_opts(page.p ? page.p : "", page.n, npages == 1 ? url : NULL, &opts,
                                   &x);
         if (rc != NF_OK) {
-            fprintf(stderr, "%s: %s\n", pages[i], nf_strerror(rc));
+            fprintf(stderr, "%s: %s\n", shown, nf_strerror(rc));
             failed++;
             nf_extracted_reset(&x);
             continue;
         }
         json_t *o = json_object();
-        char *id = nf_file_id(pages[i]);
+        char *id = from_stdin ? strdup("stdin") : nf_file_id(pages[i]);
         set_str(o, "id", id);
         free(id);
         set_str(o, "url", x.url);

@@ -144,8 +144,8 @@ void  nf_reader_close(nf_reader *r);
  * its directory, one compression suffix (.gz .zst .zstd) and then its last extension, if any
  * ("a/b.html.gz" -> "b", "x.y.txt" -> "x.y", ".hidden" stays). Heap string; NULL: no memory. */
 char *nf_file_id(const char *path);
-/* The whole of one file as the readers see it (gzip or zstd data decompressed), appended to
- * out, whose max (0: none) is the ceiling on the decoded bytes. On failure d says what, as the
+/* The whole of one file as the readers see it (gzip or zstd data decompressed; "-" is standard
+ * input, read to its end and left open), appended to out, whose max (0: none) is the ceiling on the decoded bytes. On failure d says what, as the
  * reader would, with d->file = path and d->line = 0: NF_EIO "cannot open: ..." (a directory
  * too) or "read error: ...", NF_ETRUNC, NF_EPARSE (corrupt data), NF_ETOOBIG, NF_ENOMEM. */
 nf_rc nf_file_load(const char *path, nf_buf *out, nf_diag *d);

@@ -449,17 +449,19 @@ nf_rc nf_file_load(const char *path, nf_buf *out, nf_diag *d)
     if (!path || !out || !d)
         return NF_EINVAL;
     memset(d, 0, sizeof *d);
-    int fd = open_file(path);
+    bool is_stdin = !strcmp(path, "-");   /* as the reader: "-" is standard input */
+    int fd = is_stdin ? STDIN_FILENO : open_file(path);
     if (fd < 0)
         return load_fail(d, path, NF_EIO, "cannot open: %s", strerror(errno));
     unsigned char *inbuf = malloc(INBUF);
     if (!inbuf) {
-        close(fd);
+        if (!is_stdin)
+            close(fd);
         return load_fail(d, path, NF_ENOMEM, "out of memory");
     }
     nf_src s;
     uint64_t total = 0;
-    nf_rc rc = src_open(&s, fd, true, inbuf, NULL, 0);
+    nf_rc rc = src_open(&s, fd, !is_stdin, inbuf, NULL, 0);
     if (rc == NF_OK)
         rc = src_drain(&s, out, &total);
     if (rc == NF_ETOOBIG)

@@ -70,4 +70,9 @@ mkdir "$TMP/crawl" && cp "$TMP/story.html" "$TMP/zipped.html.gz" "$TMP/crawl/"
 "$NF" read "$TMP/crawl" > "$TMP/read" 2> "$TMP/readerr"
 ok "reader takes html" '[ "$(wc -l < "$TMP/read")" -eq 2 ] && grep -q "Opponents argued" "$TMP/read"'
 ok "reader ids as extract" 'grep -q "\"id\":\"story\"" "$TMP/read" && grep -q "\"id\":\"zipped\"" "$TMP/read"'
+# "-" is one page from standard input, decoded as a file would be
+"$NF" extract - < "$TMP/zipped.html.gz" > "$TMP/out11" 2> "$TMP/err11"
+ok "page from stdin" '[ $? -eq 0 ] && grep -q "\"id\":\"stdin\"" "$TMP/out11" && grep -q "Opponents argued" "$TMP/out11"'
+head -c 3000 /dev/urandom | tr -d '<' | "$NF" extract - "$TMP/story.html" > "$TMP/out12" 2> "$TMP/err12"
+ok "stdin not HTML, named in the error" '[ $? -eq 1 ] && grep -q "^<stdin>: " "$TMP/err12" && grep -q "Opponents argued" "$TMP/out12"'
 finish extract
