@@ -10,8 +10,9 @@
  * its copy (the exact online copy detection over the sketch stream, as in 1 process), plans
  * the blocks and their lists with the library, hands whole blocks to ranks (largest list
  * first, each to the least-loaded rank: this affects speed only), each rank fetches the texts
- * of its lists from their owners (nfm_fetch) and folds each block with nf_foldwin_fold — the
- * call the plain verb makes — and rank 0 joins the stories with nf_foldwin_join.
+ * of its lists from their owners (nfm_fetch; its own articles are used in place) and folds
+ * each block with nf_foldwin_fold — the call the plain verb makes — and rank 0 joins the
+ * stories with nf_foldwin_join.
  *
  * Invariants: the same library calls on the same inputs as `newsfold fold --windows B`,
  * whatever rank folds which block; every article gets exactly one story, named by the gid of
@@ -48,38 +49,51 @@ static void give_art(uint64_t gid, void *ctx, nf_buf *out)
     nf_buf_append(out, a->text ? a->text : "", a->text_len);
 }
 
-/* Fetch the articles of gids u[0..nu) (sorted, unique) and rebuild them in a[] with their
- * title and text NUL-terminated in *text. */
+/* The articles of gids u[0..nu) (sorted, unique) in a[]: this rank's own ones are its
+ * articles (shallow), the others are fetched from their owners and rebuilt with their title
+ * and text NUL-terminated in *text. */
 static void fetch_articles(nfm *m, const nfm_ids *ids, const nf_article *arts, const uint64_t *u,
                            size_t nu, nf_article *a, nf_buf *text)
 {
+    uint64_t *far = nfm_xmalloc(m, (nu + 1) * sizeof *far);
+    size_t nfar = 0;
+    for (size_t i = 0; i < nu; i++)
+        if (u[i] < ids->lo || u[i] >= ids->lo + ids->n)
+            far[nfar++] = u[i];
     size_t *off = NULL;
     char *data = NULL;
     fctx fc = {arts, ids->lo};
-    nfm_fetch(m, ids, u, nu, give_art, &fc, &off, &data);
-    size_t *tat = nfm_xmalloc(m, 2 * (nu + 1) * sizeof *tat), *tls = tat + nu + 1;
-    for (size_t i = 0; i < nu; i++) {
+    nfm_fetch(m, ids, far, nfar, give_art, &fc, &off, &data);
+    size_t *tat = nfm_xmalloc(m, 2 * (nfar + 1) * sizeof *tat), *tls = tat + nfar + 1;
+    for (size_t i = 0; i < nfar; i++) {
         const char *p = data + off[i];
         uint32_t tl;
         uint64_t tn;
-        memset(&a[i], 0, sizeof a[i]);
-        memcpy(&a[i].time, p, sizeof a[i].time);
         memcpy(&tl, p + 8, sizeof tl);
         memcpy(&tn, p + 12, sizeof tn);
         tat[i] = text->n;
-        a[i].text_len = (size_t)tn;
+        tls[i] = tl;
         /* the title's NUL was sent; the text gets one here */
         if (nf_buf_append(text, p + 20, tl + (size_t)tn) || nf_buf_putc(text, 0))
             nfm_die(m, "out of memory");
-        tls[i] = tl;
     }
-    for (size_t i = 0; i < nu; i++) {      /* text->p is final now */
-        a[i].title = tls[i] ? text->p + tat[i] : NULL;
-        a[i].text = text->p + tat[i] + tls[i];
+    for (size_t i = 0, f = 0; i < nu; i++) {   /* text->p is final now */
+        if (u[i] >= ids->lo && u[i] < ids->lo + ids->n) {
+            a[i] = arts[u[i] - ids->lo];
+            continue;
+        }
+        const char *p = data + off[f];
+        memset(&a[i], 0, sizeof a[i]);
+        memcpy(&a[i].time, p, sizeof a[i].time);
+        a[i].title = tls[f] ? text->p + tat[f] : NULL;
+        a[i].text = text->p + tat[f] + tls[f];
+        a[i].text_len = (size_t)(off[f + 1] - off[f] - 20 - tls[f]);
+        f++;
     }
     free(tat);
     free(off);
     free(data);
+    free(far);
 }
 
 typedef struct load {
@@ -245,6 +259,7 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
     }
     st->fold_secs = nfm_now() - c0;
     st->nblocks = myb;
+    nfm_barrier_idle(m);       /* ranks done early sleep instead of spinning in a collective */
     free(a);
     free(cp);
     free(ua);
