@@ -150,3 +150,4 @@ for v in $VERBS; do
         done ;;
     esac
 done
+echo "load at the end: $(cut -d" " -f1-3 /proc/loadavg) (2 cores shared with other sessions: CPU seconds are the figure to trust)"
