@@ -54,15 +54,15 @@ static int cmp_arrival(const void *x, const void *y)
     return i < j ? -1 : i > j;
 }
 
-nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
-                        nf_fold_result *results, uint64_t *merges)
+/* Arrival order and copies, shared by the plain and the windowed fold: fills c->order,
+ * c->copy_of, c->ncopies (c->story allocated); *arr (shallow copies of c's articles in
+ * arrival order) and *cpy (arrival index of each one's original, -1 none) are malloc'd. */
+static nf_rc arrival(cli_articles *c, nf_article **arr, int64_t **cpy)
 {
-    nf_rc rc = NF_ENOMEM;
-    nf_folder *f = NULL;
+    nf_rc rc;
     nf_dedup *dd = NULL;
-    nf_article *arr = NULL;
-    int64_t *cpy = NULL;
-    nf_fold_result *res = NULL;
+    *arr = NULL;
+    *cpy = NULL;
     nf_folder_free(c->folder);
     c->folder = NULL;
     free(c->order);
@@ -81,29 +81,54 @@ nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
     order_ctx = c;
     if (c->n)
         qsort(c->order, c->n, sizeof *c->order, cmp_arrival);
-    if ((rc = nf_folder_new(&f, o)) || (!c->no_dedup && (rc = nf_dedup_new(&dd, NULL))))
-        goto done;
+    if (!c->no_dedup && (rc = nf_dedup_new(&dd, NULL)))
+        return rc;
     /* copies (from dedup, in arrival order) inherit their original's story; dedup does not
      * depend on folding, so it runs first and the folder gets the whole arrival-ordered batch
      * (nf_folder_add_many: feature extraction pipelined with folding when o->threads allows) */
-    arr = malloc((c->n + 1) * sizeof *arr);
-    cpy = malloc((c->n + 1) * sizeof *cpy);
-    res = results ? malloc((c->n + 1) * sizeof *res) : NULL;
+    *arr = malloc((c->n + 1) * sizeof **arr);
+    *cpy = malloc((c->n + 1) * sizeof **cpy);
     rc = NF_ENOMEM;
-    if (!arr || !cpy || (results && !res))
+    if (!*arr || !*cpy)
         goto done;
+    rc = NF_OK;
     for (size_t k = 0; k < c->n; k++) {
         const nf_article *a = &c->a[c->order[k]];
         nf_copy cp = {.copy_of = -1};
         if (dd && (rc = nf_dedup_add(dd, a->text, a->text_len, &cp)))
             goto done;
-        arr[k] = *a;   /* shallow: the texts stay c's */
-        cpy[k] = cp.copy_of;
+        (*arr)[k] = *a;   /* shallow: the texts stay c's */
+        (*cpy)[k] = cp.copy_of;
         if (cp.copy_of >= 0) {
             c->copy_of[c->order[k]] = c->order[cp.copy_of];
             c->ncopies++;
         }
     }
+done:
+    nf_dedup_free(dd);
+    if (rc) {
+        free(*arr);
+        free(*cpy);
+        *arr = NULL;
+        *cpy = NULL;
+    }
+    return rc;
+}
+
+nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
+                        nf_fold_result *results, uint64_t *merges)
+{
+    nf_folder *f = NULL;
+    nf_article *arr = NULL;
+    int64_t *cpy = NULL;
+    nf_fold_result *res = NULL;
+    nf_rc rc = arrival(c, &arr, &cpy);
+    if (rc || (rc = nf_folder_new(&f, o)))
+        goto done;
+    res = results ? malloc((c->n + 1) * sizeof *res) : NULL;
+    rc = NF_ENOMEM;
+    if (results && !res)
+        goto done;
     if ((rc = nf_folder_add_many(f, arr, c->n, cpy, res, NULL)))
         goto done;
     for (size_t k = 0; results && k < c->n; k++)
@@ -119,11 +144,36 @@ done:
     free(arr);
     free(cpy);
     free(res);
-    nf_dedup_free(dd);
     if (rc)
         nf_folder_free(f);
     else
         c->folder = f;   /* kept: evidence strings point into it */
+    return rc;
+}
+
+/* fold --windows: the same arrival order and copies, folded per block of block_days
+ * (src/foldwin.c); story ids in input terms as for the plain fold. */
+static nf_rc fold_windows(cli_articles *c, const nf_fold_opts *o, int refine, double block_days,
+                          nf_foldwin_stats *st)
+{
+    nf_article *arr = NULL;
+    int64_t *cpy = NULL;
+    uint64_t *fin = NULL;
+    nf_rc rc = arrival(c, &arr, &cpy);
+    if (rc)
+        goto done;
+    rc = NF_ENOMEM;
+    if (!(fin = malloc((c->n + 1) * sizeof *fin)))
+        goto done;
+    if ((rc = nf_fold_windows(arr, c->n, cpy, o, block_days, refine, fin, st)))
+        goto done;
+    for (size_t k = 0; k < c->n; k++)
+        c->story[c->order[k]] = c->order[fin[k]];
+    c->nstories = st->stories;
+done:
+    free(arr);
+    free(cpy);
+    free(fin);
     return rc;
 }
 
@@ -225,7 +275,14 @@ static void help(void)
            "  --db PATH          keep articles, copies, stories and comparisons in the SQLite\n"
            "                     database PATH instead (incremental; see docs/store.md)\n"
            "  --evidence         add the join evidence to each line\n"
-           "  --no-dedup         do not look for copies first\n%s%s",
+           "  --no-dedup         do not look for copies first\n"
+           "  --windows DAYS     fold each block of DAYS days (from the first dated article)\n"
+           "                     with a folder of its own, after a warm-up of --window-days,\n"
+           "                     and join stories across the borders; blocks run on --threads\n"
+           "                     threads; the result never depends on the thread count (or on\n"
+           "                     the ranks under mpirun) and equals the plain fold on undated\n"
+           "                     input; 90 (3 x --window-days) is a sensible value (docs/mpi.md)\n"
+           "%s%s",
            cli_fold_help(), cli_input_help());
 }
 
@@ -257,6 +314,7 @@ int cmd_fold(int argc, char **argv)
     nf_fold_opts o;
     nf_fold_opts_init(&o);
     int refine = 1, want_ev = 0, status = EXIT_USAGE;
+    double block_days = 0;      /* --windows: > 0 */
     const char *outpath = NULL, *dbpath = NULL;
     cli_articles c = {0};
     nf_fold_result *res = NULL;
@@ -283,6 +341,17 @@ int cmd_fold(int argc, char **argv)
             want_ev = 1;
             continue;
         }
+        if (!strcmp(argv[i], "--windows")) {
+            char *end = NULL;
+            block_days = i + 1 < argc ? strtod(argv[i + 1], &end) : 0;
+            if (i + 1 >= argc || *end || end == argv[i + 1] || !(block_days > 0) ||
+                block_days > 1e6) {
+                fprintf(stderr, "newsfold: --windows needs a number of days (> 0)\n");
+                goto done;
+            }
+            i++;
+            continue;
+        }
         if (!strcmp(argv[i], "--db")) {    /* the story store: cli/store_glue.c */
             if (i + 1 >= argc) {
                 fprintf(stderr, "newsfold: --db needs a path\n");
@@ -301,6 +370,10 @@ int cmd_fold(int argc, char **argv)
             goto done;
         }
     }
+    if (block_days > 0 && (want_ev || dbpath)) {
+        fprintf(stderr, "newsfold fold: --windows gives neither --evidence nor --db\n");
+        goto done;
+    }
     if (dbpath) {
         status = cli_fold_store(dbpath, &in);
         goto done;
@@ -315,7 +388,11 @@ int cmd_fold(int argc, char **argv)
     double t0 = cli_now();
     res = calloc(c.n + 1, sizeof *res);
     uint64_t merges = 0;
-    nf_rc frc = res ? cli_fold_articles(&c, &o, refine, res, &merges) : NF_ENOMEM;
+    nf_foldwin_stats ws = {0};
+    nf_rc frc = !res ? NF_ENOMEM
+                : block_days > 0 ? fold_windows(&c, &o, refine, block_days, &ws)
+                : cli_fold_articles(&c, &o, refine, res, &merges);
+    merges = block_days > 0 ? ws.merges : merges;
     if (frc) {
         fprintf(stderr, "newsfold fold: %s\n", nf_strerror(frc));
         goto done;
@@ -352,6 +429,10 @@ int cmd_fold(int argc, char **argv)
                 "refinement), %.3f s, %.0f articles/s\n", c.n, c.ncopies,
                 (unsigned long long)c.nstories, (unsigned long long)merges, secs,
                 secs > 0 ? (double)c.n / secs : 0.0);
+    if (!in.quiet && block_days > 0)
+        fprintf(stderr, "fold --windows %g: %llu blocks, %llu warm-up articles folded, %llu "
+                "stories joined across borders\n", block_days, (unsigned long long)ws.blocks,
+                (unsigned long long)ws.warmup, (unsigned long long)ws.unions);
     status = cli_exit_status(&in, rc);
 done:
     if (out != stdout)

@@ -480,6 +480,62 @@ typedef struct nf_cluster_scores {
 nf_rc nf_cluster_score(const uint64_t *gold, const uint64_t *pred, size_t n,
                        nf_cluster_scores *s);
 
+/* ---- Windowed fold (src/foldwin.c; branch mpiwin; docs/mpi.md "fold --windows") ----
+ * The arrival order (date, then input order, undated first) is cut into blocks of block_days
+ * of dated articles, counted from the first dated article: block b holds the articles with
+ * floor((time - t_first) / block_days) = b (empty blocks are skipped), the first block also
+ * every undated article. Each block is folded by a fresh folder of its own after a warm-up:
+ * the undated articles and the dated articles of the window_days before the block's first
+ * article. Borders are reconciled by union-find: a story whose first article (in its block's
+ * folder) is a warm-up article continues that article's story in the block that owns it. A
+ * final story is named by its earliest article. The result depends only on the articles, the
+ * copies, the options and block_days, never on which thread or rank folds which block; with
+ * one block (undated input, or block_days >= the dated span) it is exactly the plain fold. */
+typedef struct nf_foldwin_block {
+    uint64_t pre;             /* the folder first folds arrival positions [0, pre) (undated) */
+    uint64_t warm;            /* then the dated warm-up [warm, start) */
+    uint64_t start, end;      /* then the block's own articles [start, end) */
+} nf_foldwin_block;
+
+typedef struct nf_foldwin_stats {
+    uint64_t blocks;          /* non-empty blocks */
+    uint64_t warmup;          /* warm-up articles folded (sum over blocks) */
+    uint64_t unions;          /* stories joined across borders */
+    uint64_t stories;         /* final stories */
+    uint64_t merges;          /* refinement merges, all blocks */
+} nf_foldwin_stats;
+
+/* Cut n arrival-ordered times (NF_NO_TIME first, then ascending) into blocks; *blocks is
+ * malloc'd (NULL when n == 0). NF_EINVAL: block_days not > 0 and finite, or times not sorted. */
+nf_rc nf_foldwin_plan(const int64_t *time, size_t n, double block_days, double window_days,
+                      nf_foldwin_block **blocks, size_t *nblocks);
+/* Entries of a block's list (what its folder folds): nf_foldwin_list_max(b) at most. */
+uint64_t nf_foldwin_list_max(const nf_foldwin_block *b);
+/* The list of block b, in folding order: pos[j] an arrival position, cp[j] the list index of
+ * its original (-1: none). copy_of[k]: arrival position of k's original or -1 (NULL: no
+ * copies). A copy whose original is not in the list is left out (nf_foldwin_join gives it its
+ * original's final story). Returns the number of entries. */
+size_t nf_foldwin_list(const nf_foldwin_block *b, const int64_t *copy_of, uint64_t *pos,
+                       int64_t *cp);
+/* Fold one list a[0..m) (cp as from nf_foldwin_list) with a fresh folder (o: threads as in
+ * nf_folder_add_many), then nf_folder_refine when refine; story[j] = list index of the first
+ * article of j's story. *merges (may be NULL) gets the refinement merges. */
+nf_rc nf_foldwin_fold(const nf_article *a, size_t m, const int64_t *cp, const nf_fold_opts *o,
+                      int refine, uint64_t *story, uint64_t *merges);
+/* Reconcile: for every block b, m[b] list entries pos[b][] and their stories story[b][] (as
+ * from nf_foldwin_fold); final[k] = arrival position of the earliest article of k's story. */
+nf_rc nf_foldwin_join(const nf_foldwin_block *blocks, size_t nblocks, const size_t *m,
+                      const uint64_t *const *pos, const uint64_t *const *story,
+                      const int64_t *copy_of, size_t n, uint64_t *final, nf_foldwin_stats *st);
+/* All of it in one process: a[0..n) in arrival order, copy_of as above; blocks are folded on
+ * o->threads threads (0: 2 when 2+ CPUs), each with a one-thread folder (a single block gets
+ * the folder's own threads). story[k] = arrival position of the earliest article of k's story.
+ * st may be NULL. */
+nf_rc nf_fold_windows(const nf_article *a, size_t n, const int64_t *copy_of,
+                      const nf_fold_opts *o, double block_days, int refine, uint64_t *story,
+                      nf_foldwin_stats *st);
+/* ---- end of windowed fold ---- */
+
 /* ============================================================================================
  * Coverage: quotes, attribution, additions, differences (src/quote.c, src/attrib.c, src/compare.c).
  * ========================================================================================== */

@@ -85,7 +85,7 @@ typedef struct root {
     nfm_fold_rx rx;            /* decodes records and folds them (fold_rec.c) */
     uint64_t *agid;            /* arrival position -> gid */
     uint64_t *acopy;           /* arrival position -> arrival position of the original */
-    int64_t *atime;            /* arrival position -> date (--mpi-windows) */
+    int64_t *atime;            /* arrival position -> date (--windows) */
     nf_fold_result *res;       /* by gid, with --evidence */
     uint64_t n, ncopies;
 } root;
@@ -207,9 +207,9 @@ static void help(void)
            "docs/mpi.md.\n"
            "\n  --evidence         add the join evidence to each line\n"
            "  --no-dedup         do not look for copies first\n"
-           "  --mpi-windows      fold runs of the arrival order on different ranks (after a\n"
-           "                     warm-up of --window-days) and join stories across borders:\n"
-           "                     faster, but NOT identical to 1 process (docs/mpi.md)\n%s%s%s",
+           "  --windows DAYS     the windowed fold of `newsfold fold --windows DAYS`: blocks\n"
+           "                     of DAYS days folded on the ranks, borders joined; identical\n"
+           "                     to that 1-process run for any N (docs/mpi.md)\n%s%s%s",
            cli_fold_help(), nfm_opts_help(), cli_input_help());
 }
 
@@ -249,6 +249,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
     nf_fold_opts_init(&o);
     nfm_opts mo = {.split_min = 8u << 20};
     int refine = 1, want_ev = 0, no_dedup = 0, windows = 0, status = EXIT_USAGE;
+    double block_days = 0;      /* --windows DAYS */
     mfold c = {.m = m};
     FILE *part = NULL;
     uint64_t partn = 0;
@@ -273,8 +274,17 @@ int nfm_fold(nfm *m, int argc, char **argv)
             no_dedup = 1;
             continue;
         }
-        if (!strcmp(argv[i], "--mpi-windows")) {
+        if (!strcmp(argv[i], "--windows")) {
+            char *end = NULL;
+            block_days = i + 1 < argc ? strtod(argv[i + 1], &end) : 0;
+            if (i + 1 >= argc || *end || end == argv[i + 1] || !(block_days > 0) ||
+                block_days > 1e6) {
+                if (m->rank == 0)
+                    fprintf(stderr, "newsfold: --windows needs a number of days (> 0)\n");
+                goto done;
+            }
             windows = 1;
+            i++;
             continue;
         }
         int k = nfm_opts_arg(&mo, argc, argv, &i);
@@ -292,7 +302,7 @@ int nfm_fold(nfm *m, int argc, char **argv)
     }
     if (windows && want_ev) {
         if (m->rank == 0)
-            fprintf(stderr, "newsfold fold: --mpi-windows does not give --evidence\n");
+            fprintf(stderr, "newsfold fold: --windows gives neither --evidence nor --db\n");
         goto done;
     }
     static const char *stdin_path[] = {"-"};
@@ -394,7 +404,8 @@ int nfm_fold(nfm *m, int argc, char **argv)
     nfm_win_stats ws = {0};
     if (windows) {
         double tw0 = nfm_now();
-        if (nfm_fold_windows(m, &ids, c.a, &o, refine, R.agid, R.acopy, R.atime, all, &ws)) {
+        if (nfm_fold_windows(m, &ids, c.a, &o, refine, block_days, R.agid, R.acopy, R.atime, all,
+                             &ws)) {
             free(all);
             goto done;
         }
@@ -452,6 +463,10 @@ int nfm_fold(nfm *m, int argc, char **argv)
                 (size_t)R.ncopies,
                 (unsigned long long)(windows ? ws.stories : nf_folder_stories(R.rx.f)),
                 (unsigned long long)merges, fsecs, fsecs > 0 ? (double)ids.total / fsecs : 0.0);
+    if (m->rank == 0 && !in.quiet && windows)
+        fprintf(stderr, "fold --windows %g: %llu blocks, %llu warm-up articles folded, %llu "
+                "stories joined across borders\n", block_days, (unsigned long long)ws.blocks,
+                (unsigned long long)ws.warmup, (unsigned long long)ws.unions);
     if (nfm_output_write(m, mo.out, part, partn))
         goto done;
     PHASE("output");
@@ -487,10 +502,14 @@ int nfm_fold(nfm *m, int argc, char **argv)
     }
     if (mo.stats && windows) {
         double flo = nfm_min_dbl(m, ws.fold_secs), fhi = nfm_max_dbl(m, ws.fold_secs);
+        uint64_t blo = (uint64_t)nfm_min_dbl(m, (double)ws.nblocks);
+        uint64_t bhi = (uint64_t)nfm_max_dbl(m, (double)ws.nblocks);
         if (m->rank == 0)
-            fprintf(stderr, "mpi: windows: %llu warm-up articles folded twice, %llu stories "
-                    "joined across borders, %llu refinement merges; folding %.3f..%.3f s over "
-                    "ranks\n", (unsigned long long)ws.warmup, (unsigned long long)ws.unions,
+            fprintf(stderr, "mpi: windows: %llu blocks (%llu..%llu per rank), %llu warm-up "
+                    "articles folded, %llu stories joined across borders, %llu refinement "
+                    "merges; folding %.3f..%.3f s over ranks\n", (unsigned long long)ws.blocks,
+                    (unsigned long long)blo, (unsigned long long)bhi,
+                    (unsigned long long)ws.warmup, (unsigned long long)ws.unions,
                     (unsigned long long)ws.merges, flo, fhi);
     }
     int fatal = nfm_all_ok(m, !rrc) ? 0 : 1;

@@ -10,7 +10,7 @@
 typedef struct nfm_fold_tx {
     nf_article *arts;          /* the rank's articles (set by the caller) */
     int dedup;
-    int no_text;               /* records carry the sketch only (fold --mpi-windows) */
+    int no_text;               /* records carry the sketch only (fold --windows) */
     uint32_t bins;
     nf_sketcher *sk;
     uint16_t *sig;
@@ -51,19 +51,21 @@ nf_rc nfm_fold_rx_add(nfm_fold_rx *rx, int64_t time, uint64_t gid, const char *p
 /* Fold the articles taken so far (the window). The same results as cli_fold_articles's
  * nf_folder_add calls, article by article. */
 nf_rc nfm_fold_rx_flush(nfm_fold_rx *rx);
-/* fold --mpi-windows (fold_win.c): each rank folds a run of the arrival order after a warm-up
- * of the window_days before it; rank 0 reconciles the borders. Collective. On rank 0, agid,
- * acopy, atime give every arrival position's gid, original (arrival position, UINT64_MAX: none)
- * and date, and all (2 x total) receives each gid's (story gid, copy_of gid or UINT64_MAX). */
+/* fold --windows B (fold_win.c): the blocks of src/foldwin.c folded on the ranks, rank 0
+ * plans them and joins the borders. Collective. On rank 0, agid, acopy, atime give every arrival
+ * position's gid, original (arrival position, UINT64_MAX: none) and date, and all (2 x total)
+ * receives each gid's (story gid, copy_of gid or UINT64_MAX). */
 typedef struct nfm_win_stats {
-    uint64_t warmup;          /* articles folded twice (rank 0) */
+    uint64_t blocks;          /* blocks of the plan (rank 0) */
+    uint64_t nblocks;         /* blocks this rank folded */
+    uint64_t warmup;          /* warm-up articles folded (rank 0) */
     uint64_t unions;          /* stories joined across borders (rank 0) */
     uint64_t stories;         /* final stories (rank 0) */
     uint64_t merges;          /* refinement merges, all ranks */
     double fold_secs;         /* this rank's folding */
 } nfm_win_stats;
 nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
-                       const nf_fold_opts *o, int refine, const uint64_t *agid,
-                       const uint64_t *acopy, const int64_t *atime, uint64_t *all,
-                       nfm_win_stats *st);
+                       const nf_fold_opts *o, int refine, double block_days,
+                       const uint64_t *agid, const uint64_t *acopy, const int64_t *atime,
+                       uint64_t *all, nfm_win_stats *st);
 #endif

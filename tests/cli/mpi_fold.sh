@@ -3,7 +3,10 @@
 # output must be byte-identical to the 1-process `newsfold fold` (files split across ranks on
 # line boundaries), on the shared data and on a generated corpus with copies, duplicate ids and
 # many equal dates (so the merge into arrival order is exercised across ranks). A rank killed in
-# the middle of the stream fails the job and leaves no output; a rerun starts clean.
+# the middle of the stream fails the job and leaves no output; a rerun starts clean. With
+# --windows B (the windowed fold, blocks on the ranks): identical to the 1-process
+# `newsfold fold --windows B` for N = 1..4 on dated input, to the plain fold on undated input;
+# a rank killed while folding its blocks fails the job.
 . tests/cli/lib.sh
 if ! command -v mpirun >/dev/null 2>&1; then
     echo "mpi_fold: mpirun not installed (make deps installs openmpi-bin): skipped"
@@ -67,28 +70,52 @@ $RUN -np 2 "$MPI" fold --split-min 65536 "$TMP/g1.jsonl" "$TMP/g2.jsonl" >"$TMP/
     2>/dev/null
 ok "generated corpus: 2 ranks to stdout = 1 process" 'cmp -s "$TMP/gplain.jsonl" "$TMP/gtwo.jsonl"'
 
-# 3. --mpi-windows (an option, not identical to 1 process in general; docs/mpi.md): identical
-# at N = 1 and on undated input (rank 0 then folds everything); on dated input every article
-# gets a story and the copies (copy_of) are exactly those of 1 process
-$RUN -np 3 "$MPI" fold --mpi-windows --split-min 4096 "$D/np4e.jsonl" "$D/newswcl50.jsonl" \
-    "$S/seeds" "$D/ecbplus-dev.jsonl" -o "$TMP/wun.jsonl" 2>/dev/null
-ok "--mpi-windows, undated input: 3 ranks = 1 process" 'cmp -s "$TMP/one.jsonl" "$TMP/wun.jsonl"'
-awk '{ d = sprintf("2023-%02d-%02d", 1 + int((NR * 37) % 240 / 30), 1 + (NR * 37) % 240 % 28)
-       sub(/"date": null/, "\"date\": \"" d "\""); print }' "$TMP/g1.jsonl" >"$TMP/dated.jsonl"
-"$NF" fold "$TMP/dated.jsonl" >"$TMP/done.jsonl" 2>/dev/null
-$RUN -np 1 "$MPI" fold --mpi-windows "$TMP/dated.jsonl" -o "$TMP/dw1.jsonl" 2>/dev/null
-ok "--mpi-windows, dated input: 1 rank = 1 process" 'cmp -s "$TMP/done.jsonl" "$TMP/dw1.jsonl"'
-$RUN -np 3 "$MPI" fold --mpi-windows --window-days 20 --mpi-stats --split-min 65536 \
-    "$TMP/dated.jsonl" -o "$TMP/dw3.jsonl" 2>"$TMP/dw3.err"
+# 3. --windows B (src/foldwin.c): blocks folded on the ranks, borders joined on rank 0; the
+# output is byte-identical to the 1-process `newsfold fold --windows B` for every N, and on
+# undated input (the evaluation files) to the plain fold
+$RUN -np 3 "$MPI" fold --windows 30 --split-min 4096 "$D/np4e.jsonl" "$D/newswcl50.jsonl" \
+    "$S/seeds" "$D/ecbplus-dev.jsonl" -o "$TMP/wun.jsonl" 2>"$TMP/wun.err"
+ok "--windows, undated input: 3 ranks = plain fold" 'cmp -s "$TMP/one.jsonl" "$TMP/wun.jsonl"'
+"$NF" fold --windows 30 "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$S/seeds" "$D/ecbplus-dev.jsonl" \
+    >"$TMP/wun1.jsonl" 2>/dev/null
+ok "--windows, undated input: 1 process = plain fold" 'cmp -s "$TMP/one.jsonl" "$TMP/wun1.jsonl"'
+# dated: the shared articles twice over, dated over 8 months, edited copies, records without
+# id, a bad line; then a file of undated articles with a duplicate id
+awk '{ for (k = 0; k < 2; k++) {
+         x = $0; sub(/"id": "/, "\"id\": \"w" k "-", x)
+         d = sprintf("2023-%02d-%02d", 1 + int((NR * 37 + k * 11) % 240 / 30), 1 + (NR * 37 + k * 11) % 240 % 28)
+         sub(/"date": null/, "\"date\": \"" d "\"", x)
+         if ((NR + k) % 3 == 0) { sub(/ the /, " a ", x); sub(/ of /, " for ", x) }
+         if ((NR + k) % 97 == 0) sub(/"id": "[^"]*", /, "", x)
+         print x
+         if (NR % 500 == 0 && k == 0) print "{not json"
+       } }' "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$D/ecbplus-dev.jsonl" >"$TMP/dated.jsonl"
+head -n 40 "$D/np4e.jsonl" >"$TMP/undated.jsonl"
+printf '%s\n' '{"id": "w0-381790newsML", "date": "2023-03-01", "text": "a duplicate id"}' >>"$TMP/undated.jsonl"
+"$NF" fold --windows 30 "$TMP/dated.jsonl" "$TMP/undated.jsonl" >"$TMP/dw.jsonl" 2>"$TMP/dw.err"
+ok "--windows, dated: 1 process has borders" 'grep -q "[2-9][0-9]* blocks, [1-9][0-9]* warm-up articles folded, [1-9][0-9]* stories joined" "$TMP/dw.err"'
+for np in 1 2 3 4; do
+    $RUN -np $np "$MPI" fold --windows 30 --split-min 65536 "$TMP/dated.jsonl" \
+        "$TMP/undated.jsonl" -o "$TMP/dw$np.jsonl" 2>"$TMP/dw$np.err"
+    rc=$?
+    ok "--windows, dated: $np ranks succeed, rejections reported (exit 1)" '[ $rc -eq 1 ] && grep -q "duplicate id" "$TMP/dw$np.err"'
+    ok "--windows, dated: $np ranks = 1 process" 'cmp -s "$TMP/dw.jsonl" "$TMP/dw$np.jsonl" && [ -s "$TMP/dw.jsonl" ]'
+    ok "--windows, dated: $np ranks, same summary" '[ "$(grep "^fold --windows" "$TMP/dw.err")" = "$(grep "^fold --windows" "$TMP/dw$np.err")" ]'
+done
+$RUN -np 2 "$MPI" fold --windows 45 --no-refine --no-dedup "$TMP/dated.jsonl" \
+    >"$TMP/dwn2.jsonl" 2>/dev/null
+"$NF" fold --windows 45 --no-refine --no-dedup "$TMP/dated.jsonl" >"$TMP/dwn1.jsonl" 2>/dev/null
+ok "--windows 45 --no-refine --no-dedup, 2 ranks to stdout = 1 process" 'cmp -s "$TMP/dwn1.jsonl" "$TMP/dwn2.jsonl" && [ -s "$TMP/dwn1.jsonl" ]'
+$RUN -np 2 "$MPI" fold --windows 30 --evidence "$TMP/dated.jsonl" >/dev/null 2>&1
 rc=$?
-col() { sed "s/.*\"$2\":\(\"[^\"]*\"\|null\).*/\1/" "$1"; }
-ok "--mpi-windows, dated input, 3 ranks: succeeds with borders" '[ $rc -le 1 ] && grep -q "windows: [1-9][0-9]* warm-up" "$TMP/dw3.err"'
-ok "--mpi-windows: every article, in input order" '[ "$(col "$TMP/done.jsonl" id)" = "$(col "$TMP/dw3.jsonl" id)" ]'
-ok "--mpi-windows: copies exactly as 1 process" '[ "$(col "$TMP/done.jsonl" copy_of)" = "$(col "$TMP/dw3.jsonl" copy_of)" ]'
-col "$TMP/dw3.jsonl" id >"$TMP/dwid"
-col "$TMP/dw3.jsonl" story | paste "$TMP/dwid" - >"$TMP/dwst"
-ok "--mpi-windows: a story is named by one of its articles" 'awk -F"\t" "{ s[\$1] = \$2; n[\$2]++ } END { for (k in n) if (s[k] != k) exit 1 }" "$TMP/dwst"'
-ok "--mpi-windows: fewer stories than articles" '[ $(cut -f2 "$TMP/dwst" | sort -u | wc -l) -lt $(wc -l <"$TMP/dwst") ]'
+ok "--windows with --evidence refused" '[ $rc -ne 0 ]'
+rm -f "$TMP/dw4.jsonl"
+NF_MPI_FAULT=1:windows $RUN -np 4 "$MPI" fold --windows 30 --split-min 65536 "$TMP/dated.jsonl" \
+    -o "$TMP/dw4.jsonl" >/dev/null 2>"$TMP/wfault.err"
+rc=$?
+ok "--windows, killed rank while folding: job fails" '[ $rc -ne 0 ]'
+ok "--windows, killed rank: clear message" 'grep -q "rank 1" "$TMP/wfault.err" && grep -qi "signal 9\|killed" "$TMP/wfault.err"'
+ok "--windows, killed rank: no output file" '[ ! -e "$TMP/dw4.jsonl" ]'
 
 # 4. failure: a rank killed while streaming its records to rank 0 (or while writing) fails the
 # job with a message and leaves no output, not even the old file; a rerun starts clean
