@@ -16,17 +16,7 @@ ok "undated: one block, no warm-up" 'grep -q "1 blocks, 0 warm-up" "$TMP/w.err"'
 # 2. a dated corpus: the shared articles twice over with new ids, dated over 8 months by line,
 # a third of them edited copies, some without an id, a bad line, then undated articles and a
 # duplicate id in a second file
-awk '{ for (k = 0; k < 2; k++) {
-         x = $0; sub(/"id": "/, "\"id\": \"w" k "-", x)
-         d = sprintf("2023-%02d-%02d", 1 + int((NR * 37 + k * 11) % 240 / 30), 1 + (NR * 37 + k * 11) % 240 % 28)
-         sub(/"date": null/, "\"date\": \"" d "\"", x)
-         if ((NR + k) % 3 == 0) { sub(/ the /, " a ", x); sub(/ of /, " for ", x) }
-         if ((NR + k) % 97 == 0) sub(/"id": "[^"]*", /, "", x)
-         print x
-         if (NR % 500 == 0 && k == 0) print "{not json"
-       } }' "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$D/ecbplus-dev.jsonl" >"$TMP/dated.jsonl"
-head -n 40 "$D/np4e.jsonl" >"$TMP/undated.jsonl"
-printf '%s\n' '{"id": "w0-381790newsML", "date": "2023-03-01", "text": "a duplicate id"}' >>"$TMP/undated.jsonl"
+dated_corpus "$D"
 IN="$TMP/dated.jsonl $TMP/undated.jsonl"
 "$NF" fold $IN >"$TMP/dp.jsonl" 2>"$TMP/dp.err"
 rc=$?

@@ -16,3 +16,19 @@ start_server() {
     PORT=$(sed -n 's/.*http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$out")
     U=http://127.0.0.1:$PORT
 }
+# dated_corpus DIR: $TMP/dated.jsonl = the shared articles of DIR twice over with new ids, dated
+# over 8 months by line, a third of them edited copies, some without an id, a bad line; and
+# $TMP/undated.jsonl = undated articles plus a duplicate id (fold --windows tests).
+dated_corpus() {
+    awk '{ for (k = 0; k < 2; k++) {
+             x = $0; sub(/"id": "/, "\"id\": \"w" k "-", x)
+             d = sprintf("2023-%02d-%02d", 1 + int((NR * 37 + k * 11) % 240 / 30), 1 + (NR * 37 + k * 11) % 240 % 28)
+             sub(/"date": null/, "\"date\": \"" d "\"", x)
+             if ((NR + k) % 3 == 0) { sub(/ the /, " a ", x); sub(/ of /, " for ", x) }
+             if ((NR + k) % 97 == 0) sub(/"id": "[^"]*", /, "", x)
+             print x
+             if (NR % 500 == 0 && k == 0) print "{not json"
+           } }' "$1/np4e.jsonl" "$1/newswcl50.jsonl" "$1/ecbplus-dev.jsonl" >"$TMP/dated.jsonl"
+    head -n 40 "$1/np4e.jsonl" >"$TMP/undated.jsonl"
+    printf '%s\n' '{"id": "w0-381790newsML", "date": "2023-03-01", "text": "a duplicate id"}' >>"$TMP/undated.jsonl"
+}

@@ -79,19 +79,7 @@ ok "--windows, undated input: 3 ranks = plain fold" 'cmp -s "$TMP/one.jsonl" "$T
 "$NF" fold --windows 30 "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$S/seeds" "$D/ecbplus-dev.jsonl" \
     >"$TMP/wun1.jsonl" 2>/dev/null
 ok "--windows, undated input: 1 process = plain fold" 'cmp -s "$TMP/one.jsonl" "$TMP/wun1.jsonl"'
-# dated: the shared articles twice over, dated over 8 months, edited copies, records without
-# id, a bad line; then a file of undated articles with a duplicate id
-awk '{ for (k = 0; k < 2; k++) {
-         x = $0; sub(/"id": "/, "\"id\": \"w" k "-", x)
-         d = sprintf("2023-%02d-%02d", 1 + int((NR * 37 + k * 11) % 240 / 30), 1 + (NR * 37 + k * 11) % 240 % 28)
-         sub(/"date": null/, "\"date\": \"" d "\"", x)
-         if ((NR + k) % 3 == 0) { sub(/ the /, " a ", x); sub(/ of /, " for ", x) }
-         if ((NR + k) % 97 == 0) sub(/"id": "[^"]*", /, "", x)
-         print x
-         if (NR % 500 == 0 && k == 0) print "{not json"
-       } }' "$D/np4e.jsonl" "$D/newswcl50.jsonl" "$D/ecbplus-dev.jsonl" >"$TMP/dated.jsonl"
-head -n 40 "$D/np4e.jsonl" >"$TMP/undated.jsonl"
-printf '%s\n' '{"id": "w0-381790newsML", "date": "2023-03-01", "text": "a duplicate id"}' >>"$TMP/undated.jsonl"
+dated_corpus "$D"
 "$NF" fold --windows 30 "$TMP/dated.jsonl" "$TMP/undated.jsonl" >"$TMP/dw.jsonl" 2>"$TMP/dw.err"
 ok "--windows, dated: 1 process has borders" 'grep -q "[2-9][0-9]* blocks, [1-9][0-9]* warm-up articles folded, [1-9][0-9]* stories joined" "$TMP/dw.err"'
 for np in 1 2 3 4; do
