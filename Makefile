@@ -80,7 +80,8 @@ $(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< fuzz/replay.c $(LIB) $(PKG_LIBS) -o $@
 
-unit: $(BIN) $(TESTS) $(REPLAYS) $(MPI_WHEN_PRESENT)
+# bench_dedup too: its corpus generator makes the 100k-article corpus of tests/cli/mpi_100k.sh
+unit: $(BIN) $(TESTS) $(REPLAYS) $(MPI_WHEN_PRESENT) $(BUILD)/bench/bench_dedup
 
 test: deps
 	@$(MAKE) --no-print-directory unit
