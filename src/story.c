@@ -76,10 +76,16 @@ typedef struct story_hot {
     float hits;
     uint32_t pad;
     int64_t thi;           /* = story.thi */
+    int64_t tlo;           /* = story.tlo */
 } story_hot;
 
+/* A key's stories, oldest first, with the arrival sequence number of the article that added
+ * each entry (so an entry's place in the stream is known: f->tmax[seq[i]] is non-decreasing
+ * along the list). Lists are never trimmed: the online walk reads the newest posting_cap
+ * entries, refinement of a dated story the entries of its own time span. */
 typedef struct posting {
     uint32_t *s;
+    uint32_t *seq;
     uint32_t n, cap;
 } posting;
 
@@ -96,6 +102,8 @@ struct nf_folder {
     story *st; size_t nst, capst;
     story_hot *hot; size_t caphot;       /* per story, parallel to st */
     uint32_t *art_story; size_t nart, capart;
+    int64_t *tmax; size_t captmax;   /* per article: the latest date up to it (NF_NO_TIME
+                                      * before the first dated article); non-decreasing */
     posting *post; size_t npost, cappost;     /* indexed by dictionary id */
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
@@ -164,8 +172,11 @@ void nf_folder_free(nf_folder *f)
         free(f->st[i].lt);
         free(f->st[i].le);
     }
-    for (size_t i = 0; i < f->npost; i++)
+    for (size_t i = 0; i < f->npost; i++) {
         free(f->post[i].s);
+        free(f->post[i].seq);
+    }
+    free(f->tmax);
     free(f->st);
     free(f->hot);
     free(f->art_story);
@@ -210,12 +221,13 @@ size_t nf_folder_memory(const nf_folder *f)
     size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) +
                f->caplmap * sizeof *f->lmap + f->capst * sizeof(story) +
                f->caphot * sizeof(story_hot) +
-               f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
+               f->capart * sizeof(uint32_t) + f->captmax * sizeof(int64_t) +
+               f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
         m += (f->st[i].capt + f->st[i].cape + f->st[i].caplt + f->st[i].caple) * sizeof(nf_tw) +
              (f->st[i].capq + f->st[i].nqb) * sizeof(uint64_t);
     for (size_t i = 0; i < f->npost; i++)
-        m += f->post[i].cap * sizeof(uint32_t);
+        m += f->post[i].cap * 2 * sizeof(uint32_t);
     return m;
 }
 
@@ -418,7 +430,7 @@ static double range_factor(const nf_fold_opts *o, const story *a, const story *b
 
 /* ---- index ---- */
 
-static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
+static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s, uint32_t seq)
 {
     nf_rc rc;
     if (key >= f->npost) {
@@ -432,14 +444,14 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
     for (uint32_t i = p->n; i > 0 && i + 4 > p->n; i--)
         if (p->s[i - 1] == s)
             return NF_OK;
-    if (p->n >= 2 * f->o.posting_cap) {   /* keep the newest posting_cap */
-        memmove(p->s, p->s + (p->n - f->o.posting_cap), f->o.posting_cap * sizeof *p->s);
-        p->n = f->o.posting_cap;
-    }
-    size_t c = p->cap;
-    if ((rc = nf_grow((void **)&p->s, &c, p->n + 1, sizeof *p->s)))
+    if (p->n == UINT32_MAX)
+        return NF_ETOOBIG;
+    size_t c = p->cap, c2 = p->cap;   /* both arrays have room for cap entries */
+    if ((rc = nf_grow((void **)&p->s, &c, p->n + 1, sizeof *p->s)) ||
+        (rc = nf_grow((void **)&p->seq, &c2, p->n + 1, sizeof *p->seq)))
         return rc;
     p->cap = (uint32_t)c;
+    p->seq[p->n] = seq;
     p->s[p->n++] = s;
     return NF_OK;
 }
@@ -491,8 +503,67 @@ static size_t query_keys(nf_folder *f, const nf_feats *a)
     return a->nqkey;
 }
 
-/* Stories sharing query keys, most query weight first, at most max_candidates. */
-static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk)
+/* The first entry of p[lo..hi) whose stream date (f->tmax at its article) is above t. */
+static uint32_t post_after(const nf_folder *f, const posting *p, uint32_t lo, uint32_t hi,
+                           int64_t t)
+{
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->tmax[p->seq[mid]] > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* A dated story's time span in refinement: [tlo - window, thi + window] (saturated). */
+typedef struct tspan {
+    int64_t lo, hi, end;   /* end = the story's thi */
+} tspan;
+
+static int span_of(const nf_folder *f, const story *S, tspan *sp)
+{
+    if (S->tlo == NF_NO_TIME)
+        return 0;
+    double wd = f->o.window_days * 86400.0;
+    int64_t w = !(wd > 0) ? 0 : wd > 1e15 ? (int64_t)1e15 : (int64_t)wd;
+    sp->lo = S->tlo > INT64_MIN + 1 + w ? S->tlo - w : INT64_MIN + 1;
+    sp->hi = S->thi < INT64_MAX - w ? S->thi + w : INT64_MAX;
+    sp->end = S->thi;
+    return 1;
+}
+
+/* The entries [*lo, *hi) of p that a walk of at most `walk` entries reads. Online and for an
+ * undated story (sp NULL): the newest walk entries. For a dated story in refinement: among
+ * the entries its span's articles added, the walk entries around the story's last date (half
+ * before, half after, shifted to fill the walk at either end of the span): a story's
+ * neighbours are the stories of its own time, on both sides, not the newest ones (in a long
+ * dated stream those are months away, and time rules them out). Entries are in arrival
+ * order and f->tmax is non-decreasing, so the span is found by binary search. */
+static void walk_range(const nf_folder *f, const posting *p, const tspan *sp, uint32_t walk,
+                       uint32_t *lo, uint32_t *hi)
+{
+    if (!sp) {
+        *hi = p->n;
+        *lo = p->n > walk ? p->n - walk : 0;
+        return;
+    }
+    uint32_t b = post_after(f, p, 0, p->n, sp->hi);
+    uint32_t m = post_after(f, p, 0, b, sp->end);
+    uint32_t a = post_after(f, p, 0, m, sp->lo - 1);
+    uint32_t l = m - a > walk / 2 ? m - walk / 2 : a;
+    uint32_t h = b - l > walk ? l + walk : b;
+    *lo = h - a > walk ? h - walk : a;
+    *hi = h;
+}
+
+/* Stories sharing query keys, most query weight first, at most max_candidates. Online (sp
+ * NULL): stories idle for window_days before t are skipped when both are dated; in refinement
+ * of a dated story (sp), dated stories entirely outside its span are (their time factor with
+ * it is below e^-(window/sigma)^2/2: no link can reach a threshold). */
+static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk,
+                         const tspan *sp)
 {
     f->ncand = 0;
     if (++f->stamp == 0)
@@ -502,16 +573,19 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
-        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
-            if (j > 8)
+        uint32_t lo, hi;
+        walk_range(f, p, sp, walk, &lo, &hi);
+        for (uint32_t j = hi; j > lo; j--) {
+            if (j > lo + 8)
                 __builtin_prefetch(&f->hot[p->s[j - 9]]);
             uint32_t s = find(f, p->s[j - 1]);
             story_hot *S = &f->hot[s];
             if (s == exclude)
                 continue;
             if (S->stamp != f->stamp) {
-                if (t != NF_NO_TIME && S->thi != NF_NO_TIME &&
-                    (double)(t - S->thi) > f->o.window_days * 86400.0)
+                if (sp ? S->thi != NF_NO_TIME && (S->thi < sp->lo || S->tlo > sp->hi)
+                       : t != NF_NO_TIME && S->thi != NF_NO_TIME &&
+                             (double)(t - S->thi) > f->o.window_days * 86400.0)
                     continue;
                 if (nf_grow((void **)&f->cand, &f->capcand, f->ncand + 1, sizeof *f->cand))
                     return f->ncand;
@@ -583,7 +657,8 @@ static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
         return rc;
     story *s = &f->st[f->nst];
     memset(s, 0, sizeof *s);
-    f->hot[f->nst] = (story_hot){.parent = (uint32_t)f->nst, .thi = NF_NO_TIME};
+    f->hot[f->nst] = (story_hot){.parent = (uint32_t)f->nst, .thi = NF_NO_TIME,
+                                 .tlo = NF_NO_TIME};
     s->first = first;
     s->tlo = s->thi = NF_NO_TIME;
     *out = (uint32_t)f->nst++;
@@ -597,7 +672,7 @@ static void story_date(nf_folder *f, uint32_t si, int64_t t)
     if (t == NF_NO_TIME)
         return;
     if (s->tlo == NF_NO_TIME || t < s->tlo)
-        s->tlo = t;
+        s->tlo = f->hot[si].tlo = t;
     if (s->thi == NF_NO_TIME || t > s->thi)
         s->thi = f->hot[si].thi = t;
 }
@@ -621,7 +696,7 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf
         keys = f->qk;
     }
     for (size_t i = 0; i < nk; i++)
-        if ((rc = post_add(f, keys[i].id, si)))
+        if ((rc = post_add(f, keys[i].id, si, (uint32_t)f->nart)))
             return rc;
     return NF_OK;
 }
@@ -822,9 +897,12 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     nf_rc rc = add_check(f, f->nart, a, copy_of);
     if (rc)
         return rc;
-    if ((rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story)))
+    if ((rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story)) ||
+        (rc = nf_grow((void **)&f->tmax, &f->captmax, f->nart + 1, sizeof *f->tmax)))
         return rc;
     uint64_t seq = f->nart;
+    int64_t prev = seq ? f->tmax[seq - 1] : NF_NO_TIME;
+    f->tmax[seq] = a->time != NF_NO_TIME && a->time > prev ? a->time : prev;
     r->article = seq;
     r->time_factor = 1;
     if (copy_of >= 0) {   /* a copy inherits its original's story, adds no evidence */
@@ -840,7 +918,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if (ft->nterm + ft->nent && top + 1 > f->maxid)
         f->maxid = top + 1;
     size_t nk = query_keys(f, ft);
-    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
+    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap, NULL);
     rank_candidates(f);
     if ((rc = scatter(f, ft, 1)))
         return rc;
@@ -989,20 +1067,25 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
     return lede_link(f, x, y) >= LEDE_MIN_LINK;
 }
 
-/* Did last round's merges touch any story that candidates(f, nk, ., s, walk) would reach?
- * When neither s nor any of them was touched, s's candidates, their hits and order, and every
- * link between s and them are what they were last round; and last round no pair left
- * unmerged had both ends untouched (the greedy pass merges such a pair), so s had no qualifying
- * pair then and has none now: refinement may skip it, with the very same merges. */
+/* Did last round's merges touch any story that candidates(f, nk, ., s, walk, sp) would
+ * reach? When neither s nor any of them was touched, s's candidates, their hits and order, and
+ * every link between s and them are what they were last round (s's span is unchanged, and the
+ * postings do not change in refinement); and last round no pair left unmerged had both ends
+ * untouched (the greedy pass merges such a pair), so s had no qualifying pair then and has none
+ * now: refinement may skip it, with the very same merges. */
 static int walk_touched(nf_folder *f, const uint32_t *keys, size_t nk, uint32_t s,
                         uint32_t walk, const uint8_t *touched)
 {
+    tspan span;
+    const tspan *sp = span_of(f, &f->st[s], &span) ? &span : NULL;
     for (size_t i = 0; i < nk; i++) {
         uint32_t key = keys[i];
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
-        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
+        uint32_t lo, hi;
+        walk_range(f, p, sp, walk, &lo, &hi);
+        for (uint32_t j = hi; j > lo; j--) {
             uint32_t r = find(f, p->s[j - 1]);
             if (r != s && touched[r])
                 return 1;
@@ -1069,8 +1152,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                     kc[(size_t)s * kcap + i] = f->qk[i].id;
                 kn[s] = (uint8_t)nk;
             }
-            int64_t t = S->thi;
-            candidates(f, nk, t, s, REFINE_WALK);
+            tspan span;
+            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL);
             rank_candidates(f);
             int scattered = 0;
             const uint32_t *old = cc ? cc + (size_t)s * ccap : NULL;
@@ -1138,7 +1221,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-            candidates(f, nk, S->thi, s, REFINE_WALK);
+            tspan span;
+            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL);
             rank_candidates(f);
             double best = -1;
             uint32_t bc = UINT32_MAX;
