@@ -38,6 +38,7 @@
  * the article's story; postings hold story indices, newest last.
  */
 #include "nf_int.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,6 @@ typedef struct story_hot {
     float hits;
     uint32_t pad;
     int64_t thi;           /* = story.thi */
-    int64_t tlo;           /* = story.tlo */
 } story_hot;
 
 /* A key's stories, oldest first, with the arrival sequence number of the article that added
@@ -583,7 +583,7 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
             if (s == exclude)
                 continue;
             if (S->stamp != f->stamp) {
-                if (sp ? S->thi != NF_NO_TIME && (S->thi < sp->lo || S->tlo > sp->hi)
+                if (sp ? S->thi != NF_NO_TIME && (S->thi < sp->lo || f->st[s].tlo > sp->hi)
                        : t != NF_NO_TIME && S->thi != NF_NO_TIME &&
                              (double)(t - S->thi) > f->o.window_days * 86400.0)
                     continue;
@@ -599,10 +599,12 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
     return f->ncand;
 }
 
+/* Stories are created in arrival order and a merge keeps the story with the smaller first
+ * article as the root, so among roots the story index orders as the story id (first): ties
+ * are broken on the index, without reading the story. */
 typedef struct cand_rank {
     float hits;
     uint32_t s;
-    uint64_t first;
 } cand_rank;
 
 static int cmp_cand(const void *a, const void *b)
@@ -610,7 +612,7 @@ static int cmp_cand(const void *a, const void *b)
     const cand_rank *x = a, *y = b;
     if (x->hits != y->hits)
         return x->hits > y->hits ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
+    return x->s < y->s ? -1 : x->s > y->s;
 }
 
 /* Keep the max_candidates stories with the most query weight (ties: older story first). */
@@ -628,7 +630,7 @@ static void rank_candidates(nf_folder *f)
     if (k <= 64) {   /* the k best, in order, by insertion (the order is total: ids unique) */
         size_t m = 0;
         for (size_t i = 0; i < f->ncand; i++) {
-            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i]};
             if (m == k && cmp_cand(&x, &r[m - 1]) >= 0)
                 continue;
             size_t j = m < k ? m++ : k - 1;
@@ -638,7 +640,7 @@ static void rank_candidates(nf_folder *f)
         }
     } else {
         for (size_t i = 0; i < f->ncand; i++)
-            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i]};
         qsort(r, f->ncand, sizeof *r, cmp_cand);
     }
     f->ncand = k;
@@ -657,8 +659,7 @@ static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
         return rc;
     story *s = &f->st[f->nst];
     memset(s, 0, sizeof *s);
-    f->hot[f->nst] = (story_hot){.parent = (uint32_t)f->nst, .thi = NF_NO_TIME,
-                                 .tlo = NF_NO_TIME};
+    f->hot[f->nst] = (story_hot){.parent = (uint32_t)f->nst, .thi = NF_NO_TIME};
     s->first = first;
     s->tlo = s->thi = NF_NO_TIME;
     *out = (uint32_t)f->nst++;
@@ -672,7 +673,7 @@ static void story_date(nf_folder *f, uint32_t si, int64_t t)
     if (t == NF_NO_TIME)
         return;
     if (s->tlo == NF_NO_TIME || t < s->tlo)
-        s->tlo = f->hot[si].tlo = t;
+        s->tlo = t;
     if (s->thi == NF_NO_TIME || t > s->thi)
         s->thi = f->hot[si].thi = t;
 }
@@ -929,7 +930,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
         double ts, es, tf;
         uint32_t qs;
         double sim = score(f, ft, a->time, &f->st[f->cand[i]], &ts, &es, &tf, &qs);
-        if (sim > bsim || (sim == bsim && f->st[f->cand[i]].first < f->st[best].first)) {
+        if (sim > bsim || (sim == bsim && f->cand[i] < best)) {   /* older story on a tie */
             bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
     }
@@ -1018,6 +1019,7 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         a = b;
         b = t;
     }
+    assert(a < b);   /* stories are created in arrival order: see cand_rank */
     story *A = &f->st[a], *B = &f->st[b];
     nf_rc rc;
     if ((rc = vec_add(f, &A->t, &A->nt, &A->capt, B->t, B->nt, f->o.story_terms_cap)) ||
