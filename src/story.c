@@ -67,6 +67,8 @@ typedef struct story {
     uint32_t size;         /* members including copies */
     uint64_t first;        /* sequence number of the first article: the story id */
     int64_t tlo, thi;      /* date range, NF_NO_TIME when no member is dated */
+    double td, tdd;        /* sums of the dated members' days after f->tref, and squares */
+    uint32_t ntd;          /* dated members (copies included) */
 } story;
 
 /* The fields the candidate walk reads for every posting, apart from the (two cache lines
@@ -112,6 +114,7 @@ struct nf_folder {
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint64_t *bits; size_t capbits;   /* the current article's ids, one bit each */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
+    int64_t tref;          /* the first dated article's date (NF_NO_TIME before it) */
     double stage_cpu[3];   /* nf_folder_add_many: thread CPU seconds of the stages */
     uint32_t stamp;
     uint64_t live;
@@ -135,6 +138,7 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
     nf_folder *f = calloc(1, sizeof *f);
     if (!f)
         return NF_ENOMEM;
+    f->tref = NF_NO_TIME;
     if (opts)
         f->o = *opts;
     else
@@ -417,15 +421,22 @@ static double time_factor(const nf_fold_opts *o, int64_t t, int64_t lo, int64_t 
     return exp(-gap * gap / (2 * o->sigma_days * o->sigma_days));
 }
 
-static double range_factor(const nf_fold_opts *o, const story *a, const story *b)
+/* Refinement's time factor between two stories: the mean, over pairs of their dated members,
+ * of the Gaussian on the day gap (the time part of the group-average link, as the text part
+ * is the mean pairwise cosine), with each story's member dates taken as normal with the
+ * story's mean and variance: sigma / sqrt(s2) * exp(-(mean gap)^2 / (2 s2)), s2 = sigma^2 + the
+ * two variances. Two single articles get exactly time_factor; two fragments of one day's event
+ * ~1; a story spread over weeks (a chain of follow-ups) links to anything less than its range
+ * alone would say. 1 when either story is undated. */
+static double pair_time_factor(const nf_fold_opts *o, const story *a, const story *b)
 {
-    if (a->tlo == NF_NO_TIME || b->tlo == NF_NO_TIME)
+    if (!a->ntd || !b->ntd || o->sigma_days <= 0)
         return 1;
-    if (a->thi < b->tlo)
-        return time_factor(o, a->thi, b->tlo, b->thi);
-    if (b->thi < a->tlo)
-        return time_factor(o, b->thi, a->tlo, a->thi);
-    return 1;
+    double ma = a->td / a->ntd, mb = b->td / b->ntd;
+    double va = a->tdd / a->ntd - ma * ma, vb = b->tdd / b->ntd - mb * mb;
+    double s2 = o->sigma_days * o->sigma_days + (va > 0 ? va : 0) + (vb > 0 ? vb : 0);
+    double g = ma - mb;
+    return sqrt(o->sigma_days * o->sigma_days / s2) * exp(-g * g / (2 * s2));
 }
 
 /* ---- index ---- */
@@ -667,7 +678,7 @@ static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
     return NF_OK;
 }
 
-static void story_date(nf_folder *f, uint32_t si, int64_t t)
+static void story_range(nf_folder *f, uint32_t si, int64_t t)
 {
     story *s = &f->st[si];
     if (t == NF_NO_TIME)
@@ -676,6 +687,22 @@ static void story_date(nf_folder *f, uint32_t si, int64_t t)
         s->tlo = t;
     if (s->thi == NF_NO_TIME || t > s->thi)
         s->thi = f->hot[si].thi = t;
+}
+
+/* A member dated t joins story si: its range and its date moments (days after f->tref, small
+ * numbers, so the variance keeps its precision). */
+static void story_date(nf_folder *f, uint32_t si, int64_t t)
+{
+    if (t == NF_NO_TIME)
+        return;
+    story_range(f, si, t);
+    if (f->tref == NF_NO_TIME)
+        f->tref = t;
+    story *s = &f->st[si];
+    double d = ((double)t - (double)f->tref) / 86400.0;
+    s->td += d;
+    s->tdd += d * d;
+    s->ntd++;
 }
 
 static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf_feats *l)
@@ -1009,7 +1036,7 @@ static double link_sim(nf_folder *f, const story *x, const story *y)
                                  : quotes_shared_story(y->q, y->nq, x);
     double we = f->o.entity_weight;
     double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
-    return sim * range_factor(&f->o, x, y);
+    return sim * pair_time_factor(&f->o, x, y);
 }
 
 static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
@@ -1030,8 +1057,11 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         return rc;
     A->nvec += B->nvec;
     A->size += B->size;
-    story_date(f, a, B->tlo);
-    story_date(f, a, B->thi);
+    story_range(f, a, B->tlo);
+    story_range(f, a, B->thi);
+    A->td += B->td;
+    A->tdd += B->tdd;
+    A->ntd += B->ntd;
     f->hot[b].parent = a;
     free(B->t);
     free(B->e);
