@@ -569,12 +569,27 @@ static void walk_range(const nf_folder *f, const posting *p, const tspan *sp, ui
     *hi = h;
 }
 
+/* walk_range for each of the nk keys in f->qk: range i is [rhi[i] - rlen[i], rhi[i]). */
+static void walk_ranges(const nf_folder *f, size_t nk, const tspan *sp, uint32_t walk,
+                        uint32_t *rhi, uint8_t *rlen)
+{
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t key = f->qk[i].id, lo = 0, hi = 0;
+        if (key < f->npost)
+            walk_range(f, &f->post[key], sp, walk, &lo, &hi);
+        rhi[i] = hi;
+        rlen[i] = (uint8_t)(hi - lo);
+    }
+}
+
 /* Stories sharing query keys, most query weight first, at most max_candidates. Online (sp
  * NULL): stories idle for window_days before t are skipped when both are dated; in refinement
- * of a dated story (sp), dated stories entirely outside its span are (their time factor with
- * it is below e^-(window/sigma)^2/2: no link can reach a threshold). */
+ * of a dated story (sp), dated stories that ended before its span are (their time factor with
+ * it is below e^-(window/sigma)^2/2: no link can reach a threshold; one that begins after it
+ * cannot be reached: the walk reads entries of the span only). rhi, rlen (or NULL): the walk
+ * ranges, from walk_ranges. */
 static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk,
-                         const tspan *sp)
+                         const tspan *sp, const uint32_t *rhi, const uint8_t *rlen)
 {
     f->ncand = 0;
     if (++f->stamp == 0)
@@ -585,7 +600,10 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
             continue;
         const posting *p = &f->post[key];
         uint32_t lo, hi;
-        walk_range(f, p, sp, walk, &lo, &hi);
+        if (rhi)
+            hi = rhi[i], lo = rhi[i] - rlen[i];
+        else
+            walk_range(f, p, sp, walk, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
             if (j > lo + 8)
                 __builtin_prefetch(&f->hot[p->s[j - 9]]);
@@ -594,7 +612,7 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
             if (s == exclude)
                 continue;
             if (S->stamp != f->stamp) {
-                if (sp ? S->thi != NF_NO_TIME && (S->thi < sp->lo || f->st[s].tlo > sp->hi)
+                if (sp ? S->thi != NF_NO_TIME && S->thi < sp->lo
                        : t != NF_NO_TIME && S->thi != NF_NO_TIME &&
                              (double)(t - S->thi) > f->o.window_days * 86400.0)
                     continue;
@@ -946,7 +964,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if (ft->nterm + ft->nent && top + 1 > f->maxid)
         f->maxid = top + 1;
     size_t nk = query_keys(f, ft);
-    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap, NULL);
+    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap, NULL, NULL, NULL);
     rank_candidates(f);
     if ((rc = scatter(f, ft, 1)))
         return rc;
@@ -1009,6 +1027,7 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
 /* Refinement walks only the newest postings of each key: after merges, long posting lists hold
  * many entries of the same few stories, and a story's close neighbours are recent ones. */
 #define REFINE_WALK 32
+_Static_assert(REFINE_WALK <= 255, "walk range lengths are stored in a byte");
 
 typedef struct spair {
     double sim;
@@ -1105,18 +1124,22 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
  * postings do not change in refinement); and last round no pair left unmerged had both ends
  * untouched (the greedy pass merges such a pair), so s had no qualifying pair then and has none
  * now: refinement may skip it, with the very same merges. */
-static int walk_touched(nf_folder *f, const uint32_t *keys, size_t nk, uint32_t s,
-                        uint32_t walk, const uint8_t *touched)
+static int walk_touched(nf_folder *f, const uint32_t *keys, const uint32_t *rhi,
+                        const uint8_t *rlen, size_t nk, uint32_t s, uint32_t walk,
+                        const uint8_t *touched)
 {
     tspan span;
-    const tspan *sp = span_of(f, &f->st[s], &span) ? &span : NULL;
+    const tspan *sp = !rhi && span_of(f, &f->st[s], &span) ? &span : NULL;
     for (size_t i = 0; i < nk; i++) {
         uint32_t key = keys[i];
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
         uint32_t lo, hi;
-        walk_range(f, p, sp, walk, &lo, &hi);
+        if (rhi)
+            hi = rhi[i], lo = rhi[i] - rlen[i];
+        else
+            walk_range(f, p, sp, walk, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
             uint32_t r = find(f, p->s[j - 1]);
             if (r != s && touched[r])
@@ -1134,7 +1157,7 @@ static int walk_touched_qk(nf_folder *f, size_t nk, uint32_t s, const uint8_t *t
         size_t m = NF_MIN(nk - i0, (size_t)64);
         for (size_t i = 0; i < m; i++)
             ids[i] = f->qk[i0 + i].id;
-        if (walk_touched(f, ids, m, s, REFINE_WALK, touched))
+        if (walk_touched(f, ids, NULL, NULL, m, s, REFINE_WALK, touched))
             return 1;
     }
     return 0;
@@ -1150,12 +1173,22 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     /* query-key ids per story, valid while the story is untouched (NULL: too many keys, then
      * they are recomputed) */
     size_t kcap = f->o.query_terms;
-    uint32_t *kc = kcap && kcap <= 64 ? malloc((f->nst + 1) * kcap * sizeof *kc) : NULL;
+    nf_tw *kc = kcap && kcap <= 64 ? malloc((f->nst + 1) * kcap * sizeof *kc) : NULL;
     uint8_t *kn = kc ? calloc(f->nst + 1, 1) : NULL;
-    if (kc && !kn) {
+    /* and their walk ranges (walk_ranges), valid as long: the story's span and the postings
+     * do not change meanwhile */
+    uint32_t *khi = kc ? malloc((f->nst + 1) * kcap * sizeof *khi) : NULL;
+    uint8_t *klen = kc ? malloc((f->nst + 1) * kcap) : NULL;
+    if (kc && (!kn || !khi || !klen)) {
         free(kc);
+        free(khi);
+        free(klen);
         kc = NULL;
+        khi = NULL;
+        klen = NULL;
     }
+    uint32_t rhi[64], ids[64];
+    uint8_t rlen[64];
     /* each story's candidate list when it was last evaluated (NULL: not kept). An untouched
      * story s and an untouched candidate c that was already on s's list have the link they
      * had then, which did not qualify (else the pair would have merged: neither end was
@@ -1173,19 +1206,43 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             if (f->hot[s].parent != s)
                 continue;
             const story *S = &f->st[s];
-            if (touched && !touched[s] && kc &&
-                !walk_touched(f, kc + (size_t)s * kcap, kn[s], s, REFINE_WALK, touched))
-                continue;   /* exactly last round's (empty) pair list: see walk_touched */
-            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-            if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
-                continue;
-            if (kc) {   /* the story's query keys, for the next rounds while it stays as is */
+            int cached = touched && !touched[s] && kc;   /* keys and ranges as last time */
+            if (cached) {
+                size_t nk = kn[s];
                 for (size_t i = 0; i < nk; i++)
-                    kc[(size_t)s * kcap + i] = f->qk[i].id;
-                kn[s] = (uint8_t)nk;
+                    ids[i] = kc[(size_t)s * kcap + i].id;
+                if (!walk_touched(f, ids, khi + (size_t)s * kcap, klen + (size_t)s * kcap, nk,
+                                  s, REFINE_WALK, touched))
+                    continue;   /* exactly last round's (empty) pair list: see walk_touched */
             }
+            size_t nk;
             tspan span;
-            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL);
+            const tspan *sp = span_of(f, S, &span) ? &span : NULL;
+            uint32_t *sh = rhi;
+            uint8_t *sl = rlen;
+            if (cached) {
+                nk = kn[s];
+                if ((rc = nf_grow((void **)&f->qk, &f->capqk, nk + 1, sizeof *f->qk)))
+                    goto done;
+                memcpy(f->qk, kc + (size_t)s * kcap, nk * sizeof *f->qk);
+                sh = khi + (size_t)s * kcap;
+                sl = klen + (size_t)s * kcap;
+            } else {
+                nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+                if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
+                    continue;
+                if (kc) {   /* the story's query keys, for the next rounds while it stays */
+                    memcpy(kc + (size_t)s * kcap, f->qk, nk * sizeof *f->qk);
+                    kn[s] = (uint8_t)nk;
+                    sh = khi + (size_t)s * kcap;
+                    sl = klen + (size_t)s * kcap;
+                }
+                if (nk <= 64)
+                    walk_ranges(f, nk, sp, REFINE_WALK, sh, sl);
+                else
+                    sh = NULL, sl = NULL;
+            }
+            candidates(f, nk, S->thi, s, REFINE_WALK, sp, sh, sl);
             rank_candidates(f);
             int scattered = 0;
             const uint32_t *old = cc ? cc + (size_t)s * ccap : NULL;
@@ -1254,7 +1311,8 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
             tspan span;
-            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL);
+            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL, NULL,
+                       NULL);
             rank_candidates(f);
             double best = -1;
             uint32_t bc = UINT32_MAX;
@@ -1280,6 +1338,8 @@ done:
     free(touched);
     free(kc);
     free(kn);
+    free(khi);
+    free(klen);
     free(cc);
     free(ccn);
     if (merges)
