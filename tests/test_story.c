@@ -131,6 +131,37 @@ static void refine_dated(void)
     nf_folder_free(f);
 }
 
+/* Refinement's time factor is the mean over member pairs: a chain of reports 4 days apart
+ * (the same text, nothing joins online) folds into pieces of nearby dates, never into one
+ * story spanning two months (the gap between two date ranges that touch would be 0, and the
+ * whole chain would merge step by step). */
+static void refine_chain(void)
+{
+    const char *x = "Emergency crews in Chile searched for survivors after an earthquake of "
+                    "magnitude 8.1 struck off Iquique on Tuesday, officials in Santiago said. "
+                    "Michelle Bachelet declared a disaster zone around Iquique and Arica.";
+    enum { N = 15 };
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    o.threshold = 10;
+    o.threads = 1;
+    nf_folder *f;
+    CHECK_EQ_INT(nf_folder_new(&f, &o), NF_OK);
+    nf_article a = art(x);
+    for (int i = 0; i < N; i++) {
+        a.time = 1400000000 + (int64_t)i * 4 * 86400;
+        CHECK_EQ_INT(nf_folder_add(f, &a, -1, NULL), NF_OK);
+    }
+    uint64_t merges = 0;
+    CHECK_EQ_INT(nf_folder_refine(f, &merges), NF_OK);
+    CHECK(merges > 0);                                       /* neighbours do merge */
+    CHECK(nf_folder_story(f, 0) != nf_folder_story(f, N - 1));   /* the ends do not */
+    for (int i = 1; i < N; i++)   /* stories are runs of consecutive dates */
+        CHECK(nf_folder_story(f, (uint64_t)i) == nf_folder_story(f, (uint64_t)i - 1) ||
+              nf_folder_story(f, (uint64_t)i) == (uint64_t)i);
+    nf_folder_free(f);
+}
+
 /* ---- the labelled files ---- */
 
 typedef struct labelled {
@@ -413,6 +444,7 @@ int main(void)
     seeds();
     near_miss_and_copies();
     refine_dated();
+    refine_chain();
     quality();
     batches();
     return nf_test_done("test_story");
