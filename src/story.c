@@ -86,8 +86,8 @@ typedef struct story_hot {
  * along the list). Lists are never trimmed: the online walk reads the newest posting_cap
  * entries, refinement of a dated story the entries of its own time span. */
 typedef struct posting {
-    uint32_t *s;
-    uint32_t *seq;
+    uint32_t *s;           /* one block: s[0..cap) then seq[0..cap) */
+    uint32_t *seq;         /* = s + cap */
     uint32_t n, cap;
 } posting;
 
@@ -178,7 +178,6 @@ void nf_folder_free(nf_folder *f)
     }
     for (size_t i = 0; i < f->npost; i++) {
         free(f->post[i].s);
-        free(f->post[i].seq);
     }
     free(f->tmax);
     free(f->st);
@@ -456,12 +455,18 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s, uint32_t seq)
         if (p->s[i - 1] == s)
             return NF_OK;
     if (p->n == UINT32_MAX)
-        return NF_ETOOBIG;
-    size_t c = p->cap, c2 = p->cap;   /* both arrays have room for cap entries */
-    if ((rc = nf_grow((void **)&p->s, &c, p->n + 1, sizeof *p->s)) ||
-        (rc = nf_grow((void **)&p->seq, &c2, p->n + 1, sizeof *p->seq)))
-        return rc;
-    p->cap = (uint32_t)c;
+        return NF_ETOOBIG;   /* (cap saturates at UINT32_MAX: then n < cap until here) */
+    if (p->n == p->cap) {   /* one allocation for both arrays: seq moves up to s + cap */
+        uint32_t nc = p->cap ? (p->cap > UINT32_MAX / 2 ? UINT32_MAX : 2 * p->cap) : 4;
+        uint32_t *b = realloc(p->s, (size_t)nc * 2 * sizeof *b);
+        if (!b)
+            return NF_ENOMEM;
+        if (p->n)
+            memmove(b + nc, b + p->cap, p->n * sizeof *b);
+        p->s = b;
+        p->seq = b + nc;
+        p->cap = nc;
+    }
     p->seq[p->n] = seq;
     p->s[p->n++] = s;
     return NF_OK;
@@ -602,6 +607,8 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
         uint32_t lo, hi;
         if (rhi)
             hi = rhi[i], lo = rhi[i] - rlen[i];
+        else if (!sp)   /* online: the newest walk entries (walk_range, inline) */
+            hi = p->n, lo = p->n > walk ? p->n - walk : 0;
         else
             walk_range(f, p, sp, walk, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
