@@ -565,9 +565,11 @@ static void walk_range(const nf_folder *f, const posting *p, const tspan *sp, ui
         *lo = p->n > walk ? p->n - walk : 0;
         return;
     }
-    uint32_t b = post_after(f, p, 0, p->n, sp->hi);
-    uint32_t m = post_after(f, p, 0, b, sp->end);
-    uint32_t a = post_after(f, p, 0, m, sp->lo - 1);
+    /* the span's ends a, b are searched within walk entries of m only: beyond that they do
+     * not change the result (the walk is cut at walk entries either way) */
+    uint32_t m = post_after(f, p, 0, p->n, sp->end);
+    uint32_t b = post_after(f, p, m, p->n - m > walk ? m + walk : p->n, sp->hi);
+    uint32_t a = post_after(f, p, m > walk ? m - walk : 0, m, sp->lo - 1);
     uint32_t l = m - a > walk / 2 ? m - walk / 2 : a;
     uint32_t h = b - l > walk ? l + walk : b;
     *lo = h - a > walk ? h - walk : a;
