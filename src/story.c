@@ -21,6 +21,11 @@
  *     merge the best pairs first, each story at most once per round" until nothing merges; then
  *     fragments (stories of at most attach_max_members) join their best-linked larger story when
  *     the link reaches the lower attach_threshold.
+ *     Dated stories (docs/fold.md "Dated streams"): a story's candidates come from the postings
+ *     of its own time (entries carry arrival numbers; f->tmax, the latest date so far, is
+ *     non-decreasing along each list, so a binary search finds them), and the time factor
+ *     between two stories is the mean over member pairs (from each story's date mean and
+ *     variance). Undated stories walk the newest postings, with time factor 1.
  *     Lede check: two established stories whose average link is in the ambiguous band merge only
  *     when their ledes (title + first sentences, summed per story like the full vectors) agree;
  *     shared topic vocabulary lives in the bodies, the event itself in the lede.
@@ -35,7 +40,9 @@
  *     src/foldpipe.c runs in different threads.
  *
  * Invariants: story vectors sorted by id; art_story[i] is a story index whose union-find root is
- * the article's story; postings hold story indices, newest last.
+ * the article's story; postings hold story indices, newest last, with non-decreasing
+ * f->tmax[seq]; story index order is story id order (stories are created in arrival order, a
+ * merge keeps the older root).
  */
 #include "nf_int.h"
 #include <assert.h>
@@ -591,10 +598,10 @@ static void walk_ranges(const nf_folder *f, size_t nk, const tspan *sp, uint32_t
 
 /* Stories sharing query keys, most query weight first, at most max_candidates. Online (sp
  * NULL): stories idle for window_days before t are skipped when both are dated; in refinement
- * of a dated story (sp), dated stories that ended before its span are (their time factor with
- * it is below e^-(window/sigma)^2/2: no link can reach a threshold; one that begins after it
- * cannot be reached: the walk reads entries of the span only). rhi, rlen (or NULL): the walk
- * ranges, from walk_ranges. */
+ * of a dated story (sp), dated stories that ended before its span are (the window bounds how
+ * far in time refinement looks, as online; a story that begins after the span is not reached:
+ * the walk reads entries of the span only). rhi, rlen (or NULL): the walk ranges, from
+ * walk_ranges. */
 static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk,
                          const tspan *sp, const uint32_t *rhi, const uint8_t *rlen)
 {
