@@ -15,6 +15,10 @@
  * Usage: bench_fold [--no-refine] [--threads 1,2,3] [N ...] (default 100000 1000000, threads
  * 1, 2 and 3); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
  * article and a checksum of the story ids (the same for every thread count).
+ * Quality against the generator's own truth: generated article i (replica r of source article j)
+ * belongs to the true event (r, gold story of j) — each replica is a new event of that kind —
+ * and the bench prints ARI and B-cubed F1 of the folded stories against it, after the online
+ * pass and after refinement (nf_cluster_score, as `newsfold eval`).
  */
 #include "nf_int.h"   /* nf_folder_stage_cpu */
 #include <jansson.h>
@@ -27,10 +31,25 @@
 
 typedef struct src {
     char *text, *title;
+    uint64_t gold;      /* the source article's gold story, numbered over all files */
 } src;
 
 static src *S;
 static size_t NS;
+static char **GOLD;     /* gold story names ("file:story"), index = number */
+static size_t NGOLD;
+
+static uint64_t gold_id(const char *file, const char *story)
+{
+    char key[1024];
+    snprintf(key, sizeof key, "%s:%s", file, story ? story : "");
+    for (size_t i = 0; i < NGOLD; i++)
+        if (!strcmp(GOLD[i], key))
+            return i;
+    GOLD = realloc(GOLD, (NGOLD + 1) * sizeof *GOLD);
+    GOLD[NGOLD] = strdup(key);
+    return NGOLD++;
+}
 
 static void load(const char *path)
 {
@@ -50,6 +69,7 @@ static void load(const char *path)
         if (t) {
             S = realloc(S, (NS + 1) * sizeof *S);
             S[NS].text = strdup(t);
+            S[NS].gold = gold_id(path, json_string_value(json_object_get(o, "story")));
             S[NS++].title = NULL;
         }
         json_decref(o);
@@ -119,6 +139,21 @@ static double clock_s(clockid_t id)
 
 static int no_refine;
 
+/* ARI and B-cubed F1 of pred[0..n) against the generator's truth into out (a short string). */
+static void quality(const uint64_t *pred, size_t n, char *out, size_t cap)
+{
+    uint64_t *gold = malloc(n * sizeof *gold);
+    nf_cluster_scores q;
+    for (size_t i = 0; gold && i < n; i++)   /* replica i / NS of source article i % NS */
+        gold[i] = (uint64_t)(i / NS) * NGOLD + S[i % NS].gold;
+    if (!gold || nf_cluster_score(gold, pred, n, &q) != NF_OK)
+        snprintf(out, cap, "n/a");
+    else
+        snprintf(out, cap, "ARI %.4f B3 F1 %.4f (P %.4f R %.4f) true events %llu", q.ari,
+                 q.bcubed_f1, q.bcubed_p, q.bcubed_r, (unsigned long long)q.gold_clusters);
+    free(gold);
+}
+
 #define BATCH 4096
 
 /* Refinement does not depend on the thread count: it runs after the first thread count's
@@ -138,10 +173,12 @@ static void run(size_t n, uint32_t threads)
     char *buf = malloc(cap + (1 << 20));
     nf_article *a = calloc(BATCH, sizeof *a);
     nf_fold_result *res = malloc(BATCH * sizeof *res);
+    uint64_t *pred = malloc(n * sizeof *pred);   /* story of each article, online */
+    char qon[160] = "n/a", qref[160] = "n/a";
     double t_wall = 0, t_cpu = 0;
     uint64_t bytes = 0, sum = 0;
     const int64_t day = 86400, t0 = 1700000000;
-    for (size_t i0 = 0; buf && a && res && i0 < n; i0 += BATCH) {
+    for (size_t i0 = 0; buf && a && res && pred && i0 < n; i0 += BATCH) {
         size_t nb = NF_BENCH_MIN(BATCH, n - i0), used = 0;
         for (size_t k = 0; k < nb; k++) {
             size_t i = i0 + k, r = i / NS, j = i % NS;
@@ -162,11 +199,15 @@ static void run(size_t n, uint32_t threads)
         }
         t_wall += clock_s(CLOCK_MONOTONIC) - w;
         t_cpu += clock_s(CLOCK_PROCESS_CPUTIME_ID) - c;
-        for (size_t k = 0; k < nb; k++)
+        for (size_t k = 0; k < nb; k++) {
             sum = sum * 31 + res[k].story;
+            pred[i0 + k] = res[k].story;
+        }
         if (nb < BATCH)
             n = i0 + nb;
     }
+    if (pred && nf_folder_articles(f) == n)
+        quality(pred, n, qon, sizeof qon);
     double t = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     uint64_t merges = ref_merges;
     int reused = ref_time >= 0;
@@ -174,6 +215,11 @@ static void run(size_t n, uint32_t threads)
         nf_folder_refine(f, &merges);
         ref_time = clock_s(CLOCK_PROCESS_CPUTIME_ID) - t;
         ref_merges = merges;
+        if (pred && nf_folder_articles(f) == n) {
+            for (size_t i = 0; i < n; i++)
+                pred[i] = nf_folder_story(f, i);
+            quality(pred, n, qref, sizeof qref);
+        }
     }
     double t_ref = ref_time;
     size_t mem = nf_folder_memory(f);
@@ -200,15 +246,46 @@ static void run(size_t n, uint32_t threads)
            (unsigned long long)nf_folder_stories(f),
            no_refine || reused ? " (online pass)" : "", mem / 1e6, (double)mem / n,
            (unsigned long long)sum);
+    printf("  quality vs generator truth: online %s", qon);
+    if (!no_refine && !reused)
+        printf("; refined %s", qref);
+    printf("\n");
     fflush(stdout);
+    free(pred);
     free(buf);
     free(a);
     free(res);
     nf_folder_free(f);
 }
 
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: bench_fold [--no-refine] [--threads T1,T2,...] [N ...]\n"
+                 "Fold a generated stream of N articles (default 100000 and 1000000) built from\n"
+                 "$SHARED/data (default ../shared/data) with each thread count (default 1,2,3);\n"
+                 "print throughput, CPU per stage, refinement time, memory per article, a\n"
+                 "checksum of the story ids and the quality against the generator's truth.\n");
+}
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        char *end;
+        if (strcmp(argv[i], "--no-refine") &&
+            (strtoull(argv[i], &end, 10) == 0 || *end || argv[i][0] == '-')) {
+            fprintf(stderr, "bench_fold: bad argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
     const char *sh = getenv("SHARED");
     char path[512];
     static const char *files[] = {"ecbplus-dev.jsonl", "newswcl50.jsonl", "np4e.jsonl"};
@@ -259,5 +336,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NS; i++)
         free(S[i].text);
     free(S);
+    for (size_t i = 0; i < NGOLD; i++)
+        free(GOLD[i]);
+    free(GOLD);
     return 0;
 }

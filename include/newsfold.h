@@ -411,7 +411,7 @@ typedef struct nf_fold_opts {
     uint32_t body_sentences;  /* 10 */
     uint32_t query_terms;     /* top-weight terms + entities of an article used as queries (24) */
     uint32_t index_terms;     /* top-weight terms + entities of an article put in the index (12) */
-    uint32_t posting_cap;     /* most recent stories kept per index key (256) */
+    uint32_t posting_cap;     /* newest index entries per key an article walks (256) */
     uint32_t max_candidates;  /* stories scored per article, most query hits first (16) */
     uint32_t story_terms_cap; /* entries kept in a story centroid (512) */
     double idf_prior_docs;    /* pseudo-documents added to N in idf, for the stream's start (100) */

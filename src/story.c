@@ -21,6 +21,11 @@
  *     merge the best pairs first, each story at most once per round" until nothing merges; then
  *     fragments (stories of at most attach_max_members) join their best-linked larger story when
  *     the link reaches the lower attach_threshold.
+ *     Dated stories (docs/fold.md "Dated streams"): a story's candidates come from the postings
+ *     of its own time (entries carry arrival numbers; f->tmax, the latest date so far, is
+ *     non-decreasing along each list, so a binary search finds them), and the time factor
+ *     between two stories is the mean over member pairs (from each story's date mean and
+ *     variance). Undated stories walk the newest postings, with time factor 1.
  *     Lede check: two established stories whose average link is in the ambiguous band merge only
  *     when their ledes (title + first sentences, summed per story like the full vectors) agree;
  *     shared topic vocabulary lives in the bodies, the event itself in the lede.
@@ -35,9 +40,12 @@
  *     src/foldpipe.c runs in different threads.
  *
  * Invariants: story vectors sorted by id; art_story[i] is a story index whose union-find root is
- * the article's story; postings hold story indices, newest last.
+ * the article's story; postings hold story indices, newest last, with non-decreasing
+ * f->tmax[seq]; story index order is story id order (stories are created in arrival order, a
+ * merge keeps the older root).
  */
 #include "nf_int.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +74,8 @@ typedef struct story {
     uint32_t size;         /* members including copies */
     uint64_t first;        /* sequence number of the first article: the story id */
     int64_t tlo, thi;      /* date range, NF_NO_TIME when no member is dated */
+    double td, tdd;        /* sums of the dated members' days after f->tref, and squares */
+    uint32_t ntd;          /* dated members (copies included) */
 } story;
 
 /* The fields the candidate walk reads for every posting, apart from the (two cache lines
@@ -78,8 +88,13 @@ typedef struct story_hot {
     int64_t thi;           /* = story.thi */
 } story_hot;
 
+/* A key's stories, oldest first, with the arrival sequence number of the article that added
+ * each entry (so an entry's place in the stream is known: f->tmax[seq[i]] is non-decreasing
+ * along the list). Lists are never trimmed: the online walk reads the newest posting_cap
+ * entries, refinement of a dated story the entries of its own time span. */
 typedef struct posting {
-    uint32_t *s;
+    uint32_t *s;           /* one block: s[0..cap) then seq[0..cap) */
+    uint32_t *seq;         /* = s + cap */
     uint32_t n, cap;
 } posting;
 
@@ -96,6 +111,8 @@ struct nf_folder {
     story *st; size_t nst, capst;
     story_hot *hot; size_t caphot;       /* per story, parallel to st */
     uint32_t *art_story; size_t nart, capart;
+    int64_t *tmax; size_t captmax;   /* per article: the latest date up to it (NF_NO_TIME
+                                      * before the first dated article); non-decreasing */
     posting *post; size_t npost, cappost;     /* indexed by dictionary id */
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
@@ -104,6 +121,7 @@ struct nf_folder {
     float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
     uint64_t *bits; size_t capbits;   /* the current article's ids, one bit each */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
+    int64_t tref;          /* the first dated article's date (NF_NO_TIME before it) */
     double stage_cpu[3];   /* nf_folder_add_many: thread CPU seconds of the stages */
     uint32_t stamp;
     uint64_t live;
@@ -127,6 +145,7 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
     nf_folder *f = calloc(1, sizeof *f);
     if (!f)
         return NF_ENOMEM;
+    f->tref = NF_NO_TIME;
     if (opts)
         f->o = *opts;
     else
@@ -164,8 +183,10 @@ void nf_folder_free(nf_folder *f)
         free(f->st[i].lt);
         free(f->st[i].le);
     }
-    for (size_t i = 0; i < f->npost; i++)
+    for (size_t i = 0; i < f->npost; i++) {
         free(f->post[i].s);
+    }
+    free(f->tmax);
     free(f->st);
     free(f->hot);
     free(f->art_story);
@@ -210,12 +231,13 @@ size_t nf_folder_memory(const nf_folder *f)
     size_t m = sizeof *f + nf_dict_memory(f->dict) + nf_dict_memory(f->ldict) +
                f->caplmap * sizeof *f->lmap + f->capst * sizeof(story) +
                f->caphot * sizeof(story_hot) +
-               f->capart * sizeof(uint32_t) + f->cappost * sizeof(posting);
+               f->capart * sizeof(uint32_t) + f->captmax * sizeof(int64_t) +
+               f->cappost * sizeof(posting);
     for (size_t i = 0; i < f->nst; i++)
         m += (f->st[i].capt + f->st[i].cape + f->st[i].caplt + f->st[i].caple) * sizeof(nf_tw) +
              (f->st[i].capq + f->st[i].nqb) * sizeof(uint64_t);
     for (size_t i = 0; i < f->npost; i++)
-        m += f->post[i].cap * sizeof(uint32_t);
+        m += f->post[i].cap * 2 * sizeof(uint32_t);
     return m;
 }
 
@@ -405,20 +427,27 @@ static double time_factor(const nf_fold_opts *o, int64_t t, int64_t lo, int64_t 
     return exp(-gap * gap / (2 * o->sigma_days * o->sigma_days));
 }
 
-static double range_factor(const nf_fold_opts *o, const story *a, const story *b)
+/* Refinement's time factor between two stories: the mean, over pairs of their dated members,
+ * of the Gaussian on the day gap (the time part of the group-average link, as the text part
+ * is the mean pairwise cosine), with each story's member dates taken as normal with the
+ * story's mean and variance: sigma / sqrt(s2) * exp(-(mean gap)^2 / (2 s2)), s2 = sigma^2 + the
+ * two variances. Two single articles get exactly time_factor; two fragments of one day's event
+ * ~1; a story spread over weeks (a chain of follow-ups) links to anything less than its range
+ * alone would say. 1 when either story is undated. */
+static double pair_time_factor(const nf_fold_opts *o, const story *a, const story *b)
 {
-    if (a->tlo == NF_NO_TIME || b->tlo == NF_NO_TIME)
+    if (!a->ntd || !b->ntd || o->sigma_days <= 0)
         return 1;
-    if (a->thi < b->tlo)
-        return time_factor(o, a->thi, b->tlo, b->thi);
-    if (b->thi < a->tlo)
-        return time_factor(o, b->thi, a->tlo, a->thi);
-    return 1;
+    double ma = a->td / a->ntd, mb = b->td / b->ntd;
+    double va = a->tdd / a->ntd - ma * ma, vb = b->tdd / b->ntd - mb * mb;
+    double s2 = o->sigma_days * o->sigma_days + (va > 0 ? va : 0) + (vb > 0 ? vb : 0);
+    double g = ma - mb;
+    return sqrt(o->sigma_days * o->sigma_days / s2) * exp(-g * g / (2 * s2));
 }
 
 /* ---- index ---- */
 
-static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
+static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s, uint32_t seq)
 {
     nf_rc rc;
     if (key >= f->npost) {
@@ -432,14 +461,20 @@ static nf_rc post_add(nf_folder *f, uint32_t key, uint32_t s)
     for (uint32_t i = p->n; i > 0 && i + 4 > p->n; i--)
         if (p->s[i - 1] == s)
             return NF_OK;
-    if (p->n >= 2 * f->o.posting_cap) {   /* keep the newest posting_cap */
-        memmove(p->s, p->s + (p->n - f->o.posting_cap), f->o.posting_cap * sizeof *p->s);
-        p->n = f->o.posting_cap;
+    if (p->n == UINT32_MAX)
+        return NF_ETOOBIG;   /* (cap saturates at UINT32_MAX: then n < cap until here) */
+    if (p->n == p->cap) {   /* one allocation for both arrays: seq moves up to s + cap */
+        uint32_t nc = p->cap ? (p->cap > UINT32_MAX / 2 ? UINT32_MAX : 2 * p->cap) : 4;
+        uint32_t *b = realloc(p->s, (size_t)nc * 2 * sizeof *b);
+        if (!b)
+            return NF_ENOMEM;
+        if (p->n)
+            memmove(b + nc, b + p->cap, p->n * sizeof *b);
+        p->s = b;
+        p->seq = b + nc;
+        p->cap = nc;
     }
-    size_t c = p->cap;
-    if ((rc = nf_grow((void **)&p->s, &c, p->n + 1, sizeof *p->s)))
-        return rc;
-    p->cap = (uint32_t)c;
+    p->seq[p->n] = seq;
     p->s[p->n++] = s;
     return NF_OK;
 }
@@ -491,8 +526,84 @@ static size_t query_keys(nf_folder *f, const nf_feats *a)
     return a->nqkey;
 }
 
-/* Stories sharing query keys, most query weight first, at most max_candidates. */
-static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk)
+/* The first entry of p[lo..hi) whose stream date (f->tmax at its article) is above t. */
+static uint32_t post_after(const nf_folder *f, const posting *p, uint32_t lo, uint32_t hi,
+                           int64_t t)
+{
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->tmax[p->seq[mid]] > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* A dated story's time span in refinement: [tlo - window, thi + window] (saturated). */
+typedef struct tspan {
+    int64_t lo, hi, end;   /* end = the story's thi */
+} tspan;
+
+static int span_of(const nf_folder *f, const story *S, tspan *sp)
+{
+    if (S->tlo == NF_NO_TIME)
+        return 0;
+    double wd = f->o.window_days * 86400.0;
+    int64_t w = !(wd > 0) ? 0 : wd > 1e15 ? (int64_t)1e15 : (int64_t)wd;
+    sp->lo = S->tlo > INT64_MIN + 1 + w ? S->tlo - w : INT64_MIN + 1;
+    sp->hi = S->thi < INT64_MAX - w ? S->thi + w : INT64_MAX;
+    sp->end = S->thi;
+    return 1;
+}
+
+/* The entries [*lo, *hi) of p that a walk of at most `walk` entries reads. Online and for an
+ * undated story (sp NULL): the newest walk entries. For a dated story in refinement: among
+ * the entries its span's articles added, the walk entries around the story's last date (half
+ * before, half after, shifted to fill the walk at either end of the span): a story's
+ * neighbours are the stories of its own time, on both sides, not the newest ones (in a long
+ * dated stream those are months away, and time rules them out). Entries are in arrival
+ * order and f->tmax is non-decreasing, so the span is found by binary search. */
+static void walk_range(const nf_folder *f, const posting *p, const tspan *sp, uint32_t walk,
+                       uint32_t *lo, uint32_t *hi)
+{
+    if (!sp) {
+        *hi = p->n;
+        *lo = p->n > walk ? p->n - walk : 0;
+        return;
+    }
+    /* the span's ends a, b are searched within walk entries of m only: beyond that they do
+     * not change the result (the walk is cut at walk entries either way) */
+    uint32_t m = post_after(f, p, 0, p->n, sp->end);
+    uint32_t b = post_after(f, p, m, p->n - m > walk ? m + walk : p->n, sp->hi);
+    uint32_t a = post_after(f, p, m > walk ? m - walk : 0, m, sp->lo - 1);
+    uint32_t l = m - a > walk / 2 ? m - walk / 2 : a;
+    uint32_t h = b - l > walk ? l + walk : b;
+    *lo = h - a > walk ? h - walk : a;
+    *hi = h;
+}
+
+/* walk_range for each of the nk keys in f->qk: range i is [rhi[i] - rlen[i], rhi[i]). */
+static void walk_ranges(const nf_folder *f, size_t nk, const tspan *sp, uint32_t walk,
+                        uint32_t *rhi, uint8_t *rlen)
+{
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t key = f->qk[i].id, lo = 0, hi = 0;
+        if (key < f->npost)
+            walk_range(f, &f->post[key], sp, walk, &lo, &hi);
+        rhi[i] = hi;
+        rlen[i] = (uint8_t)(hi - lo);
+    }
+}
+
+/* Stories sharing query keys, most query weight first, at most max_candidates. Online (sp
+ * NULL): stories idle for window_days before t are skipped when both are dated; in refinement
+ * of a dated story (sp), dated stories that ended before its span are (the window bounds how
+ * far in time refinement looks, as online; a story that begins after the span is not reached:
+ * the walk reads entries of the span only). rhi, rlen (or NULL): the walk ranges, from
+ * walk_ranges. */
+static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk,
+                         const tspan *sp, const uint32_t *rhi, const uint8_t *rlen)
 {
     f->ncand = 0;
     if (++f->stamp == 0)
@@ -502,16 +613,24 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
-        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
-            if (j > 8)
+        uint32_t lo, hi;
+        if (rhi)
+            hi = rhi[i], lo = rhi[i] - rlen[i];
+        else if (!sp)   /* online: the newest walk entries (walk_range, inline) */
+            hi = p->n, lo = p->n > walk ? p->n - walk : 0;
+        else
+            walk_range(f, p, sp, walk, &lo, &hi);
+        for (uint32_t j = hi; j > lo; j--) {
+            if (j > lo + 8)
                 __builtin_prefetch(&f->hot[p->s[j - 9]]);
             uint32_t s = find(f, p->s[j - 1]);
             story_hot *S = &f->hot[s];
             if (s == exclude)
                 continue;
             if (S->stamp != f->stamp) {
-                if (t != NF_NO_TIME && S->thi != NF_NO_TIME &&
-                    (double)(t - S->thi) > f->o.window_days * 86400.0)
+                if (sp ? S->thi != NF_NO_TIME && S->thi < sp->lo
+                       : t != NF_NO_TIME && S->thi != NF_NO_TIME &&
+                             (double)(t - S->thi) > f->o.window_days * 86400.0)
                     continue;
                 if (nf_grow((void **)&f->cand, &f->capcand, f->ncand + 1, sizeof *f->cand))
                     return f->ncand;
@@ -525,10 +644,12 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
     return f->ncand;
 }
 
+/* Stories are created in arrival order and a merge keeps the story with the smaller first
+ * article as the root, so among roots the story index orders as the story id (first): ties
+ * are broken on the index, without reading the story. */
 typedef struct cand_rank {
     float hits;
     uint32_t s;
-    uint64_t first;
 } cand_rank;
 
 static int cmp_cand(const void *a, const void *b)
@@ -536,7 +657,7 @@ static int cmp_cand(const void *a, const void *b)
     const cand_rank *x = a, *y = b;
     if (x->hits != y->hits)
         return x->hits > y->hits ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
+    return x->s < y->s ? -1 : x->s > y->s;
 }
 
 /* Keep the max_candidates stories with the most query weight (ties: older story first). */
@@ -554,7 +675,7 @@ static void rank_candidates(nf_folder *f)
     if (k <= 64) {   /* the k best, in order, by insertion (the order is total: ids unique) */
         size_t m = 0;
         for (size_t i = 0; i < f->ncand; i++) {
-            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i]};
             if (m == k && cmp_cand(&x, &r[m - 1]) >= 0)
                 continue;
             size_t j = m < k ? m++ : k - 1;
@@ -564,7 +685,7 @@ static void rank_candidates(nf_folder *f)
         }
     } else {
         for (size_t i = 0; i < f->ncand; i++)
-            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i], f->st[f->cand[i]].first};
+            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i]};
         qsort(r, f->ncand, sizeof *r, cmp_cand);
     }
     f->ncand = k;
@@ -591,7 +712,7 @@ static nf_rc story_new(nf_folder *f, uint64_t first, uint32_t *out)
     return NF_OK;
 }
 
-static void story_date(nf_folder *f, uint32_t si, int64_t t)
+static void story_range(nf_folder *f, uint32_t si, int64_t t)
 {
     story *s = &f->st[si];
     if (t == NF_NO_TIME)
@@ -600,6 +721,22 @@ static void story_date(nf_folder *f, uint32_t si, int64_t t)
         s->tlo = t;
     if (s->thi == NF_NO_TIME || t > s->thi)
         s->thi = f->hot[si].thi = t;
+}
+
+/* A member dated t joins story si: its range and its date moments (days after f->tref, small
+ * numbers, so the variance keeps its precision). */
+static void story_date(nf_folder *f, uint32_t si, int64_t t)
+{
+    if (t == NF_NO_TIME)
+        return;
+    story_range(f, si, t);
+    if (f->tref == NF_NO_TIME)
+        f->tref = t;
+    story *s = &f->st[si];
+    double d = ((double)t - (double)f->tref) / 86400.0;
+    s->td += d;
+    s->tdd += d * d;
+    s->ntd++;
 }
 
 static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf_feats *l)
@@ -621,7 +758,7 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf
         keys = f->qk;
     }
     for (size_t i = 0; i < nk; i++)
-        if ((rc = post_add(f, keys[i].id, si)))
+        if ((rc = post_add(f, keys[i].id, si, (uint32_t)f->nart)))
             return rc;
     return NF_OK;
 }
@@ -822,9 +959,12 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     nf_rc rc = add_check(f, f->nart, a, copy_of);
     if (rc)
         return rc;
-    if ((rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story)))
+    if ((rc = nf_grow((void **)&f->art_story, &f->capart, f->nart + 1, sizeof *f->art_story)) ||
+        (rc = nf_grow((void **)&f->tmax, &f->captmax, f->nart + 1, sizeof *f->tmax)))
         return rc;
     uint64_t seq = f->nart;
+    int64_t prev = seq ? f->tmax[seq - 1] : NF_NO_TIME;
+    f->tmax[seq] = a->time != NF_NO_TIME && a->time > prev ? a->time : prev;
     r->article = seq;
     r->time_factor = 1;
     if (copy_of >= 0) {   /* a copy inherits its original's story, adds no evidence */
@@ -840,7 +980,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if (ft->nterm + ft->nent && top + 1 > f->maxid)
         f->maxid = top + 1;
     size_t nk = query_keys(f, ft);
-    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap);
+    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap, NULL, NULL, NULL);
     rank_candidates(f);
     if ((rc = scatter(f, ft, 1)))
         return rc;
@@ -851,7 +991,7 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
         double ts, es, tf;
         uint32_t qs;
         double sim = score(f, ft, a->time, &f->st[f->cand[i]], &ts, &es, &tf, &qs);
-        if (sim > bsim || (sim == bsim && f->st[f->cand[i]].first < f->st[best].first)) {
+        if (sim > bsim || (sim == bsim && f->cand[i] < best)) {   /* older story on a tie */
             bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
     }
@@ -903,6 +1043,7 @@ nf_rc nf_folder_add(nf_folder *f, const nf_article *a, int64_t copy_of, nf_fold_
 /* Refinement walks only the newest postings of each key: after merges, long posting lists hold
  * many entries of the same few stories, and a story's close neighbours are recent ones. */
 #define REFINE_WALK 32
+_Static_assert(REFINE_WALK <= 255, "walk range lengths are stored in a byte");
 
 typedef struct spair {
     double sim;
@@ -930,7 +1071,7 @@ static double link_sim(nf_folder *f, const story *x, const story *y)
                                  : quotes_shared_story(y->q, y->nq, x);
     double we = f->o.entity_weight;
     double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
-    return sim * range_factor(&f->o, x, y);
+    return sim * pair_time_factor(&f->o, x, y);
 }
 
 static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
@@ -940,6 +1081,7 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         a = b;
         b = t;
     }
+    assert(a < b);   /* stories are created in arrival order: see cand_rank */
     story *A = &f->st[a], *B = &f->st[b];
     nf_rc rc;
     if ((rc = vec_add(f, &A->t, &A->nt, &A->capt, B->t, B->nt, f->o.story_terms_cap)) ||
@@ -950,8 +1092,11 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         return rc;
     A->nvec += B->nvec;
     A->size += B->size;
-    story_date(f, a, B->tlo);
-    story_date(f, a, B->thi);
+    story_range(f, a, B->tlo);
+    story_range(f, a, B->thi);
+    A->td += B->td;
+    A->tdd += B->tdd;
+    A->ntd += B->ntd;
     f->hot[b].parent = a;
     free(B->t);
     free(B->e);
@@ -989,20 +1134,29 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
     return lede_link(f, x, y) >= LEDE_MIN_LINK;
 }
 
-/* Did last round's merges touch any story that candidates(f, nk, ., s, walk) would reach?
- * When neither s nor any of them was touched, s's candidates, their hits and order, and every
- * link between s and them are what they were last round; and last round no pair left
- * unmerged had both ends untouched (the greedy pass merges such a pair), so s had no qualifying
- * pair then and has none now: refinement may skip it, with the very same merges. */
-static int walk_touched(nf_folder *f, const uint32_t *keys, size_t nk, uint32_t s,
-                        uint32_t walk, const uint8_t *touched)
+/* Did last round's merges touch any story that candidates(f, nk, ., s, walk, sp) would
+ * reach? When neither s nor any of them was touched, s's candidates, their hits and order, and
+ * every link between s and them are what they were last round (s's span is unchanged, and the
+ * postings do not change in refinement); and last round no pair left unmerged had both ends
+ * untouched (the greedy pass merges such a pair), so s had no qualifying pair then and has none
+ * now: refinement may skip it, with the very same merges. */
+static int walk_touched(nf_folder *f, const uint32_t *keys, const uint32_t *rhi,
+                        const uint8_t *rlen, size_t nk, uint32_t s, uint32_t walk,
+                        const uint8_t *touched)
 {
+    tspan span;
+    const tspan *sp = !rhi && span_of(f, &f->st[s], &span) ? &span : NULL;
     for (size_t i = 0; i < nk; i++) {
         uint32_t key = keys[i];
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
-        for (uint32_t j = p->n; j > 0 && p->n - j < walk; j--) {
+        uint32_t lo, hi;
+        if (rhi)
+            hi = rhi[i], lo = rhi[i] - rlen[i];
+        else
+            walk_range(f, p, sp, walk, &lo, &hi);
+        for (uint32_t j = hi; j > lo; j--) {
             uint32_t r = find(f, p->s[j - 1]);
             if (r != s && touched[r])
                 return 1;
@@ -1019,7 +1173,7 @@ static int walk_touched_qk(nf_folder *f, size_t nk, uint32_t s, const uint8_t *t
         size_t m = NF_MIN(nk - i0, (size_t)64);
         for (size_t i = 0; i < m; i++)
             ids[i] = f->qk[i0 + i].id;
-        if (walk_touched(f, ids, m, s, REFINE_WALK, touched))
+        if (walk_touched(f, ids, NULL, NULL, m, s, REFINE_WALK, touched))
             return 1;
     }
     return 0;
@@ -1035,12 +1189,22 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     /* query-key ids per story, valid while the story is untouched (NULL: too many keys, then
      * they are recomputed) */
     size_t kcap = f->o.query_terms;
-    uint32_t *kc = kcap && kcap <= 64 ? malloc((f->nst + 1) * kcap * sizeof *kc) : NULL;
+    nf_tw *kc = kcap && kcap <= 64 ? malloc((f->nst + 1) * kcap * sizeof *kc) : NULL;
     uint8_t *kn = kc ? calloc(f->nst + 1, 1) : NULL;
-    if (kc && !kn) {
+    /* and their walk ranges (walk_ranges), valid as long: the story's span and the postings
+     * do not change meanwhile */
+    uint32_t *khi = kc ? malloc((f->nst + 1) * kcap * sizeof *khi) : NULL;
+    uint8_t *klen = kc ? malloc((f->nst + 1) * kcap) : NULL;
+    if (kc && (!kn || !khi || !klen)) {
         free(kc);
+        free(khi);
+        free(klen);
         kc = NULL;
+        khi = NULL;
+        klen = NULL;
     }
+    uint32_t rhi[64], ids[64];
+    uint8_t rlen[64];
     /* each story's candidate list when it was last evaluated (NULL: not kept). An untouched
      * story s and an untouched candidate c that was already on s's list have the link they
      * had then, which did not qualify (else the pair would have merged: neither end was
@@ -1058,19 +1222,43 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             if (f->hot[s].parent != s)
                 continue;
             const story *S = &f->st[s];
-            if (touched && !touched[s] && kc &&
-                !walk_touched(f, kc + (size_t)s * kcap, kn[s], s, REFINE_WALK, touched))
-                continue;   /* exactly last round's (empty) pair list: see walk_touched */
-            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-            if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
-                continue;
-            if (kc) {   /* the story's query keys, for the next rounds while it stays as is */
+            int cached = touched && !touched[s] && kc;   /* keys and ranges as last time */
+            if (cached) {
+                size_t nk = kn[s];
                 for (size_t i = 0; i < nk; i++)
-                    kc[(size_t)s * kcap + i] = f->qk[i].id;
-                kn[s] = (uint8_t)nk;
+                    ids[i] = kc[(size_t)s * kcap + i].id;
+                if (!walk_touched(f, ids, khi + (size_t)s * kcap, klen + (size_t)s * kcap, nk,
+                                  s, REFINE_WALK, touched))
+                    continue;   /* exactly last round's (empty) pair list: see walk_touched */
             }
-            int64_t t = S->thi;
-            candidates(f, nk, t, s, REFINE_WALK);
+            size_t nk;
+            tspan span;
+            const tspan *sp = span_of(f, S, &span) ? &span : NULL;
+            uint32_t *sh = rhi;
+            uint8_t *sl = rlen;
+            if (cached) {
+                nk = kn[s];
+                if ((rc = nf_grow((void **)&f->qk, &f->capqk, nk + 1, sizeof *f->qk)))
+                    goto done;
+                memcpy(f->qk, kc + (size_t)s * kcap, nk * sizeof *f->qk);
+                sh = khi + (size_t)s * kcap;
+                sl = klen + (size_t)s * kcap;
+            } else {
+                nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+                if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
+                    continue;
+                if (kc) {   /* the story's query keys, for the next rounds while it stays */
+                    memcpy(kc + (size_t)s * kcap, f->qk, nk * sizeof *f->qk);
+                    kn[s] = (uint8_t)nk;
+                    sh = khi + (size_t)s * kcap;
+                    sl = klen + (size_t)s * kcap;
+                }
+                if (nk <= 64)
+                    walk_ranges(f, nk, sp, REFINE_WALK, sh, sl);
+                else
+                    sh = NULL, sl = NULL;
+            }
+            candidates(f, nk, S->thi, s, REFINE_WALK, sp, sh, sl);
             rank_candidates(f);
             int scattered = 0;
             const uint32_t *old = cc ? cc + (size_t)s * ccap : NULL;
@@ -1138,7 +1326,9 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 continue;
             const story *S = &f->st[s];
             size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-            candidates(f, nk, S->thi, s, REFINE_WALK);
+            tspan span;
+            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL, NULL,
+                       NULL);
             rank_candidates(f);
             double best = -1;
             uint32_t bc = UINT32_MAX;
@@ -1164,6 +1354,8 @@ done:
     free(touched);
     free(kc);
     free(kn);
+    free(khi);
+    free(klen);
     free(cc);
     free(ccn);
     if (merges)

@@ -92,6 +92,76 @@ static void near_miss_and_copies(void)
     nf_folder_free(NULL);
 }
 
+/* Refinement of a dated stream looks for a story's neighbours around its own dates: two
+ * reports of one event (nothing joins online here: threshold above any similarity) merge in
+ * refinement although more than REFINE_WALK (32) later stories, two months on, re-use all of
+ * their keys — the newest postings of every key belong to those later stories, so a walk over
+ * the newest postings alone never meets the partner. The later stories stay apart from the
+ * early pair (time), and fold together among themselves. */
+static void refine_dated(void)
+{
+    const char *x = "Emergency crews in Chile searched for survivors after an earthquake of "
+                    "magnitude 8.1 struck off Iquique on Tuesday, officials in Santiago said. "
+                    "Michelle Bachelet declared a disaster zone around Iquique and Arica.";
+    const int64_t day = 86400, t0 = 1400000000;
+    enum { LATER = 40 };
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    o.threshold = 10;   /* nothing joins online: only refinement merges */
+    o.threads = 1;
+    nf_folder *f;
+    CHECK_EQ_INT(nf_folder_new(&f, &o), NF_OK);
+    nf_article a = art(x);
+    nf_fold_result r;
+    for (int i = 0; i < 2 + LATER; i++) {
+        /* two reports a day apart, then the later stories from day 60 on, 4 hours apart */
+        a.time = i < 2 ? t0 + i * day : t0 + 60 * day + (i - 2) * 4 * 3600;
+        CHECK_EQ_INT(nf_folder_add(f, &a, -1, &r), NF_OK);
+        CHECK_EQ_INT(r.joined, 0);
+    }
+    CHECK_EQ_INT(nf_folder_stories(f), 2 + LATER);
+    uint64_t merges = 0;
+    CHECK_EQ_INT(nf_folder_refine(f, &merges), NF_OK);
+    CHECK_EQ_INT(nf_folder_story(f, 1), 0);          /* the early pair merged */
+    CHECK_EQ_INT(nf_folder_story(f, 2), 2);          /* the later ones apart from it */
+    for (int i = 3; i < 2 + LATER; i++)
+        CHECK_EQ_INT(nf_folder_story(f, (uint64_t)i), 2);
+    CHECK_EQ_INT(nf_folder_stories(f), 2);
+    CHECK_EQ_INT(merges, 1 + LATER - 1);
+    nf_folder_free(f);
+}
+
+/* Refinement's time factor is the mean over member pairs: a chain of reports 4 days apart
+ * (the same text, nothing joins online) folds into pieces of nearby dates, never into one
+ * story spanning two months (the gap between two date ranges that touch would be 0, and the
+ * whole chain would merge step by step). */
+static void refine_chain(void)
+{
+    const char *x = "Emergency crews in Chile searched for survivors after an earthquake of "
+                    "magnitude 8.1 struck off Iquique on Tuesday, officials in Santiago said. "
+                    "Michelle Bachelet declared a disaster zone around Iquique and Arica.";
+    enum { N = 15 };
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    o.threshold = 10;
+    o.threads = 1;
+    nf_folder *f;
+    CHECK_EQ_INT(nf_folder_new(&f, &o), NF_OK);
+    nf_article a = art(x);
+    for (int i = 0; i < N; i++) {
+        a.time = 1400000000 + (int64_t)i * 4 * 86400;
+        CHECK_EQ_INT(nf_folder_add(f, &a, -1, NULL), NF_OK);
+    }
+    uint64_t merges = 0;
+    CHECK_EQ_INT(nf_folder_refine(f, &merges), NF_OK);
+    CHECK(merges > 0);                                       /* neighbours do merge */
+    CHECK(nf_folder_story(f, 0) != nf_folder_story(f, N - 1));   /* the ends do not */
+    for (int i = 1; i < N; i++)   /* stories are runs of consecutive dates */
+        CHECK(nf_folder_story(f, (uint64_t)i) == nf_folder_story(f, (uint64_t)i - 1) ||
+              nf_folder_story(f, (uint64_t)i) == (uint64_t)i);
+    nf_folder_free(f);
+}
+
 /* ---- the labelled files ---- */
 
 typedef struct labelled {
@@ -373,6 +443,8 @@ int main(void)
     lede_hint();
     seeds();
     near_miss_and_copies();
+    refine_dated();
+    refine_chain();
     quality();
     batches();
     return nf_test_done("test_story");
