@@ -96,6 +96,9 @@ void cli_articles_free(cli_articles *c);
 nf_rc cli_fold_articles(cli_articles *c, const nf_fold_opts *o, int refine,
                         nf_fold_result *results, uint64_t *merges);
 int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i);
+/* `--windows DAYS` at argv[*i] (fold's windowed mode): 1 taken (*days set, *i advanced), 0 not
+ * this option, -1 not a number of days in (0, 1e6] (said on stderr unless quiet). */
+int cli_windows_arg(int argc, char **argv, int *i, double *days, int quiet);
 const char *cli_fold_help(void);
 json_t *cli_fold_evidence_json(const nf_fold_result *r);   /* the --evidence object */
 

@@ -4,6 +4,7 @@
  * story id. Also the folding loop shared with `newsfold eval` (cli_fold_articles).
  */
 #include "cli.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,23 @@ done:
     return rc;
 }
 
+/* --windows DAYS (cli.h); shared with the MPI build, where only rank 0 speaks. */
+int cli_windows_arg(int argc, char **argv, int *i, double *days, int quiet)
+{
+    if (strcmp(argv[*i], "--windows"))
+        return 0;
+    char *end = NULL;
+    double v = *i + 1 < argc ? strtod(argv[*i + 1], &end) : 0;
+    if (*i + 1 >= argc || *end || end == argv[*i + 1] || !(v > 0) || v > 1e6) {
+        if (!quiet)
+            fprintf(stderr, "newsfold: --windows needs a number of days (> 0)\n");
+        return -1;
+    }
+    *days = v;
+    ++*i;
+    return 1;
+}
+
 /* Parse one folding option at argv[*i]: 1 consumed, 0 not ours, -1 error. */
 int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
 {
@@ -229,8 +247,8 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
             continue;
         char *end = NULL;
         double v = *i + 1 < argc ? strtod(argv[*i + 1], &end) : 0;
-        if (*i + 1 >= argc || *end || end == argv[*i + 1]) {
-            fprintf(stderr, "newsfold: %s needs a number\n", a);
+        if (*i + 1 >= argc || *end || end == argv[*i + 1] || !isfinite(v)) {
+            fprintf(stderr, "newsfold: %s needs a finite number\n", a);
             return -1;
         }
         *(double *)((char *)o + dbl[k].off) = v;
@@ -341,17 +359,11 @@ int cmd_fold(int argc, char **argv)
             want_ev = 1;
             continue;
         }
-        if (!strcmp(argv[i], "--windows")) {
-            char *end = NULL;
-            block_days = i + 1 < argc ? strtod(argv[i + 1], &end) : 0;
-            if (i + 1 >= argc || *end || end == argv[i + 1] || !(block_days > 0) ||
-                block_days > 1e6) {
-                fprintf(stderr, "newsfold: --windows needs a number of days (> 0)\n");
-                goto done;
-            }
-            i++;
+        int w = cli_windows_arg(argc, argv, &i, &block_days, 0);
+        if (w < 0)
+            goto done;
+        if (w)
             continue;
-        }
         if (!strcmp(argv[i], "--db")) {    /* the story store: cli/store_glue.c */
             if (i + 1 >= argc) {
                 fprintf(stderr, "newsfold: --db needs a path\n");

@@ -490,7 +490,8 @@ nf_rc nf_cluster_score(const uint64_t *gold, const uint64_t *pred, size_t n,
  * folder) is a warm-up article continues that article's story in the block that owns it. A
  * final story is named by its earliest article. The result depends only on the articles, the
  * copies, the options and block_days, never on which thread or rank folds which block; with
- * one block (undated input, or block_days >= the dated span) it is exactly the plain fold. */
+ * one block (undated input, or block_days > last date - first date) it is exactly the plain
+ * fold. */
 typedef struct nf_foldwin_block {
     uint64_t pre;             /* the folder first folds arrival positions [0, pre) (undated) */
     uint64_t warm;            /* then the dated warm-up [warm, start) */
@@ -523,7 +524,9 @@ size_t nf_foldwin_list(const nf_foldwin_block *b, const int64_t *copy_of, uint64
 nf_rc nf_foldwin_fold(const nf_article *a, size_t m, const int64_t *cp, const nf_fold_opts *o,
                       int refine, uint64_t *story, uint64_t *merges);
 /* Reconcile: for every block b, m[b] list entries pos[b][] and their stories story[b][] (as
- * from nf_foldwin_fold); final[k] = arrival position of the earliest article of k's story. */
+ * from nf_foldwin_fold); final[k] = arrival position of the earliest article of k's story.
+ * The blocks must cover [0, n) in order (as from nf_foldwin_plan), else NF_EINVAL. st (may be
+ * NULL) gets the counts; st->merges is carried through (the caller's sum of fold merges). */
 nf_rc nf_foldwin_join(const nf_foldwin_block *blocks, size_t nblocks, const size_t *m,
                       const uint64_t *const *pos, const uint64_t *const *story,
                       const int64_t *copy_of, size_t n, uint64_t *final, nf_foldwin_stats *st);

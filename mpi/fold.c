@@ -274,17 +274,11 @@ int nfm_fold(nfm *m, int argc, char **argv)
             no_dedup = 1;
             continue;
         }
-        if (!strcmp(argv[i], "--windows")) {
-            char *end = NULL;
-            block_days = i + 1 < argc ? strtod(argv[i + 1], &end) : 0;
-            if (i + 1 >= argc || *end || end == argv[i + 1] || !(block_days > 0) ||
-                block_days > 1e6) {
-                if (m->rank == 0)
-                    fprintf(stderr, "newsfold: --windows needs a number of days (> 0)\n");
-                goto done;
-            }
+        int w = cli_windows_arg(argc, argv, &i, &block_days, m->rank != 0);
+        if (w < 0)
+            goto done;
+        if (w) {
             windows = 1;
-            i++;
             continue;
         }
         int k = nfm_opts_arg(&mo, argc, argv, &i);

@@ -204,6 +204,8 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
         if (rc)
             fprintf(stderr, "newsfold fold: --windows: %s\n", nf_strerror(rc));
         rc = rc ? rc : NF_EINVAL;
+        free(lists);
+        free(sizes);
         goto done;
     }
     int mycnt[2];

@@ -20,7 +20,7 @@
  * blocks, each block's list, each fresh folder's result (the folder's results never depend on
  * its thread count) and the join — so the output is the same whatever folds which block, in
  * which order, on how many threads or ranks. With one block (no dated article, or all dated
- * articles within block_days of the first) the list is the whole arrival order with no
+ * articles less than block_days after the first) the list is the whole arrival order with no
  * warm-up, and the result is exactly the plain fold's (a story's id is its first article;
  * refinement keeps the smaller first article as the root).
  */
@@ -173,13 +173,19 @@ nf_rc nf_foldwin_join(const nf_foldwin_block *blocks, size_t nblocks, const size
                       const uint64_t *const *pos, const uint64_t *const *story,
                       const int64_t *copy_of, size_t n, uint64_t *final, nf_foldwin_stats *st)
 {
+    nf_foldwin_stats local = {0};
+    if (!st)
+        st = &local;
     uint64_t merges = st->merges;
     memset(st, 0, sizeof *st);
     st->merges = merges;
     st->blocks = nblocks;
     size_t tot = 0;
+    if ((nblocks ? blocks[nblocks - 1].end : 0) != n)
+        return NF_EINVAL;   /* the blocks must cover [0, n) exactly, in order */
     for (size_t b = 0; b < nblocks; b++) {
-        if (m[b] > nf_foldwin_list_max(&blocks[b]) || blocks[b].end > n)
+        if (m[b] > nf_foldwin_list_max(&blocks[b]) || blocks[b].end > n ||
+            blocks[b].start != (b ? blocks[b - 1].end : 0) || blocks[b].end < blocks[b].start)
             return NF_EINVAL;
         for (size_t j = 0; j < m[b]; j++)
             if (story[b][j] > j || (j && pos[b][j] <= pos[b][j - 1]))

@@ -150,7 +150,15 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
         f->o = *opts;
     else
         nf_fold_opts_init(&f->o);
-    if (f->o.posting_cap < 1 || f->o.max_candidates < 1 || f->o.story_terms_cap < 8) {
+    const double num[] = {f->o.threshold, f->o.entity_weight, f->o.quote_bonus,
+                          f->o.sigma_days, f->o.window_days, f->o.lede_weight,
+                          f->o.tail_weight, f->o.idf_prior_docs, f->o.merge_threshold,
+                          f->o.attach_threshold};
+    int nan_opt = 0;
+    for (size_t k = 0; k < sizeof num / sizeof num[0]; k++)
+        nan_opt |= isnan(num[k]);
+    if (nan_opt || f->o.posting_cap < 1 || f->o.max_candidates < 1 ||
+        f->o.story_terms_cap < 8) {
         free(f);
         return NF_EINVAL;
     }
@@ -431,7 +439,7 @@ static double time_factor(const nf_fold_opts *o, int64_t t, int64_t lo, int64_t 
  * of the Gaussian on the day gap (the time part of the group-average link, as the text part
  * is the mean pairwise cosine), with each story's member dates taken as normal with the
  * story's mean and variance: sigma / sqrt(s2) * exp(-(mean gap)^2 / (2 s2)), s2 = sigma^2 + the
- * two variances. Two single articles get exactly time_factor; two fragments of one day's event
+ * two variances. Two single articles get time_factor (to rounding); two fragments of one day's event
  * ~1; a story spread over weeks (a chain of follow-ups) links to anything less than its range
  * alone would say. 1 when either story is undated. */
 static double pair_time_factor(const nf_fold_opts *o, const story *a, const story *b)
@@ -440,9 +448,12 @@ static double pair_time_factor(const nf_fold_opts *o, const story *a, const stor
         return 1;
     double ma = a->td / a->ntd, mb = b->td / b->ntd;
     double va = a->tdd / a->ntd - ma * ma, vb = b->tdd / b->ntd - mb * mb;
-    double s2 = o->sigma_days * o->sigma_days + (va > 0 ? va : 0) + (vb > 0 ? vb : 0);
-    double g = ma - mb;
-    return sqrt(o->sigma_days * o->sigma_days / s2) * exp(-g * g / (2 * s2));
+    /* in units of sigma, so that an infinite sigma gives 1 and a huge one no inf / inf:
+     * k = s2 / sigma^2, z = gap / sigma; the factor is exp(-z^2 / 2k) / sqrt(k) */
+    double v = (va > 0 ? va : 0) + (vb > 0 ? vb : 0), s = o->sigma_days;
+    double k = v > 0 ? 1 + v / s / s : 1, z = (ma - mb) / s;
+    double r = exp(-z * z / (2 * k)) / sqrt(k);
+    return isnan(r) ? 0 : r;   /* a sigma so small that k and z overflow: far apart */
 }
 
 /* ---- index ---- */
@@ -1278,7 +1289,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                     goto done;
                 scattered = 1;
                 double sim = link_sim(f, &f->st[s], &f->st[c]);
-                if (sim < f->o.merge_threshold ||
+                if (!(sim >= f->o.merge_threshold) ||   /* NaN never qualifies */
                     (sim < LEDE_EXEMPT_LINK && !lede_ok(f, &f->st[s], &f->st[c])))
                     continue;
                 if ((rc = nf_grow((void **)&pairs, &capp, np + 1, sizeof *pairs))) {

@@ -41,6 +41,17 @@ static void test_plan(void)
     CHECK(nf_foldwin_plan(late, 2, 30, 30, &b, &nb) == NF_EINVAL);
     CHECK(nf_foldwin_plan(t, n, 0, 30, &b, &nb) == NF_EINVAL);
     CHECK(nf_foldwin_plan(t, n, -1, 30, &b, &nb) == NF_EINVAL);
+    /* dates before 1970 (negative times): blocks by floor, counted from the first date */
+    int64_t neg[] = {-25 * DAY, -15 * DAY - 1, -15 * DAY, -5 * DAY, 5 * DAY - 1, 5 * DAY};
+    CHECK(nf_foldwin_plan(neg, 6, 10, 3, &b, &nb) == NF_OK && nb == 4);
+    if (nb == 4)
+        CHECK(b[0].end == 2 && b[1].end == 3 && b[2].end == 5 && b[3].end == 6 &&
+              b[2].warm == 3 && b[3].warm == 4);
+    free(b);
+    /* a span of exactly block_days is two blocks (a block is [first + k B, first + (k+1) B)) */
+    int64_t two[] = {0, 30 * DAY};
+    CHECK(nf_foldwin_plan(two, 2, 30, 3, &b, &nb) == NF_OK && nb == 2);
+    free(b);
 }
 
 /* Hand-made stories: block 0 owns 0..5, block 1 owns 6..9 with warm-up 3..5; 9 copies 1. */
@@ -75,6 +86,11 @@ static void test_join(void)
     uint64_t s1bad[6] = {0, 1, 1, 0, 5, 1};       /* a story whose first comes later */
     const uint64_t *stb[2] = {s0, s1bad};
     CHECK(nf_foldwin_join(b, 2, m, pos, stb, copy_of, 10, fin, &ws) == NF_EINVAL);
+    /* blocks that do not cover [0, n) in order are refused; stats may be NULL */
+    CHECK(nf_foldwin_join(b, 2, m, pos, st, copy_of, 11, fin, NULL) == NF_EINVAL);
+    nf_foldwin_block gap[2] = {{0, 0, 0, 5}, {0, 3, 6, 10}};
+    CHECK(nf_foldwin_join(gap, 2, m, pos, st, copy_of, 10, fin, NULL) == NF_EINVAL);
+    CHECK(nf_foldwin_join(b, 2, m, pos, st, copy_of, 10, fin, NULL) == NF_OK && fin[7] == 7);
 }
 
 /* ---- real articles ---- */

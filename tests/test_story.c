@@ -7,6 +7,7 @@
 #include "newsfold.h"
 #include "nf_int.h"   /* nf_folder_extract*, nf_feats: the lede hint check */
 #include "harness.h"
+#include <math.h>
 #include <jansson.h>
 
 static nf_article art(const char *text)
@@ -160,6 +161,51 @@ static void refine_chain(void)
         CHECK(nf_folder_story(f, (uint64_t)i) == nf_folder_story(f, (uint64_t)i - 1) ||
               nf_folder_story(f, (uint64_t)i) == (uint64_t)i);
     nf_folder_free(f);
+}
+
+/* A huge or infinite sigma_days means "time does not matter": refinement must give what a
+ * merely large one gives (the pairwise time factor once overflowed to inf / inf = NaN there, and
+ * a NaN link passed every threshold test); a NaN option is refused. */
+static void refine_sigma_extremes(void)
+{
+    const char *x = "Emergency crews in Chile searched for survivors after an earthquake of "
+                    "magnitude 8.1 struck off Iquique on Tuesday, officials in Santiago said.";
+    const char *y = "The football league announced a new schedule for the spring season, and "
+                    "officials expect bigger crowds at every stadium.";
+    const double sig[] = {1e9, 1e200, INFINITY};
+    enum { N = 6 };
+    uint64_t st[3][N], mg[3];
+    for (int k = 0; k < 3; k++) {
+        nf_fold_opts o;
+        nf_fold_opts_init(&o);
+        o.threshold = 10;
+        o.threads = 1;
+        o.sigma_days = sig[k];
+        nf_folder *f;
+        CHECK_EQ_INT(nf_folder_new(&f, &o), NF_OK);
+        if (!f)
+            return;
+        for (int i = 0; i < N; i++) {   /* two reports sharing a few words, alternating */
+            nf_article a = art(i % 2 ? y : x);
+            a.time = 1400000000 + (int64_t)i * 86400;
+            CHECK_EQ_INT(nf_folder_add(f, &a, -1, NULL), NF_OK);
+        }
+        CHECK_EQ_INT(nf_folder_refine(f, &mg[k]), NF_OK);
+        for (int i = 0; i < N; i++)
+            st[k][i] = nf_folder_story(f, (uint64_t)i);
+        nf_folder_free(f);
+    }
+    CHECK(st[0][0] != st[0][1]);   /* the two events stay apart */
+    for (int k = 1; k < 3; k++) {
+        CHECK(mg[k] == mg[0]);
+        CHECK(!memcmp(st[k], st[0], sizeof st[0]));
+    }
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    o.sigma_days = NAN;
+    nf_folder *f = NULL;
+    CHECK_EQ_INT(nf_folder_new(&f, &o), NF_EINVAL);
+    CHECK(f == NULL);
 }
 
 /* ---- the labelled files ---- */
@@ -445,6 +491,7 @@ int main(void)
     near_miss_and_copies();
     refine_dated();
     refine_chain();
+    refine_sigma_extremes();
     quality();
     batches();
     return nf_test_done("test_story");
