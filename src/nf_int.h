@@ -36,6 +36,8 @@ static inline void nf_uf_union(uint32_t *p, uint32_t a, uint32_t b)
 
 /* Grow *p (an array of elem-byte items with capacity *cap) to hold at least need items. */
 nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem);
+/* nf_grow, and the new elements [old cap, new cap) are zeroed. */
+nf_rc nf_grow_zero(void **p, size_t *cap, size_t need, size_t elem);
 
 /* ---- read ---- */
 

@@ -856,21 +856,10 @@ static nf_rc scatter_v(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, 
                        int set)
 {
     size_t need = (size_t)f->maxid + 1;   /* every id in a story vector is below it */
-    if (need > f->capdense) {
-        size_t old = f->capdense;
-        nf_rc rc = nf_grow((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
-        if (rc)
-            return rc;
-        memset(f->dense + old, 0, (f->capdense - old) * sizeof *f->dense);
-    }
     size_t nw = need / 64 + 1;
-    if (nw > f->capbits) {
-        size_t old = f->capbits;
-        nf_rc rc = nf_grow((void **)&f->bits, &f->capbits, nw, sizeof *f->bits);
-        if (rc)
-            return rc;
-        memset(f->bits + old, 0, (f->capbits - old) * sizeof *f->bits);
-    }
+    nf_rc rc = nf_grow_zero((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
+    if (rc || (rc = nf_grow_zero((void **)&f->bits, &f->capbits, nw, sizeof *f->bits)))
+        return rc;
     for (int part = 0; part < 2; part++) {
         const nf_tw *v = part ? e : t;
         size_t n = part ? ne : nt;

@@ -285,12 +285,9 @@ void nf_feats_reset(nf_feats *f)
 static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
 {
     nf_rc rc;
-    if (id >= f->caprawat) {
-        size_t old = f->caprawat;
-        if ((rc = nf_grow((void **)&f->rawat, &f->caprawat, (size_t)id + 1, sizeof *f->rawat)))
-            return rc;
-        memset(f->rawat + old, 0, (f->caprawat - old) * sizeof *f->rawat);
-    }
+    if (id >= f->caprawat &&
+        (rc = nf_grow_zero((void **)&f->rawat, &f->caprawat, (size_t)id + 1, sizeof *f->rawat)))
+        return rc;
     struct nf_rawat *at = &f->rawat[id];
     if (at->stamp == f->stamp) {
         f->raw[at->pos].w += w;

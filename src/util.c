@@ -7,6 +7,7 @@
  * clearing keeps the first block so per-article reuse does not call malloc in steady state.
  */
 #include "nf_int.h"
+#include <string.h>
 #include <stdlib.h>
 
 const char *nf_strerror(nf_rc rc)
@@ -49,6 +50,15 @@ nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = np;
     *cap = ncap;
     return NF_OK;
+}
+
+nf_rc nf_grow_zero(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t old = *cap;
+    nf_rc rc = nf_grow(p, cap, need, elem);
+    if (rc == NF_OK && *cap > old)
+        memset((char *)*p + old * elem, 0, (*cap - old) * elem);
+    return rc;
 }
 
 void nf_buf_init(nf_buf *b, size_t max)
