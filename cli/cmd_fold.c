@@ -398,10 +398,10 @@ int cmd_fold(int argc, char **argv)
         goto done;
     }
     double t0 = cli_now();
-    res = calloc(c.n + 1, sizeof *res);
+    res = want_ev ? calloc(c.n + 1, sizeof *res) : NULL;   /* only --evidence reads them */
     uint64_t merges = 0;
     nf_foldwin_stats ws = {0};
-    nf_rc frc = !res ? NF_ENOMEM
+    nf_rc frc = want_ev && !res ? NF_ENOMEM
                 : block_days > 0 ? fold_windows(&c, &o, refine, block_days, &ws)
                 : cli_fold_articles(&c, &o, refine, res, &merges);
     merges = block_days > 0 ? ws.merges : merges;

@@ -512,6 +512,10 @@ nf_rc nf_foldwin_plan(const int64_t *time, size_t n, double block_days, double w
                       nf_foldwin_block **blocks, size_t *nblocks);
 /* Entries of a block's list (what its folder folds): nf_foldwin_list_max(b) at most. */
 uint64_t nf_foldwin_list_max(const nf_foldwin_block *b);
+/* The order to hand blocks to workers (threads, ranks): largest list (list_max) first, ties by
+ * block index; order[0..nblocks) gets block indices. Speed only: results never depend on it.
+ * NF_ENOMEM or NF_OK. */
+nf_rc nf_foldwin_order(const nf_foldwin_block *blocks, size_t nblocks, size_t *order);
 /* The list of block b, in folding order: pos[j] an arrival position, cp[j] the list index of
  * its original (-1: none). copy_of[k]: arrival position of k's original or -1 (NULL: no
  * copies). A copy whose original is not in the list is left out (nf_foldwin_join gives it its

@@ -114,7 +114,8 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
     int64_t *copy = NULL;
     uint64_t **pos = NULL;
     size_t *bm = NULL;
-    int *owner = NULL, *order = NULL;
+    int *owner = NULL;
+    size_t *order = NULL;
     /* 1. rank 0 plans the blocks and their lists (the library's), and assigns blocks */
     int *cnt = nfm_xmalloc(m, 4 * (size_t)P * sizeof *cnt), *dsp = cnt + P;
     int *bcnt = dsp + P, *bdsp = bcnt + P;        /* blocks per rank */
@@ -137,21 +138,11 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
             cps[b] = nfm_xmalloc(m, (lm + 1) * sizeof **cps);
             bm[b] = nf_foldwin_list(&blocks[b], copy, pos[b], cps[b]);
         }
-        /* greedy: blocks by list size, largest first, each to the least-loaded rank */
+        /* greedy: blocks largest first (the library's order), each to the least-loaded rank */
         order = nfm_xmalloc(m, (nb + 1) * sizeof *order);
         owner = nfm_xmalloc(m, (nb + 1) * sizeof *owner);
-        for (size_t b = 0; b < nb; b++)
-            order[b] = (int)b;
-        for (size_t i = 1; i < nb; i++) {          /* insertion sort: nb is small */
-            int x = order[i];
-            size_t j = i;
-            while (j > 0 && (bm[order[j - 1]] < bm[x] ||
-                             (bm[order[j - 1]] == bm[x] && order[j - 1] > x))) {
-                order[j] = order[j - 1];
-                j--;
-            }
-            order[j] = x;
-        }
+        if (nf_foldwin_order(blocks, nb, order))
+            nfm_die(m, "out of memory");
         load *ld = nfm_xmalloc(m, (size_t)P * sizeof *ld);
         for (int r = 0; r < P; r++)
             ld[r] = (load){0, r};
@@ -204,8 +195,6 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
         if (rc)
             fprintf(stderr, "newsfold fold: --windows: %s\n", nf_strerror(rc));
         rc = rc ? rc : NF_EINVAL;
-        free(lists);
-        free(sizes);
         goto done;
     }
     int mycnt[2];
@@ -232,6 +221,8 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
     }
     free(lists);
     free(sizes);
+    lists = NULL;
+    sizes = NULL;
     /* 2. fetch the texts of every article in this rank's lists, once each */
     uint64_t *u = nfm_xmalloc(m, (n + 1) * sizeof *u);
     for (size_t j = 0; j < n; j++)
@@ -319,6 +310,8 @@ nf_rc nfm_fold_windows(nfm *m, const nfm_ids *ids, const nf_article *arts,
         rc = rc ? rc : NF_EIO;
     }
 done:
+    free(lists);
+    free(sizes);
     for (size_t b = 0; pos && b < nb; b++)
         free(pos[b]);
     free(pos);

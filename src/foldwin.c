@@ -101,6 +101,33 @@ uint64_t nf_foldwin_list_max(const nf_foldwin_block *b)
     return b->pre + (b->end - b->warm);
 }
 
+typedef struct sized {
+    uint64_t size;
+    size_t b;
+} sized;
+
+static int cmp_size(const void *x, const void *y)
+{
+    const sized *p = x, *q = y;
+    if (p->size != q->size)
+        return p->size > q->size ? -1 : 1;
+    return p->b < q->b ? -1 : p->b > q->b;
+}
+
+nf_rc nf_foldwin_order(const nf_foldwin_block *blocks, size_t nblocks, size_t *order)
+{
+    sized *sz = malloc((nblocks + 1) * sizeof *sz);
+    if (!sz)
+        return NF_ENOMEM;
+    for (size_t b = 0; b < nblocks; b++)
+        sz[b] = (sized){nf_foldwin_list_max(&blocks[b]), b};
+    qsort(sz, nblocks, sizeof *sz, cmp_size);
+    for (size_t b = 0; b < nblocks; b++)
+        order[b] = sz[b].b;
+    free(sz);
+    return NF_OK;
+}
+
 /* index of the first p[i] >= x in sorted p[0..n) (n if none) */
 static size_t lower(const uint64_t *p, size_t n, uint64_t x)
 {
@@ -160,15 +187,6 @@ nf_rc nf_foldwin_fold(const nf_article *a, size_t m, const int64_t *cp, const nf
     return rc;
 }
 
-static uint64_t uf_find(uint64_t *p, uint64_t x)
-{
-    while (p[x] != x) {
-        p[x] = p[p[x]];
-        x = p[x];
-    }
-    return x;
-}
-
 nf_rc nf_foldwin_join(const nf_foldwin_block *blocks, size_t nblocks, const size_t *m,
                       const uint64_t *const *pos, const uint64_t *const *story,
                       const int64_t *copy_of, size_t n, uint64_t *final, nf_foldwin_stats *st)
@@ -224,7 +242,8 @@ nf_rc nf_foldwin_join(const nf_foldwin_block *blocks, size_t nblocks, const size
             uint64_t iq = find_pos(pos[lo], m[lo], k);
             if (iq == UINT64_MAX)
                 continue;            /* a copy left out there too (never first of a story) */
-            uint64_t x = uf_find(par, off[b] + j), y = uf_find(par, off[lo] + story[lo][iq]);
+            uint64_t x = nf_uf_find64(par, off[b] + j);
+            uint64_t y = nf_uf_find64(par, off[lo] + story[lo][iq]);
             if (x != y) {
                 par[x > y ? x : y] = x < y ? x : y;
                 st->unions++;
@@ -237,7 +256,7 @@ nf_rc nf_foldwin_join(const nf_foldwin_block *blocks, size_t nblocks, const size
         size_t j = lower(pos[b], m[b], blocks[b].start);    /* own entries: a suffix */
         for (uint64_t k = blocks[b].start; k < blocks[b].end; k++) {
             if (j < m[b] && pos[b][j] == k) {
-                uint64_t x = uf_find(par, off[b] + story[b][j++]);
+                uint64_t x = nf_uf_find64(par, off[b] + story[b][j++]);
                 if (first[x] == UINT64_MAX) {
                     first[x] = k;
                     st->stories++;
@@ -322,19 +341,6 @@ static void *worker(void *arg)
     }
 }
 
-typedef struct sized {
-    uint64_t size;
-    size_t b;
-} sized;
-
-static int cmp_size(const void *x, const void *y)
-{
-    const sized *p = x, *q = y;
-    if (p->size != q->size)
-        return p->size > q->size ? -1 : 1;
-    return p->b < q->b ? -1 : p->b > q->b;
-}
-
 nf_rc nf_fold_windows(const nf_article *a, size_t n, const int64_t *copy_of,
                       const nf_fold_opts *o, double block_days, int refine, uint64_t *story,
                       nf_foldwin_stats *st)
@@ -368,15 +374,9 @@ nf_rc nf_fold_windows(const nf_article *a, size_t n, const int64_t *copy_of,
     rc = NF_ENOMEM;
     if (!order || !w.pos || !w.story || !w.m)
         goto done;
-    sized *sz = malloc((nb + 1) * sizeof *sz);
-    if (!sz)
+    if ((rc = nf_foldwin_order(blocks, nb, order)))
         goto done;
-    for (size_t b = 0; b < nb; b++)
-        sz[b] = (sized){nf_foldwin_list_max(&blocks[b]), b};
-    qsort(sz, nb, sizeof *sz, cmp_size);   /* largest first: the order affects speed only */
-    for (size_t b = 0; b < nb; b++)
-        order[b] = sz[b].b;
-    free(sz);
+    rc = NF_ENOMEM;
     w.order = order;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     size_t T = o->threads ? o->threads : ncpu > 1 ? 2 : 1;

@@ -34,6 +34,16 @@ static inline void nf_uf_union(uint32_t *p, uint32_t a, uint32_t b)
         p[a] = b;
 }
 
+/* nf_uf_find over 64-bit indices (joins whose item count may pass 2^32). */
+static inline uint64_t nf_uf_find64(uint64_t *p, uint64_t i)
+{
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    return i;
+}
+
 /* Grow *p (an array of elem-byte items with capacity *cap) to hold at least need items. */
 nf_rc nf_grow(void **p, size_t *cap, size_t need, size_t elem);
 /* nf_grow, and the new elements [old cap, new cap) are zeroed. */

@@ -575,8 +575,8 @@ static int span_of(const nf_folder *f, const story *S, tspan *sp)
  * neighbours are the stories of its own time, on both sides, not the newest ones (in a long
  * dated stream those are months away, and time rules them out). Entries are in arrival
  * order and f->tmax is non-decreasing, so the span is found by binary search. */
-static void walk_range(const nf_folder *f, const posting *p, const tspan *sp, uint32_t walk,
-                       uint32_t *lo, uint32_t *hi)
+static inline void walk_range(const nf_folder *f, const posting *p, const tspan *sp,
+                              uint32_t walk, uint32_t *lo, uint32_t *hi)
 {
     if (!sp) {
         *hi = p->n;
@@ -607,6 +607,20 @@ static void walk_ranges(const nf_folder *f, size_t nk, const tspan *sp, uint32_t
     }
 }
 
+/* The entries [lo, hi) of posting p to walk for the i-th query key: the cached range (rhi,
+ * rlen from walk_ranges) when given, else walk_range's. */
+static inline void key_range(const nf_folder *f, const posting *p, size_t i, const tspan *sp,
+                             uint32_t walk, const uint32_t *rhi, const uint8_t *rlen,
+                             uint32_t *lo, uint32_t *hi)
+{
+    if (rhi) {
+        *hi = rhi[i];
+        *lo = rhi[i] - rlen[i];
+    } else {
+        walk_range(f, p, sp, walk, lo, hi);
+    }
+}
+
 /* Stories sharing query keys, most query weight first, at most max_candidates. Online (sp
  * NULL): stories idle for window_days before t are skipped when both are dated; in refinement
  * of a dated story (sp), dated stories that ended before its span are (the window bounds how
@@ -625,12 +639,7 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
             continue;
         const posting *p = &f->post[key];
         uint32_t lo, hi;
-        if (rhi)
-            hi = rhi[i], lo = rhi[i] - rlen[i];
-        else if (!sp)   /* online: the newest walk entries (walk_range, inline) */
-            hi = p->n, lo = p->n > walk ? p->n - walk : 0;
-        else
-            walk_range(f, p, sp, walk, &lo, &hi);
+        key_range(f, p, i, sp, walk, rhi, rlen, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
             if (j > lo + 8)
                 __builtin_prefetch(&f->hot[p->s[j - 9]]);
@@ -1152,10 +1161,7 @@ static int walk_touched(nf_folder *f, const uint32_t *keys, const uint32_t *rhi,
             continue;
         const posting *p = &f->post[key];
         uint32_t lo, hi;
-        if (rhi)
-            hi = rhi[i], lo = rhi[i] - rlen[i];
-        else
-            walk_range(f, p, sp, walk, &lo, &hi);
+        key_range(f, p, i, sp, walk, rhi, rlen, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
             uint32_t r = find(f, p->s[j - 1]);
             if (r != s && touched[r])
