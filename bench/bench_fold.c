@@ -159,7 +159,7 @@ static void quality(const uint64_t *pred, size_t n, char *out, size_t cap)
 /* Refinement does not depend on the thread count: it runs after the first thread count's
  * online pass for each N, and the later ones reuse its time (same merges, same checksum). */
 static double ref_time = -1;
-static uint64_t ref_merges;
+static uint64_t ref_merges, ref_sum;   /* ref_sum: checksum of the refined story ids */
 
 static void run(size_t n, uint32_t threads)
 {
@@ -216,8 +216,11 @@ static void run(size_t n, uint32_t threads)
         ref_time = clock_s(CLOCK_PROCESS_CPUTIME_ID) - t;
         ref_merges = merges;
         if (pred && nf_folder_articles(f) == n) {
-            for (size_t i = 0; i < n; i++)
+            ref_sum = 0;
+            for (size_t i = 0; i < n; i++) {
                 pred[i] = nf_folder_story(f, i);
+                ref_sum = ref_sum * 31 + pred[i];
+            }
             quality(pred, n, qref, sizeof qref);
         }
     }
@@ -227,8 +230,9 @@ static void run(size_t n, uint32_t threads)
            "  %.1f us/article (cpu %.1f)  %.1f MB/s", n, threads, bytes / 1e6, t_wall, t_cpu,
            n / t_wall, t_wall * 1e6 / n, t_cpu * 1e6 / n, bytes / 1e6 / t_wall);
     if (!no_refine)
-        printf("  refine %.2f s%s (%llu merges)  with refine %.0f articles/s", t_ref,
-               reused ? " (as above)" : "", (unsigned long long)merges, n / (t_wall + t_ref));
+        printf("  refine %.2f s%s (%llu merges, checksum %016llx)  with refine %.0f articles/s",
+               t_ref, reused ? " (as above)" : "", (unsigned long long)merges,
+               (unsigned long long)ref_sum, n / (t_wall + t_ref));
     if (threads > 1) {
         const double *st = nf_folder_stage_cpu(f);
         /* what two idle cores would give: the busiest stage, or half the total when three
