@@ -47,9 +47,14 @@
 #include "nf_int.h"
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 /* Lede check (docs/fold.md): lede features are the title and the first LEDE_SENTENCES
  * sentences, read from at most the first LEDE_BYTES of the text; two stories of at least
@@ -98,6 +103,24 @@ typedef struct posting {
     uint32_t n, cap;
 } posting;
 
+/* Membership filter of the scattered vector's ids (bit id mod FILT_BITS): a few hundred to a
+ * thousand ids in 4 KB, so a test stays in L1 where the exact id bitmap (one bit per
+ * dictionary id) would miss; a positive reads dense[id], which is 0 for an id not scattered. */
+#define FILT_BITS 32768u
+
+/* The scratch of one candidate walk and scoring: the online pass has one (f->w), each
+ * refinement thread its own. hot is the story_hot array the walk marks (stamp, hits) and
+ * path-compresses: f->hot, or a thread's private copy during refinement's collection. */
+typedef struct walker {
+    story_hot *hot;
+    uint32_t stamp;
+    uint32_t *cand; size_t ncand, capcand;
+    nf_tw *qk; size_t capqk;
+    uint32_t *wsel; size_t capwsel;   /* prune scratch */
+    float *dense; size_t capdense;    /* the scattered weights by id (0 elsewhere) */
+    uint32_t *filt;                   /* FILT_BITS / 32 words */
+} walker;
+
 struct nf_folder {
     nf_fold_opts o;
     nf_terms_cfg tc;
@@ -114,16 +137,11 @@ struct nf_folder {
     int64_t *tmax; size_t captmax;   /* per article: the latest date up to it (NF_NO_TIME
                                       * before the first dated article); non-decreasing */
     posting *post; size_t npost, cappost;     /* indexed by dictionary id */
-    uint32_t *cand; size_t ncand, capcand;
     nf_tw *scratch; size_t capscratch;
-    nf_tw *qk; size_t capqk;
-    uint32_t *wsel; size_t capwsel;   /* prune scratch */
-    float *dense; size_t capdense;    /* the current article's weights by id (0 elsewhere) */
-    uint64_t *bits; size_t capbits;   /* the current article's ids, one bit each */
+    walker w;              /* the online pass's (and refinement's first thread's) scratch */
     uint32_t maxid;        /* 1 + the largest dictionary id of any placed article */
     int64_t tref;          /* the first dated article's date (NF_NO_TIME before it) */
     double stage_cpu[3];   /* nf_folder_add_many: thread CPU seconds of the stages */
-    uint32_t stamp;
     uint64_t live;
 };
 
@@ -179,6 +197,8 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
     return NF_OK;
 }
 
+static void walker_free(walker *w);
+
 void nf_folder_free(nf_folder *f)
 {
     if (!f)
@@ -199,12 +219,8 @@ void nf_folder_free(nf_folder *f)
     free(f->hot);
     free(f->art_story);
     free(f->post);
-    free(f->cand);
     free(f->scratch);
-    free(f->qk);
-    free(f->wsel);
-    free(f->dense);
-    free(f->bits);
+    walker_free(&f->w);
     nf_feats_reset(&f->feats);
     nf_dict_free(f->dict);
     nf_feats_reset(&f->lfeats);
@@ -213,15 +229,27 @@ void nf_folder_free(nf_folder *f)
     free(f);
 }
 
-static uint32_t find(nf_folder *f, uint32_t s)
+static void walker_free(walker *w)
 {
-    story_hot *h = f->hot;
+    free(w->cand);
+    free(w->qk);
+    free(w->wsel);
+    free(w->dense);
+    free(w->filt);
+    memset(w, 0, sizeof *w);
+}
+
+/* The union-find root of story s in h (path halving). */
+static uint32_t hfind(story_hot *h, uint32_t s)
+{
     while (h[s].parent != s) {
         h[s].parent = h[h[s].parent].parent;
         s = h[s].parent;
     }
     return s;
 }
+
+static uint32_t find(nf_folder *f, uint32_t s) { return hfind(f->hot, s); }
 
 uint64_t nf_folder_story(nf_folder *f, uint64_t seq)
 {
@@ -322,7 +350,7 @@ static size_t prune_w(uint32_t **wsel, size_t *capw, nf_tw *v, size_t n, size_t 
 
 static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
 {
-    return prune_w(&f->wsel, &f->capwsel, v, n, cap);
+    return prune_w(&f->w.wsel, &f->w.capwsel, v, n, cap);
 }
 
 /* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
@@ -519,21 +547,23 @@ static size_t top_keys_into(nf_tw **qk, size_t *capqk, uint32_t **wsel, size_t *
     return NF_MIN(k, n);
 }
 
-static size_t top_keys(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
+static size_t top_keys(walker *w, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
                        size_t k)
 {
-    return top_keys_into(&f->qk, &f->capqk, &f->wsel, &f->capwsel, t, nt, e, ne, k);
+    return top_keys_into(&w->qk, &w->capqk, &w->wsel, &w->capwsel, t, nt, e, ne, k);
 }
 
-/* The article's query keys into f->qk (as top_keys), precomputed by extraction when present. */
+/* The article's query keys into f->w.qk (as top_keys), precomputed by extraction when
+ * present. */
 static size_t query_keys(nf_folder *f, const nf_feats *a)
 {
+    walker *w = &f->w;
     if (!a->haskeys)
-        return top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.query_terms);
-    if (nf_grow((void **)&f->qk, &f->capqk, a->nqkey + 1, sizeof *f->qk))
+        return top_keys(w, a->term, a->nterm, a->ent, a->nent, f->o.query_terms);
+    if (nf_grow((void **)&w->qk, &w->capqk, a->nqkey + 1, sizeof *w->qk))
         return 0;
     if (a->nqkey)
-        memcpy(f->qk, a->qkey, a->nqkey * sizeof *f->qk);
+        memcpy(w->qk, a->qkey, a->nqkey * sizeof *w->qk);
     return a->nqkey;
 }
 
@@ -594,12 +624,12 @@ static inline void walk_range(const nf_folder *f, const posting *p, const tspan 
     *hi = h;
 }
 
-/* walk_range for each of the nk keys in f->qk: range i is [rhi[i] - rlen[i], rhi[i]). */
-static void walk_ranges(const nf_folder *f, size_t nk, const tspan *sp, uint32_t walk,
-                        uint32_t *rhi, uint8_t *rlen)
+/* walk_range for each of the nk keys in qk: range i is [rhi[i] - rlen[i], rhi[i]). */
+static void walk_ranges(const nf_folder *f, const nf_tw *qk, size_t nk, const tspan *sp,
+                        uint32_t walk, uint32_t *rhi, uint8_t *rlen)
 {
     for (size_t i = 0; i < nk; i++) {
-        uint32_t key = f->qk[i].id, lo = 0, hi = 0;
+        uint32_t key = qk[i].id, lo = 0, hi = 0;
         if (key < f->npost)
             walk_range(f, &f->post[key], sp, walk, &lo, &hi);
         rhi[i] = hi;
@@ -627,14 +657,16 @@ static inline void key_range(const nf_folder *f, const posting *p, size_t i, con
  * far in time refinement looks, as online; a story that begins after the span is not reached:
  * the walk reads entries of the span only). rhi, rlen (or NULL): the walk ranges, from
  * walk_ranges. */
-static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, uint32_t walk,
-                         const tspan *sp, const uint32_t *rhi, const uint8_t *rlen)
+static size_t candidates(const nf_folder *f, walker *w, size_t nk, int64_t t, uint32_t exclude,
+                         uint32_t walk, const tspan *sp, const uint32_t *rhi,
+                         const uint8_t *rlen)
 {
-    f->ncand = 0;
-    if (++f->stamp == 0)
-        f->stamp = 1;
+    story_hot *hot = w->hot;
+    w->ncand = 0;
+    if (++w->stamp == 0)
+        w->stamp = 1;
     for (size_t i = 0; i < nk; i++) {
-        uint32_t key = f->qk[i].id;
+        uint32_t key = w->qk[i].id;
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
@@ -642,26 +674,26 @@ static size_t candidates(nf_folder *f, size_t nk, int64_t t, uint32_t exclude, u
         key_range(f, p, i, sp, walk, rhi, rlen, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
             if (j > lo + 8)
-                __builtin_prefetch(&f->hot[p->s[j - 9]]);
-            uint32_t s = find(f, p->s[j - 1]);
-            story_hot *S = &f->hot[s];
+                __builtin_prefetch(&hot[p->s[j - 9]]);
+            uint32_t s = hfind(hot, p->s[j - 1]);
+            story_hot *S = &hot[s];
             if (s == exclude)
                 continue;
-            if (S->stamp != f->stamp) {
+            if (S->stamp != w->stamp) {
                 if (sp ? S->thi != NF_NO_TIME && S->thi < sp->lo
                        : t != NF_NO_TIME && S->thi != NF_NO_TIME &&
                              (double)(t - S->thi) > f->o.window_days * 86400.0)
                     continue;
-                if (nf_grow((void **)&f->cand, &f->capcand, f->ncand + 1, sizeof *f->cand))
-                    return f->ncand;
-                S->stamp = f->stamp;
+                if (nf_grow((void **)&w->cand, &w->capcand, w->ncand + 1, sizeof *w->cand))
+                    return w->ncand;
+                S->stamp = w->stamp;
                 S->hits = 0;
-                f->cand[f->ncand++] = s;
+                w->cand[w->ncand++] = s;
             }
-            S->hits += f->qk[i].w;
+            S->hits += w->qk[i].w;
         }
     }
-    return f->ncand;
+    return w->ncand;
 }
 
 /* Stories are created in arrival order and a merge keeps the story with the smaller first
@@ -681,21 +713,21 @@ static int cmp_cand(const void *a, const void *b)
 }
 
 /* Keep the max_candidates stories with the most query weight (ties: older story first). */
-static void rank_candidates(nf_folder *f)
+static void rank_candidates(const nf_folder *f, walker *w)
 {
-    if (f->ncand <= f->o.max_candidates)
+    if (w->ncand <= f->o.max_candidates)
         return;
     size_t k = f->o.max_candidates;
     cand_rank small[64];
-    cand_rank *r = k <= 64 ? small : malloc(f->ncand * sizeof *r);
+    cand_rank *r = k <= 64 ? small : malloc(w->ncand * sizeof *r);
     if (!r) {   /* out of memory: score the first max_candidates found */
-        f->ncand = f->o.max_candidates;
+        w->ncand = f->o.max_candidates;
         return;
     }
     if (k <= 64) {   /* the k best, in order, by insertion (the order is total: ids unique) */
         size_t m = 0;
-        for (size_t i = 0; i < f->ncand; i++) {
-            cand_rank x = {f->hot[f->cand[i]].hits, f->cand[i]};
+        for (size_t i = 0; i < w->ncand; i++) {
+            cand_rank x = {w->hot[w->cand[i]].hits, w->cand[i]};
             if (m == k && cmp_cand(&x, &r[m - 1]) >= 0)
                 continue;
             size_t j = m < k ? m++ : k - 1;
@@ -704,13 +736,13 @@ static void rank_candidates(nf_folder *f)
             r[j] = x;
         }
     } else {
-        for (size_t i = 0; i < f->ncand; i++)
-            r[i] = (cand_rank){f->hot[f->cand[i]].hits, f->cand[i]};
-        qsort(r, f->ncand, sizeof *r, cmp_cand);
+        for (size_t i = 0; i < w->ncand; i++)
+            r[i] = (cand_rank){w->hot[w->cand[i]].hits, w->cand[i]};
+        qsort(r, w->ncand, sizeof *r, cmp_cand);
     }
-    f->ncand = k;
-    for (size_t i = 0; i < f->ncand; i++)
-        f->cand[i] = r[i].s;
+    w->ncand = k;
+    for (size_t i = 0; i < w->ncand; i++)
+        w->cand[i] = r[i].s;
     if (r != small)
         free(r);
 }
@@ -774,8 +806,8 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf
     const nf_tw *keys = a->ikey;
     size_t nk = a->nikey;
     if (!a->haskeys) {
-        nk = top_keys(f, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
-        keys = f->qk;
+        nk = top_keys(&f->w, a->term, a->nterm, a->ent, a->nent, f->o.index_terms);
+        keys = f->w.qk;
     }
     for (size_t i = 0; i < nk; i++)
         if ((rc = post_add(f, keys[i].id, si, (uint32_t)f->nart)))
@@ -832,50 +864,87 @@ void nf_folder_evidence(const nf_folder *f, const nf_fold_ev *ev, nf_fold_result
         ev_copy(r->entities[k], nf_dict_str(f->dict, ev->e[k]));
 }
 
-/* Sum of the article's weights (scattered in f->dense) over a story vector: a branch-free
- * sparse dot product, cheaper than a merge when the story vector is long. */
-static double dense_dot(const nf_folder *f, const nf_tw *v, size_t n)
+/* Sum of the scattered weights (w->dense) over a vector v: a branch-free sparse dot product,
+ * cheaper than a merge when v is long. */
+static double dense_dot(const walker *w, const nf_tw *v, size_t n)
 {
     /* Same sum, same order: products of floats are exact in double, and adding a zero
      * product leaves s unchanged, so only the non-zero products enter the (latency-bound)
-     * chain of additions; they are computed and compacted first, independently. An id not in
-     * the article (its bit clear: most of a story's ids) reads dense[maxid], which is always 0
-     * and in cache, instead of a cache miss. */
-    const float *dense = f->dense;
-    const uint64_t *bits = f->bits;
-    uint32_t zero = f->maxid;
-    double s = 0, p[256];
+     * chain of additions; they are computed and compacted first, independently. Most of v's
+     * ids are not scattered: the L1 filter rules them out; a positive reads dense[id] (0 for
+     * an id not scattered, so a false positive adds nothing). */
+    const float *dense = w->dense;
+    const uint32_t *filt = w->filt;
+    double s = 0, p[256 + 16];
     for (size_t i0 = 0; i0 < n; i0 += 256) {
         size_t m = NF_MIN(n - i0, (size_t)256), k = 0;
+        const nf_tw *u = v + i0;
+#ifdef __AVX512F__
+        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8,
+                                              6, 4, 2, 0);
+        const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+        const __m512i fmask = _mm512_set1_epi32(FILT_BITS - 1), b31 = _mm512_set1_epi32(31),
+                      one = _mm512_set1_epi32(1);
+        for (size_t i = 0; i < m; i += 16) {
+            size_t r = m - i;
+            __mmask16 lanes = r >= 16 ? 0xFFFF : (__mmask16)((1u << r) - 1);
+            __mmask16 lo8 = (__mmask16)(r >= 8 ? 0xFFFF : (1u << (2 * r)) - 1);
+            __mmask16 hi8 = (__mmask16)(r >= 16 ? 0xFFFF : r > 8 ? (1u << (2 * (r - 8))) - 1 : 0);
+            __m512i x0 = _mm512_maskz_loadu_epi32(lo8, u + i);
+            __m512i x1 = _mm512_maskz_loadu_epi32(hi8, u + i + 8);
+            __m512i ids = _mm512_permutex2var_epi32(x0, even, x1);
+            __m512 wv = _mm512_castsi512_ps(_mm512_permutex2var_epi32(x0, odd, x1));
+            __m512i fi = _mm512_and_si512(ids, fmask);
+            __m512i fw = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes,
+                                                     _mm512_srli_epi32(fi, 5), filt, 4);
+            __mmask16 hit = _mm512_mask_test_epi32_mask(
+                lanes, _mm512_srlv_epi32(fw, _mm512_and_si512(fi, b31)), one);
+            if (!hit)
+                continue;
+            __m512 d = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), hit, ids, dense, 4);
+            __m512d p0 = _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(d)),
+                                       _mm512_cvtps_pd(_mm512_castps512_ps256(wv)));
+            __m512d p1 = _mm512_mul_pd(
+                _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))),
+                _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(wv), 1))));
+            __mmask8 n0 = _mm512_cmp_pd_mask(p0, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+            __mmask8 n1 = _mm512_cmp_pd_mask(p1, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+            _mm512_storeu_pd(p + k, _mm512_maskz_compress_pd(n0, p0));
+            k += (size_t)__builtin_popcount(n0);
+            _mm512_storeu_pd(p + k, _mm512_maskz_compress_pd(n1, p1));
+            k += (size_t)__builtin_popcount(n1);
+        }
+#else
         for (size_t i = 0; i < m; i++) {
-            uint32_t id = v[i0 + i].id;
-            uint32_t at = (bits[id >> 6] >> (id & 63)) & 1 ? id : zero;
-            double x = (double)dense[at] * v[i0 + i].w;
+            uint32_t id = u[i].id, fi = id & (FILT_BITS - 1);
+            double x = (filt[fi >> 5] >> (fi & 31)) & 1 ? (double)dense[id] * u[i].w : 0;
             p[k] = x;
             k += x != 0;
         }
+#endif
         for (size_t i = 0; i < k; i++)
             s += p[i];
     }
     return s;
 }
 
-/* Put the vectors t and e (distinct ids) in f->dense and f->bits (set), or clear them. */
-static nf_rc scatter_v(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, size_t ne,
-                       int set)
+/* Put the vectors t and e (distinct ids) in w->dense and w->filt (set), or clear them. */
+static nf_rc scatter_v(const nf_folder *f, walker *w, const nf_tw *t, size_t nt, const nf_tw *e,
+                       size_t ne, int set)
 {
     size_t need = (size_t)f->maxid + 1;   /* every id in a story vector is below it */
-    size_t nw = need / 64 + 1;
-    nf_rc rc = nf_grow_zero((void **)&f->dense, &f->capdense, need, sizeof *f->dense);
-    if (rc || (rc = nf_grow_zero((void **)&f->bits, &f->capbits, nw, sizeof *f->bits)))
+    nf_rc rc = nf_grow_zero((void **)&w->dense, &w->capdense, need, sizeof *w->dense);
+    if (rc)
         return rc;
+    if (!w->filt && !(w->filt = calloc(FILT_BITS / 32, sizeof *w->filt)))
+        return NF_ENOMEM;
     for (int part = 0; part < 2; part++) {
         const nf_tw *v = part ? e : t;
         size_t n = part ? ne : nt;
         for (size_t i = 0; i < n; i++) {
-            uint32_t id = v[i].id;
-            f->dense[id] = set ? v[i].w : 0;
-            f->bits[id >> 6] = set ? f->bits[id >> 6] | 1ull << (id & 63) : 0;
+            uint32_t id = v[i].id, fi = id & (FILT_BITS - 1);
+            w->dense[id] = set ? v[i].w : 0;
+            w->filt[fi >> 5] = set ? w->filt[fi >> 5] | 1u << (fi & 31) : 0;
         }
     }
     return NF_OK;
@@ -883,15 +952,15 @@ static nf_rc scatter_v(nf_folder *f, const nf_tw *t, size_t nt, const nf_tw *e, 
 
 static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
 {
-    return scatter_v(f, a->term, a->nterm, a->ent, a->nent, sign > 0);
+    return scatter_v(f, &f->w, a->term, a->nterm, a->ent, a->nent, sign > 0);
 }
 
 static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
                     double *es, double *tf, uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
-    *ts = dense_dot(f, s->t, s->nt) / n;
-    *es = dense_dot(f, s->e, s->ne) / n;
+    *ts = dense_dot(&f->w, s->t, s->nt) / n;
+    *es = dense_dot(&f->w, s->e, s->ne) / n;
     *qs = quotes_shared_story(a->quote, a->nquote, s);
     *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
@@ -989,23 +1058,25 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     if (ft->nterm + ft->nent && top + 1 > f->maxid)
         f->maxid = top + 1;
     size_t nk = query_keys(f, ft);
-    candidates(f, nk, a->time, UINT32_MAX, f->o.posting_cap, NULL, NULL, NULL);
-    rank_candidates(f);
+    walker *w = &f->w;
+    w->hot = f->hot;
+    candidates(f, w, nk, a->time, UINT32_MAX, f->o.posting_cap, NULL, NULL, NULL);
+    rank_candidates(f, w);
     if ((rc = scatter(f, ft, 1)))
         return rc;
     uint32_t best = UINT32_MAX;
     double bsim = -1, bts = 0, bes = 0, btf = 1;
     uint32_t bqs = 0;
-    for (size_t i = 0; i < f->ncand; i++) {
+    for (size_t i = 0; i < w->ncand; i++) {
         double ts, es, tf;
         uint32_t qs;
-        double sim = score(f, ft, a->time, &f->st[f->cand[i]], &ts, &es, &tf, &qs);
-        if (sim > bsim || (sim == bsim && f->cand[i] < best)) {   /* older story on a tie */
-            bsim = sim, best = f->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
+        double sim = score(f, ft, a->time, &f->st[w->cand[i]], &ts, &es, &tf, &qs);
+        if (sim > bsim || (sim == bsim && w->cand[i] < best)) {   /* older story on a tie */
+            bsim = sim, best = w->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
     }
     scatter(f, ft, 0);
-    r->candidates = (uint32_t)f->ncand;
+    r->candidates = (uint32_t)w->ncand;
     uint32_t si;
     if (best != UINT32_MAX && bsim >= f->o.threshold) {
         si = best;
@@ -1069,13 +1140,13 @@ static int cmp_pair(const void *x, const void *y)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
-/* x's vectors are scattered (scatter_v): dot(x, y) = dense_dot over y, the same products
+/* x's vectors are scattered in w (scatter_v): dot(x, y) = dense_dot over y, the same products
  * summed in the same (id) order as nf_tw_dot. */
-static double link_sim(nf_folder *f, const story *x, const story *y)
+static double link_sim(const nf_folder *f, const walker *w, const story *x, const story *y)
 {
     double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
-    double ts = dense_dot(f, y->t, y->nt) / nn;
-    double es = dense_dot(f, y->e, y->ne) / nn;
+    double ts = dense_dot(w, y->t, y->nt) / nn;
+    double es = dense_dot(w, y->e, y->ne) / nn;
     uint32_t qs = x->nq <= y->nq ? quotes_shared_story(x->q, x->nq, y)
                                  : quotes_shared_story(y->q, y->nq, x);
     double we = f->o.entity_weight;
@@ -1125,7 +1196,7 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
 }
 
 /* Lede link: mean pairwise similarity of the two stories' ledes. */
-static double lede_link(nf_folder *f, const story *x, const story *y)
+static double lede_link(const nf_folder *f, const story *x, const story *y)
 {
     double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
     double we = f->o.entity_weight;
@@ -1136,7 +1207,7 @@ static double lede_link(nf_folder *f, const story *x, const story *y)
 /* Refinement merge check between two established stories (each with at least
  * LEDE_MIN_MEMBERS scored members): their ledes must agree on the event, not only their bodies
  * on the topic. A single article's lede is one noisy sample, so fragments are exempt. */
-static int lede_ok(nf_folder *f, const story *x, const story *y)
+static int lede_ok(const nf_folder *f, const story *x, const story *y)
 {
     if (x->nvec < LEDE_MIN_MEMBERS || y->nvec < LEDE_MIN_MEMBERS)
         return 1;
@@ -1149,9 +1220,9 @@ static int lede_ok(nf_folder *f, const story *x, const story *y)
  * postings do not change in refinement); and last round no pair left unmerged had both ends
  * untouched (the greedy pass merges such a pair), so s had no qualifying pair then and has none
  * now: refinement may skip it, with the very same merges. */
-static int walk_touched(nf_folder *f, const uint32_t *keys, const uint32_t *rhi,
-                        const uint8_t *rlen, size_t nk, uint32_t s, uint32_t walk,
-                        const uint8_t *touched)
+static int walk_touched(const nf_folder *f, walker *w, const uint32_t *keys,
+                        const uint32_t *rhi, const uint8_t *rlen, size_t nk, uint32_t s,
+                        uint32_t walk, const uint8_t *touched)
 {
     tspan span;
     const tspan *sp = !rhi && span_of(f, &f->st[s], &span) ? &span : NULL;
@@ -1163,7 +1234,7 @@ static int walk_touched(nf_folder *f, const uint32_t *keys, const uint32_t *rhi,
         uint32_t lo, hi;
         key_range(f, p, i, sp, walk, rhi, rlen, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
-            uint32_t r = find(f, p->s[j - 1]);
+            uint32_t r = hfind(w->hot, p->s[j - 1]);
             if (r != s && touched[r])
                 return 1;
         }
@@ -1171,18 +1242,202 @@ static int walk_touched(nf_folder *f, const uint32_t *keys, const uint32_t *rhi,
     return 0;
 }
 
-/* walk_touched over the keys top_keys left in f->qk. */
-static int walk_touched_qk(nf_folder *f, size_t nk, uint32_t s, const uint8_t *touched)
+/* walk_touched over the keys top_keys left in w->qk. */
+static int walk_touched_qk(const nf_folder *f, walker *w, size_t nk, uint32_t s,
+                           const uint8_t *touched)
 {
     uint32_t ids[64];
     for (size_t i0 = 0; i0 < nk; i0 += 64) {
         size_t m = NF_MIN(nk - i0, (size_t)64);
         for (size_t i = 0; i < m; i++)
-            ids[i] = f->qk[i0 + i].id;
-        if (walk_touched(f, ids, NULL, NULL, m, s, REFINE_WALK, touched))
+            ids[i] = w->qk[i0 + i].id;
+        if (walk_touched(f, w, ids, NULL, NULL, m, s, REFINE_WALK, touched))
             return 1;
     }
     return 0;
+}
+
+/* One round's candidate-pair collection (refinement's costly part) is read-only over the
+ * stories, the postings and the round's caches of other stories: each story s writes only its
+ * own cache entries (kc, kn, khi, klen, cc, ccn at s) and appends its pairs, found with its own
+ * walker. So stories are collected by o.threads threads, in chunks handed out in order; every
+ * thread but the first walks a private copy of story_hot (roots and dates: the walk's marks and
+ * path compression stay private) and scatters into a dense array of its own. The pairs are then
+ * sorted by cmp_pair, a total order (a pair is found once, from its lower story), so the merges
+ * are those of one thread, whatever the split. */
+typedef struct rshared {
+    const nf_folder *f;
+    const uint8_t *touched;   /* NULL in the first round */
+    nf_tw *kc; uint8_t *kn; uint32_t *khi; uint8_t *klen; size_t kcap;
+    uint32_t *cc; uint8_t *ccn; size_t ccap;
+    uint32_t nst;
+    _Atomic uint32_t next;    /* next chunk of stories */
+    _Atomic int stop;         /* a thread failed */
+} rshared;
+
+typedef struct rthread {
+    rshared *R;
+    walker *w;
+    walker own;               /* threads after the first: their scratch */
+    spair *pairs; size_t np, capp;
+    nf_rc rc;
+    pthread_t th;
+} rthread;
+
+#define REFINE_CHUNK 256
+
+/* Story s's qualifying pairs (s, c > s) into T->pairs. */
+static nf_rc collect_story(const rshared *R, rthread *T, uint32_t s)
+{
+    const nf_folder *f = R->f;
+    walker *w = T->w;
+    const uint8_t *touched = R->touched;
+    if (w->hot[s].parent != s)
+        return NF_OK;
+    const story *S = &f->st[s];
+    size_t kcap = R->kcap, ccap = R->ccap;
+    uint32_t rhi[64], ids[64];
+    uint8_t rlen[64];
+    int cached = touched && !touched[s] && R->kc;   /* keys and ranges as last time */
+    if (cached) {
+        size_t nk = R->kn[s];
+        for (size_t i = 0; i < nk; i++)
+            ids[i] = R->kc[(size_t)s * kcap + i].id;
+        if (!walk_touched(f, w, ids, R->khi + (size_t)s * kcap, R->klen + (size_t)s * kcap, nk,
+                          s, REFINE_WALK, touched))
+            return NF_OK;   /* exactly last round's (empty) pair list: see walk_touched */
+    }
+    size_t nk;
+    tspan span;
+    const tspan *sp = span_of(f, S, &span) ? &span : NULL;
+    uint32_t *sh = rhi;
+    uint8_t *sl = rlen;
+    nf_rc rc;
+    if (cached) {
+        nk = R->kn[s];
+        if ((rc = nf_grow((void **)&w->qk, &w->capqk, nk + 1, sizeof *w->qk)))
+            return rc;
+        memcpy(w->qk, R->kc + (size_t)s * kcap, nk * sizeof *w->qk);
+        sh = R->khi + (size_t)s * kcap;
+        sl = R->klen + (size_t)s * kcap;
+    } else {
+        nk = top_keys(w, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+        if (touched && !touched[s] && !R->kc && !walk_touched_qk(f, w, nk, s, touched))
+            return NF_OK;
+        if (R->kc) {   /* the story's query keys, for the next rounds while it stays */
+            memcpy(R->kc + (size_t)s * kcap, w->qk, nk * sizeof *w->qk);
+            R->kn[s] = (uint8_t)nk;
+            sh = R->khi + (size_t)s * kcap;
+            sl = R->klen + (size_t)s * kcap;
+        }
+        if (nk <= 64)
+            walk_ranges(f, w->qk, nk, sp, REFINE_WALK, sh, sl);
+        else
+            sh = NULL, sl = NULL;
+    }
+    candidates(f, w, nk, S->thi, s, REFINE_WALK, sp, sh, sl);
+    rank_candidates(f, w);
+    int scattered = 0;
+    const uint32_t *old = R->cc ? R->cc + (size_t)s * ccap : NULL;
+    size_t nold = R->cc && touched && !touched[s] ? R->ccn[s] : 0;
+    rc = NF_OK;
+    for (size_t i = 0; i < w->ncand; i++) {
+        uint32_t c = w->cand[i];
+        if (c < s)
+            continue;   /* each pair once, from its lower index */
+        if (nold && !touched[c]) {
+            size_t j = 0;
+            while (j < nold && old[j] != c)
+                j++;
+            if (j < nold)
+                continue;   /* unchanged pair that did not qualify (see cc) */
+        }
+        if (!scattered && (rc = scatter_v(f, w, S->t, S->nt, S->e, S->ne, 1)))
+            return rc;
+        scattered = 1;
+        double sim = link_sim(f, w, S, &f->st[c]);
+        if (!(sim >= f->o.merge_threshold) ||   /* NaN never qualifies */
+            (sim < LEDE_EXEMPT_LINK && !lede_ok(f, S, &f->st[c])))
+            continue;
+        if ((rc = nf_grow((void **)&T->pairs, &T->capp, T->np + 1, sizeof *T->pairs)))
+            break;
+        T->pairs[T->np++] = (spair){sim, s, c};
+    }
+    if (scattered)
+        scatter_v(f, w, S->t, S->nt, S->e, S->ne, 0);
+    if (rc)
+        return rc;
+    if (R->cc && w->ncand) {
+        memcpy(R->cc + (size_t)s * ccap, w->cand, w->ncand * sizeof *R->cc);
+        R->ccn[s] = (uint8_t)w->ncand;
+    }
+    return NF_OK;
+}
+
+static void *collect_chunks(void *arg)
+{
+    rthread *T = arg;
+    rshared *R = T->R;
+    while (!atomic_load_explicit(&R->stop, memory_order_relaxed)) {
+        uint32_t c = atomic_fetch_add_explicit(&R->next, 1, memory_order_relaxed);
+        uint64_t lo = (uint64_t)c * REFINE_CHUNK, hi = NF_MIN(lo + REFINE_CHUNK, (uint64_t)R->nst);
+        if (lo >= R->nst)
+            break;
+        for (uint64_t s = lo; s < hi; s++)
+            if ((T->rc = collect_story(R, T, (uint32_t)s))) {
+                atomic_store(&R->stop, 1);
+                return NULL;
+            }
+    }
+    return NULL;
+}
+
+/* Refinement's collecting threads: o.threads (0 or 1: one), fewer on a small stream. */
+static unsigned refine_threads(const nf_folder *f)
+{
+    unsigned n = f->o.threads > 1 ? f->o.threads : 1;
+    if (n > 16)
+        n = 16;
+    while (n > 1 && f->nst / n < 4 * REFINE_CHUNK)
+        n--;
+    return n;
+}
+
+/* One round's collection with nt threads (T[0] runs in the caller on f->w): their pairs. */
+static nf_rc collect_round(nf_folder *f, rshared *R, rthread *T, unsigned nt)
+{
+    R->nst = (uint32_t)f->nst;
+    atomic_store(&R->next, 0);
+    atomic_store(&R->stop, 0);
+    f->w.hot = f->hot;
+    unsigned started = 1;
+    nf_rc rc = NF_OK;
+    if (nt > 1) {
+        for (uint32_t s = 0; s < f->nst; s++)   /* roots only: the copies' finds are one step */
+            f->hot[s].parent = find(f, s);
+        for (unsigned k = 1; k < nt; k++) {
+            walker *w = T[k].w;
+            if ((rc = nf_grow((void **)&w->hot, &(size_t){0}, f->nst + 1, sizeof *w->hot)))
+                break;
+            for (size_t s = 0; s < f->nst; s++)
+                w->hot[s] = (story_hot){.parent = f->hot[s].parent, .thi = f->hot[s].thi};
+            w->stamp = 0;
+            if (pthread_create(&T[k].th, NULL, collect_chunks, &T[k]))
+                break;   /* fewer threads: the others share the work */
+            started++;
+        }
+    }
+    for (unsigned k = 0; k < nt; k++)
+        T[k].np = 0, T[k].rc = NF_OK;
+    if (!rc)
+        collect_chunks(&T[0]);
+    else
+        atomic_store(&R->stop, 1);
+    for (unsigned k = 1; k < started; k++)
+        pthread_join(T[k].th, NULL);
+    for (unsigned k = 0; k < started && !rc; k++)
+        rc = T[k].rc;
+    return rc;
 }
 
 nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
@@ -1192,6 +1447,14 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     size_t np = 0, capp = 0;
     uint8_t *touched = NULL;
     nf_rc rc = NF_OK;
+    rshared R = {.f = f};
+    unsigned nt = refine_threads(f);
+    rthread T[16];
+    memset(T, 0, sizeof T);
+    for (unsigned k = 0; k < nt; k++) {
+        T[k].R = &R;
+        T[k].w = k ? &T[k].own : &f->w;
+    }
     /* query-key ids per story, valid while the story is untouched (NULL: too many keys, then
      * they are recomputed) */
     size_t kcap = f->o.query_terms;
@@ -1209,8 +1472,6 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         khi = NULL;
         klen = NULL;
     }
-    uint32_t rhi[64], ids[64];
-    uint8_t rlen[64];
     /* each story's candidate list when it was last evaluated (NULL: not kept). An untouched
      * story s and an untouched candidate c that was already on s's list have the link they
      * had then, which did not qualify (else the pair would have merged: neither end was
@@ -1222,86 +1483,25 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         free(cc);
         cc = NULL;
     }
+    R.kc = kc, R.kn = kn, R.khi = khi, R.klen = klen, R.kcap = kcap;
+    R.cc = cc, R.ccn = ccn, R.ccap = ccap;
     for (int round = 0; round < 32; round++) {
+        R.touched = touched;
+        if ((rc = collect_round(f, &R, T, nt)))
+            goto done;
         np = 0;
-        for (uint32_t s = 0; s < f->nst; s++) {
-            if (f->hot[s].parent != s)
-                continue;
-            const story *S = &f->st[s];
-            int cached = touched && !touched[s] && kc;   /* keys and ranges as last time */
-            if (cached) {
-                size_t nk = kn[s];
-                for (size_t i = 0; i < nk; i++)
-                    ids[i] = kc[(size_t)s * kcap + i].id;
-                if (!walk_touched(f, ids, khi + (size_t)s * kcap, klen + (size_t)s * kcap, nk,
-                                  s, REFINE_WALK, touched))
-                    continue;   /* exactly last round's (empty) pair list: see walk_touched */
-            }
-            size_t nk;
-            tspan span;
-            const tspan *sp = span_of(f, S, &span) ? &span : NULL;
-            uint32_t *sh = rhi;
-            uint8_t *sl = rlen;
-            if (cached) {
-                nk = kn[s];
-                if ((rc = nf_grow((void **)&f->qk, &f->capqk, nk + 1, sizeof *f->qk)))
-                    goto done;
-                memcpy(f->qk, kc + (size_t)s * kcap, nk * sizeof *f->qk);
-                sh = khi + (size_t)s * kcap;
-                sl = klen + (size_t)s * kcap;
-            } else {
-                nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
-                if (touched && !touched[s] && !kc && !walk_touched_qk(f, nk, s, touched))
-                    continue;
-                if (kc) {   /* the story's query keys, for the next rounds while it stays */
-                    memcpy(kc + (size_t)s * kcap, f->qk, nk * sizeof *f->qk);
-                    kn[s] = (uint8_t)nk;
-                    sh = khi + (size_t)s * kcap;
-                    sl = klen + (size_t)s * kcap;
-                }
-                if (nk <= 64)
-                    walk_ranges(f, nk, sp, REFINE_WALK, sh, sl);
-                else
-                    sh = NULL, sl = NULL;
-            }
-            candidates(f, nk, S->thi, s, REFINE_WALK, sp, sh, sl);
-            rank_candidates(f);
-            int scattered = 0;
-            const uint32_t *old = cc ? cc + (size_t)s * ccap : NULL;
-            size_t nold = cc && touched && !touched[s] ? ccn[s] : 0;
-            for (size_t i = 0; i < f->ncand; i++) {
-                uint32_t c = f->cand[i];
-                if (c < s)
-                    continue;   /* each pair once, from its lower index */
-                if (nold && !touched[c]) {
-                    size_t j = 0;
-                    while (j < nold && old[j] != c)
-                        j++;
-                    if (j < nold)
-                        continue;   /* unchanged pair that did not qualify (see cc) */
-                }
-                if (!scattered && (rc = scatter_v(f, S->t, S->nt, S->e, S->ne, 1)))
-                    goto done;
-                scattered = 1;
-                double sim = link_sim(f, &f->st[s], &f->st[c]);
-                if (!(sim >= f->o.merge_threshold) ||   /* NaN never qualifies */
-                    (sim < LEDE_EXEMPT_LINK && !lede_ok(f, &f->st[s], &f->st[c])))
-                    continue;
-                if ((rc = nf_grow((void **)&pairs, &capp, np + 1, sizeof *pairs))) {
-                    scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
-                    goto done;
-                }
-                pairs[np++] = (spair){sim, s, c};
-            }
-            if (scattered)
-                scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
-            if (cc && f->ncand) {
-                memcpy(cc + (size_t)s * ccap, f->cand, f->ncand * sizeof *cc);
-                ccn[s] = (uint8_t)f->ncand;
-            }
-        }
+        for (unsigned k = 0; k < nt; k++)
+            np += T[k].np;
         if (!np)
             break;
+        if ((rc = nf_grow((void **)&pairs, &capp, np, sizeof *pairs)))
+            goto done;
+        np = 0;
+        for (unsigned k = 0; k < nt; k++) {
+            if (T[k].np)
+                memcpy(pairs + np, T[k].pairs, T[k].np * sizeof *pairs);
+            np += T[k].np;
+        }
         qsort(pairs, np, sizeof *pairs, cmp_pair);
         free(touched);
         if (!(touched = calloc(f->nst, 1))) {
@@ -1327,27 +1527,29 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     {
         double att = f->o.attach_threshold;
         uint32_t small = f->o.attach_max_members;
+        walker *w = &f->w;
+        w->hot = f->hot;
         for (uint32_t s = 0; att > 0 && small > 0 && s < f->nst; s++) {
             if (f->hot[s].parent != s || f->st[s].nvec > small)
                 continue;
             const story *S = &f->st[s];
-            size_t nk = top_keys(f, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            size_t nk = top_keys(w, S->t, S->nt, S->e, S->ne, f->o.query_terms);
             tspan span;
-            candidates(f, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL, NULL,
-                       NULL);
-            rank_candidates(f);
+            candidates(f, w, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL,
+                       NULL, NULL);
+            rank_candidates(f, w);
             double best = -1;
             uint32_t bc = UINT32_MAX;
-            if ((rc = scatter_v(f, S->t, S->nt, S->e, S->ne, 1)))
+            if ((rc = scatter_v(f, w, S->t, S->nt, S->e, S->ne, 1)))
                 goto done;
-            for (size_t i = 0; i < f->ncand; i++) {
-                uint32_t c = f->cand[i];
+            for (size_t i = 0; i < w->ncand; i++) {
+                uint32_t c = w->cand[i];
                 if (f->st[c].nvec <= small)
                     continue;
-                double sim = link_sim(f, &f->st[s], &f->st[c]);
+                double sim = link_sim(f, w, &f->st[s], &f->st[c]);
                 if (sim > best) best = sim, bc = c;
             }
-            scatter_v(f, S->t, S->nt, S->e, S->ne, 0);
+            scatter_v(f, w, S->t, S->nt, S->e, S->ne, 0);
             if (bc != UINT32_MAX && best >= att) {
                 if ((rc = merge(f, s, bc)))
                     goto done;
@@ -1356,6 +1558,12 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
         }
     }
 done:
+    for (unsigned k = 0; k < nt; k++)
+        free(T[k].pairs);
+    for (unsigned k = 1; k < nt; k++) {
+        free(T[k].own.hot);
+        walker_free(&T[k].own);
+    }
     free(pairs);
     free(touched);
     free(kc);
