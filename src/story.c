@@ -81,6 +81,7 @@ typedef struct story {
     int64_t tlo, thi;      /* date range, NF_NO_TIME when no member is dated */
     double td, tdd;        /* sums of the dated members' days after f->tref, and squares */
     uint32_t ntd;          /* dated members (copies included) */
+    double t2, e2;         /* squared norms of t and e (sim_bound) */
 } story;
 
 /* The fields the candidate walk reads for every posting, apart from the (two cache lines
@@ -351,6 +352,15 @@ static size_t prune_w(uint32_t **wsel, size_t *capw, nf_tw *v, size_t n, size_t 
 static size_t prune(nf_folder *f, nf_tw *v, size_t n, size_t cap)
 {
     return prune_w(&f->w.wsel, &f->w.capwsel, v, n, cap);
+}
+
+/* Squared norm. */
+static double sumsq(const nf_tw *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)v[i].w * v[i].w;
+    return s;
 }
 
 /* *v (sorted, n entries) += add (sorted); keep at most cap entries (the heaviest). */
@@ -802,6 +812,8 @@ static nf_rc story_absorb(nf_folder *f, uint32_t si, const nf_feats *a, const nf
                       f->o.story_terms_cap)) ||
         (rc = vec_add(f, &s->le, &s->nle, &s->caple, l->ent, l->nent, f->o.story_terms_cap)))
         return rc;
+    s->t2 = sumsq(s->t, s->nt);
+    s->e2 = sumsq(s->e, s->ne);
     s->nvec++;
     const nf_tw *keys = a->ikey;
     size_t nk = a->nikey;
@@ -899,6 +911,8 @@ static double dense_dot(const walker *w, const nf_tw *v, size_t n)
                                                      _mm512_srli_epi32(fi, 5), filt, 4);
             __mmask16 hit = _mm512_mask_test_epi32_mask(
                 lanes, _mm512_srlv_epi32(fw, _mm512_and_si512(fi, b31)), one);
+            __builtin_prefetch(u + i + 64);   /* the vector is long and rarely cached */
+            __builtin_prefetch(u + i + 72);
             if (!hit)
                 continue;
             __m512 d = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), hit, ids, dense, 4);
@@ -955,14 +969,38 @@ static nf_rc scatter(nf_folder *f, const nf_feats *a, float sign)
     return scatter_v(f, &f->w, a->term, a->nterm, a->ent, a->nent, sign > 0);
 }
 
-static double score(nf_folder *f, const nf_feats *a, int64_t t, const story *s, double *ts,
-                    double *es, double *tf, uint32_t *qs)
+/* An upper bound of the similarity that score or link_sim computes, from the vectors' squared
+ * norms (Cauchy-Schwarz: dot(x, y) <= |x| |y|; t2, e2 are the products of the two sides'),
+ * the divisor nn, the time factor tf and the shared quote shingles qs (UINT32_MAX: not known,
+ * the full bonus), with slack for rounding; INFINITY where the options void it. A candidate
+ * whose bound is below what it must beat is not scored: it could not have been chosen. */
+static double sim_bound(const nf_fold_opts *o, double t2, double e2, double nn, uint32_t qs,
+                        double tf)
+{
+    double we = o->entity_weight;
+    if (!(we >= 0 && we <= 1 && o->quote_bonus >= 0 && tf >= 0))
+        return INFINITY;
+    double q = qs == UINT32_MAX ? 1 : NF_MIN(1.0, qs / 4.0);
+    double ub = ((1 - we) * sqrt(t2) + we * sqrt(e2)) / nn + o->quote_bonus * q;
+    return ub * tf * (1 + 1e-9) + 1e-12;
+}
+
+/* The similarity of the scattered article (squared norms a2t, a2e) to story s, or -INFINITY
+ * when sim_bound shows it is below beat (then *ts.. are not set). */
+static double score(nf_folder *f, const nf_feats *a, double a2t, double a2e, int64_t t,
+                    const story *s, double beat, double *ts, double *es, double *tf,
+                    uint32_t *qs)
 {
     double n = s->nvec ? (double)s->nvec : 1;
+    *tf = time_factor(&f->o, t, s->tlo, s->thi);
+    double t2 = a2t * s->t2, e2 = a2e * s->e2;
+    if (sim_bound(&f->o, t2, e2, n, UINT32_MAX, *tf) < beat)
+        return -INFINITY;
+    *qs = quotes_shared_story(a->quote, a->nquote, s);
+    if (sim_bound(&f->o, t2, e2, n, *qs, *tf) < beat)
+        return -INFINITY;
     *ts = dense_dot(&f->w, s->t, s->nt) / n;
     *es = dense_dot(&f->w, s->e, s->ne) / n;
-    *qs = quotes_shared_story(a->quote, a->nquote, s);
-    *tf = time_factor(&f->o, t, s->tlo, s->thi);
     double we = f->o.entity_weight;
     double sim = (1 - we) * *ts + we * *es + f->o.quote_bonus * NF_MIN(1.0, *qs / 4.0);
     return sim * *tf;
@@ -1067,10 +1105,13 @@ nf_rc nf_folder_place(nf_folder *f, const nf_article *a, int64_t copy_of, const 
     uint32_t best = UINT32_MAX;
     double bsim = -1, bts = 0, bes = 0, btf = 1;
     uint32_t bqs = 0;
+    double a2t = sumsq(ft->term, ft->nterm), a2e = sumsq(ft->ent, ft->nent);
     for (size_t i = 0; i < w->ncand; i++) {
-        double ts, es, tf;
-        uint32_t qs;
-        double sim = score(f, ft, a->time, &f->st[w->cand[i]], &ts, &es, &tf, &qs);
+        double ts = 0, es = 0, tf = 1;
+        uint32_t qs = 0;
+        double beat = bsim > f->o.threshold ? bsim : f->o.threshold;
+        double sim = score(f, ft, a2t, a2e, a->time, &f->st[w->cand[i]], beat, &ts, &es, &tf,
+                           &qs);
         if (sim > bsim || (sim == bsim && w->cand[i] < best)) {   /* older story on a tie */
             bsim = sim, best = w->cand[i], bts = ts, bes = es, btf = tf, bqs = qs;
         }
@@ -1142,16 +1183,24 @@ static int cmp_pair(const void *x, const void *y)
 
 /* x's vectors are scattered in w (scatter_v): dot(x, y) = dense_dot over y, the same products
  * summed in the same (id) order as nf_tw_dot. */
-static double link_sim(const nf_folder *f, const walker *w, const story *x, const story *y)
+/* -INFINITY when sim_bound shows the link is below beat. */
+static double link_sim(const nf_folder *f, const walker *w, const story *x, const story *y,
+                       double beat)
 {
     double nn = (double)NF_MAX(x->nvec, 1u) * NF_MAX(y->nvec, 1u);
-    double ts = dense_dot(w, y->t, y->nt) / nn;
-    double es = dense_dot(w, y->e, y->ne) / nn;
+    double ptf = pair_time_factor(&f->o, x, y);
+    double t2 = x->t2 * y->t2, e2 = x->e2 * y->e2;
+    if (sim_bound(&f->o, t2, e2, nn, UINT32_MAX, ptf) < beat)
+        return -INFINITY;
     uint32_t qs = x->nq <= y->nq ? quotes_shared_story(x->q, x->nq, y)
                                  : quotes_shared_story(y->q, y->nq, x);
+    if (sim_bound(&f->o, t2, e2, nn, qs, ptf) < beat)
+        return -INFINITY;
+    double ts = dense_dot(w, y->t, y->nt) / nn;
+    double es = dense_dot(w, y->e, y->ne) / nn;
     double we = f->o.entity_weight;
     double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
-    return sim * pair_time_factor(&f->o, x, y);
+    return sim * ptf;
 }
 
 static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
@@ -1170,6 +1219,8 @@ static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
         (rc = vec_add(f, &A->lt, &A->nlt, &A->caplt, B->lt, B->nlt, f->o.story_terms_cap)) ||
         (rc = vec_add(f, &A->le, &A->nle, &A->caple, B->le, B->nle, f->o.story_terms_cap)))
         return rc;
+    A->t2 = sumsq(A->t, A->nt);
+    A->e2 = sumsq(A->e, A->ne);
     A->nvec += B->nvec;
     A->size += B->size;
     story_range(f, a, B->tlo);
@@ -1355,7 +1406,7 @@ static nf_rc collect_story(const rshared *R, rthread *T, uint32_t s)
         if (!scattered && (rc = scatter_v(f, w, S->t, S->nt, S->e, S->ne, 1)))
             return rc;
         scattered = 1;
-        double sim = link_sim(f, w, S, &f->st[c]);
+        double sim = link_sim(f, w, S, &f->st[c], f->o.merge_threshold);
         if (!(sim >= f->o.merge_threshold) ||   /* NaN never qualifies */
             (sim < LEDE_EXEMPT_LINK && !lede_ok(f, S, &f->st[c])))
             continue;
@@ -1546,7 +1597,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
                 uint32_t c = w->cand[i];
                 if (f->st[c].nvec <= small)
                     continue;
-                double sim = link_sim(f, w, &f->st[s], &f->st[c]);
+                double sim = link_sim(f, w, &f->st[s], &f->st[c], best > att ? best : att);
                 if (sim > best) best = sim, bc = c;
             }
             scatter_v(f, w, S->t, S->nt, S->e, S->ne, 0);
