@@ -1322,6 +1322,7 @@ typedef struct rshared {
     nf_tw *kc; uint8_t *kn; uint32_t *khi; uint8_t *klen; size_t kcap;
     uint32_t *cc; uint8_t *ccn; size_t ccap;
     uint32_t nst;
+    uint32_t chunk;           /* stories per chunk */
     _Atomic uint32_t next;    /* next chunk of stories */
     _Atomic int stop;         /* a thread failed */
 } rshared;
@@ -1335,6 +1336,7 @@ typedef struct rthread {
     pthread_t th;
 } rthread;
 
+/* Stories per chunk: a few chunks per thread at least, at most REFINE_CHUNK. */
 #define REFINE_CHUNK 256
 
 /* Story s's qualifying pairs (s, c > s) into T->pairs. */
@@ -1431,7 +1433,7 @@ static void *collect_chunks(void *arg)
     rshared *R = T->R;
     while (!atomic_load_explicit(&R->stop, memory_order_relaxed)) {
         uint32_t c = atomic_fetch_add_explicit(&R->next, 1, memory_order_relaxed);
-        uint64_t lo = (uint64_t)c * REFINE_CHUNK, hi = NF_MIN(lo + REFINE_CHUNK, (uint64_t)R->nst);
+        uint64_t lo = (uint64_t)c * R->chunk, hi = NF_MIN(lo + R->chunk, (uint64_t)R->nst);
         if (lo >= R->nst)
             break;
         for (uint64_t s = lo; s < hi; s++)
@@ -1449,7 +1451,7 @@ static unsigned refine_threads(const nf_folder *f)
     unsigned n = f->o.threads > 1 ? f->o.threads : 1;
     if (n > 16)
         n = 16;
-    while (n > 1 && f->nst / n < 4 * REFINE_CHUNK)
+    while (n > 1 && f->nst / n < 32)
         n--;
     return n;
 }
@@ -1458,11 +1460,14 @@ static unsigned refine_threads(const nf_folder *f)
 static nf_rc collect_round(nf_folder *f, rshared *R, rthread *T, unsigned nt)
 {
     R->nst = (uint32_t)f->nst;
+    R->chunk = (uint32_t)NF_MIN(NF_MAX(f->nst / (8 * (size_t)nt), (size_t)16), (size_t)REFINE_CHUNK);
     atomic_store(&R->next, 0);
     atomic_store(&R->stop, 0);
     f->w.hot = f->hot;
     unsigned started = 1;
     nf_rc rc = NF_OK;
+    for (unsigned k = 0; k < nt; k++)
+        T[k].np = 0, T[k].rc = NF_OK;
     if (nt > 1) {
         for (uint32_t s = 0; s < f->nst; s++)   /* roots only: the copies' finds are one step */
             f->hot[s].parent = find(f, s);
@@ -1478,8 +1483,6 @@ static nf_rc collect_round(nf_folder *f, rshared *R, rthread *T, unsigned nt)
             started++;
         }
     }
-    for (unsigned k = 0; k < nt; k++)
-        T[k].np = 0, T[k].rc = NF_OK;
     if (!rc)
         collect_chunks(&T[0]);
     else

@@ -2,7 +2,8 @@
  * test_story.c — story folding: the seeds fold into one story; hand-written near misses stay
  * apart; copies inherit their original's story; results are deterministic; and the quality
  * regression on the three labelled files holds the ARI floors with the defaults (see quality());
- * the lede pass gives bit-identical vectors with and without the main pass's hint (lede_hint()).
+ * the lede pass gives bit-identical vectors with and without the main pass's hint (lede_hint());
+ * refinement on 1, 2 or 3 threads merges exactly the same stories (refine_threads()).
  */
 #include "newsfold.h"
 #include "nf_int.h"   /* nf_folder_extract*, nf_feats: the lede hint check */
@@ -484,6 +485,68 @@ static void lede_hint(void)
     nf_folder_free(fb);
 }
 
+/* Refinement's pair collection runs on o.threads threads: on a generated dated stream (replicas
+ * of the labelled articles, three days apart, with replica-specific words, so there are many
+ * stories and many merges, dated and undated), 1, 2 and 3 threads give the same merges and the
+ * same story of every article, and so does a second refinement. */
+static void refine_threads(void)
+{
+    labelled L;
+    CHECK_EQ_INT(load("ecbplus-dev.jsonl", &L), 0);
+    CHECK(L.n > 100);
+    size_t reps = 3, n = L.n * reps;
+    nf_article *a = calloc(n, sizeof *a);
+    char **txt = calloc(n, sizeof *txt);
+    uint64_t *st0 = calloc(n, sizeof *st0);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = i / L.n, j = i % L.n, len = L.a[j].text_len;
+        txt[i] = malloc(len + 1);
+        memcpy(txt[i], L.a[j].text, len + 1);
+        /* every 7th word (by position, shifted per replica) becomes a replica-specific word */
+        size_t w = 0;
+        for (size_t k = 0; k < len; k++) {
+            if (txt[i][k] == ' ' && ++w % 7 == r && k + 4 < len && txt[i][k + 1] != ' ')
+                txt[i][k + 1] = (char)('q' + r), txt[i][k + 2] = (char)('x' + (j & 1));
+        }
+        a[i] = art(txt[i]);
+        a[i].time = j % 5 == 4 ? NF_NO_TIME : 1700000000 + (int64_t)r * 3 * 86400 +
+                                                   (int64_t)(j % 40) * 3600;
+    }
+    static const uint32_t threads[3] = {1, 2, 3};
+    uint64_t m[3] = {0}, m2[3] = {0};
+    for (int t = 0; t < 3; t++) {
+        nf_fold_opts o;
+        nf_fold_opts_init(&o);
+        o.threads = threads[t];
+        o.merge_threshold = 0.2;   /* more merges, over more rounds */
+        nf_folder *f;
+        CHECK_EQ_INT(nf_folder_new(&f, &o), NF_OK);
+        for (size_t i = 0; i < n; i++)
+            CHECK_EQ_INT(nf_folder_add(f, &a[i], -1, NULL), NF_OK);
+        CHECK(nf_folder_stories(f) > 200);
+        CHECK_EQ_INT(nf_folder_refine(f, &m[t]), NF_OK);
+        CHECK_EQ_INT(nf_folder_refine(f, &m2[t]), NF_OK);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t s = nf_folder_story(f, i);
+            if (!t)
+                st0[i] = s;
+            bad += s != st0[i];
+        }
+        CHECK_MSG(bad == 0, "threads %u: %zu articles in other stories", threads[t], bad);
+        CHECK_EQ_INT(m[t], m[0]);
+        CHECK_EQ_INT(m2[t], m2[0]);
+        nf_folder_free(f);
+    }
+    CHECK(m[0] > 50);
+    for (size_t i = 0; i < n; i++)
+        free(txt[i]);
+    free(txt);
+    free(a);
+    free(st0);
+    unload(&L);
+}
+
 int main(void)
 {
     lede_hint();
@@ -494,5 +557,6 @@ int main(void)
     refine_sigma_extremes();
     quality();
     batches();
+    refine_threads();
     return nf_test_done("test_story");
 }
