@@ -307,12 +307,19 @@ static float u2f(uint32_t u)
 }
 
 /* The k-th largest of u[0..n) (1-based k <= n), by radix selection a byte at a time from the
- * top; the entries still in the running are compacted to the front of u as it goes. */
+ * top; the entries still in the running are compacted to the front of u as it goes (not when
+ * they all are), and once the k-th is the largest or the smallest of them, it is read off. */
 static uint32_t kth_largest(uint32_t *u, size_t n, size_t k)
 {
     uint32_t prefix = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
-        size_t cnt[256] = {0};
+        if (k == 1 || k == n) {
+            uint32_t x = u[0];
+            for (size_t i = 1; i < n; i++)
+                x = k == 1 ? (u[i] > x ? u[i] : x) : (u[i] < x ? u[i] : x);
+            return x;
+        }
+        uint32_t cnt[256] = {0};
         for (size_t i = 0; i < n; i++)
             cnt[(u[i] >> shift) & 0xFF]++;
         unsigned b = 256;
@@ -322,6 +329,8 @@ static uint32_t kth_largest(uint32_t *u, size_t n, size_t k)
             k -= cnt[b];
         }
         prefix |= (uint32_t)b << shift;
+        if (cnt[b] == n)
+            continue;
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
             u[m] = u[i];
