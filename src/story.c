@@ -684,13 +684,29 @@ static size_t candidates(const nf_folder *f, walker *w, size_t nk, int64_t t, ui
     w->ncand = 0;
     if (++w->stamp == 0)
         w->stamp = 1;
+    /* the lists are cold: each key's entries are fetched while the previous key's are walked */
+    for (size_t i = 0; i < nk && i < 4; i++)
+        if (w->qk[i].id < f->npost)
+            __builtin_prefetch(&f->post[w->qk[i].id]);
+    uint32_t nlo = 0, nhi = 0;
+    if (nk && w->qk[0].id < f->npost)
+        key_range(f, &f->post[w->qk[0].id], 0, sp, walk, rhi, rlen, &nlo, &nhi);
     for (size_t i = 0; i < nk; i++) {
         uint32_t key = w->qk[i].id;
+        uint32_t lo = nlo, hi = nhi;
+        if (i + 4 < nk && w->qk[i + 4].id < f->npost)
+            __builtin_prefetch(&f->post[w->qk[i + 4].id]);
+        if (i + 1 < nk && w->qk[i + 1].id < f->npost) {
+            const posting *q = &f->post[w->qk[i + 1].id];
+            key_range(f, q, i + 1, sp, walk, rhi, rlen, &nlo, &nhi);
+            for (uint32_t j = nlo; j < nhi; j += 16)
+                __builtin_prefetch(q->s + j);
+            if (nhi > nlo)
+                __builtin_prefetch(q->s + nhi - 1);
+        }
         if (key >= f->npost)
             continue;
         const posting *p = &f->post[key];
-        uint32_t lo, hi;
-        key_range(f, p, i, sp, walk, rhi, rlen, &lo, &hi);
         for (uint32_t j = hi; j > lo; j--) {
             if (j > lo + 8)
                 __builtin_prefetch(&hot[p->s[j - 9]]);
