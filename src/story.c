@@ -586,13 +586,28 @@ static size_t query_keys(nf_folder *f, const nf_feats *a)
     return a->nqkey;
 }
 
-/* The first entry of p[lo..hi) whose stream date (f->tmax at its article) is above t. */
-static uint32_t post_after(const nf_folder *f, const posting *p, uint32_t lo, uint32_t hi,
-                           int64_t t)
+/* The first article whose stream date (f->tmax) is above t (f->nart if none). */
+static uint32_t seq_after(const nf_folder *f, int64_t t)
+{
+    uint32_t lo = 0, hi = (uint32_t)f->nart;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->tmax[mid] > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The first entry of p[lo..hi) whose stream date (f->tmax at its article) is above t, given
+ * q = seq_after(f, t): f->tmax is non-decreasing, so tmax[seq] > t exactly when seq >= q, and
+ * the search reads the list alone. */
+static uint32_t post_after(const posting *p, uint32_t lo, uint32_t hi, uint32_t q)
 {
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (f->tmax[p->seq[mid]] > t)
+        if (p->seq[mid] >= q)
             hi = mid;
         else
             lo = mid + 1;
@@ -603,6 +618,7 @@ static uint32_t post_after(const nf_folder *f, const posting *p, uint32_t lo, ui
 /* A dated story's time span in refinement: [tlo - window, thi + window] (saturated). */
 typedef struct tspan {
     int64_t lo, hi, end;   /* end = the story's thi */
+    uint32_t qlo, qhi, qend;   /* seq_after(lo - 1), seq_after(hi), seq_after(end) */
 } tspan;
 
 static int span_of(const nf_folder *f, const story *S, tspan *sp)
@@ -614,6 +630,9 @@ static int span_of(const nf_folder *f, const story *S, tspan *sp)
     sp->lo = S->tlo > INT64_MIN + 1 + w ? S->tlo - w : INT64_MIN + 1;
     sp->hi = S->thi < INT64_MAX - w ? S->thi + w : INT64_MAX;
     sp->end = S->thi;
+    sp->qlo = seq_after(f, sp->lo - 1);
+    sp->qhi = seq_after(f, sp->hi);
+    sp->qend = seq_after(f, sp->end);
     return 1;
 }
 
@@ -634,9 +653,9 @@ static inline void walk_range(const nf_folder *f, const posting *p, const tspan 
     }
     /* the span's ends a, b are searched within walk entries of m only: beyond that they do
      * not change the result (the walk is cut at walk entries either way) */
-    uint32_t m = post_after(f, p, 0, p->n, sp->end);
-    uint32_t b = post_after(f, p, m, p->n - m > walk ? m + walk : p->n, sp->hi);
-    uint32_t a = post_after(f, p, m > walk ? m - walk : 0, m, sp->lo - 1);
+    uint32_t m = post_after(p, 0, p->n, sp->qend);
+    uint32_t b = post_after(p, m, p->n - m > walk ? m + walk : p->n, sp->qhi);
+    uint32_t a = post_after(p, m > walk ? m - walk : 0, m, sp->qlo);
     uint32_t l = m - a > walk / 2 ? m - walk / 2 : a;
     uint32_t h = b - l > walk ? l + walk : b;
     *lo = h - a > walk ? h - walk : a;
