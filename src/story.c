@@ -1583,10 +1583,12 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
     }
     R.kc = kc, R.kn = kn, R.khi = khi, R.klen = klen, R.kcap = kcap;
     R.cc = cc, R.ccn = ccn, R.ccap = ccap;
+    int stale = 0;   /* the last round's merges were not followed by a collection */
     for (int round = 0; round < 32; round++) {
         R.touched = touched;
         if ((rc = collect_round(f, &R, T, nt)))
             goto done;
+        stale = 0;   /* every story's cached keys are current again */
         np = 0;
         for (unsigned k = 0; k < nt; k++)
             np += T[k].np;
@@ -1616,6 +1618,7 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             merged++;
         }
         total += merged;
+        stale = merged > 0;
         if (!merged)
             break;
     }
@@ -1631,10 +1634,24 @@ nf_rc nf_folder_refine(nf_folder *f, uint64_t *merges)
             if (f->hot[s].parent != s || f->st[s].nvec > small)
                 continue;
             const story *S = &f->st[s];
-            size_t nk = top_keys(w, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            /* its query keys and walk ranges as the rounds left them, unless the last round's
+             * merges touched it (fragments before it merge only into larger stories) */
+            size_t nk;
+            const uint32_t *rh = NULL;
+            const uint8_t *rl = NULL;
+            if (kc && !(stale && touched && touched[s])) {
+                nk = kn[s];
+                if ((rc = nf_grow((void **)&w->qk, &w->capqk, nk + 1, sizeof *w->qk)))
+                    goto done;
+                memcpy(w->qk, kc + (size_t)s * kcap, nk * sizeof *w->qk);
+                rh = khi + (size_t)s * kcap;
+                rl = klen + (size_t)s * kcap;
+            } else {
+                nk = top_keys(w, S->t, S->nt, S->e, S->ne, f->o.query_terms);
+            }
             tspan span;
             candidates(f, w, nk, S->thi, s, REFINE_WALK, span_of(f, S, &span) ? &span : NULL,
-                       NULL, NULL);
+                       rh, rl);
             rank_candidates(f, w);
             double best = -1;
             uint32_t bc = UINT32_MAX;
