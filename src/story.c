@@ -33,9 +33,12 @@
  *     story id is always the sequence number of its first article.
  *
  *   - Speed, with the same sums in the same order: the candidate walk reads a compact per-story
- *     array (story_hot); an article is scored against stories through its scattered weights and
- *     a bitmap of its ids (only non-zero products enter the sum); shared quotes go through a
- *     per-story Bloom filter; refinement skips stories whose neighbourhood no merge touched.
+ *     array (story_hot) and prefetches the next key's postings; an article is scored against
+ *     stories through its scattered weights and an L1 filter of its ids (only non-zero products
+ *     enter the sum); a story whose Cauchy-Schwarz bound (sim_bound: kept norms, time factor,
+ *     quote bonus) cannot beat the best so far or the threshold is not scored at all; shared
+ *     quotes go through a per-story Bloom filter; refinement skips stories whose neighbourhood
+ *     no merge touched, and collects each round's pairs on o.threads threads (rshared).
  *     Feature extraction and placement are separate stages (nf_folder_extract / _place), which
  *     src/foldpipe.c runs in different threads.
  *
