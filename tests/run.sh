@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run every test program in $BUILD/tests (and those listed in $NATIVE), every CLI case in tests/cli/*.sh and every fuzz replay
-# driver over its saved corpus; sum their "N passed, N failed" lines into the last line.
+# Run every test program in $BUILD/tests (and those listed in $NATIVE), every CLI case in
+# tests/cli/*.sh and every fuzz replay driver over its saved corpus; sum their "N passed, N
+# failed" lines into the last line.
 BUILD=${BUILD:-build}
 SHARED=${SHARED:-../shared}
 export BUILD SHARED
