@@ -51,6 +51,9 @@ void cli_format_time(int64_t t, char *out, size_t cap);
 /* progress: a rewritten line on stderr when it is a terminal, at most a few times a second */
 void cli_progress(cli_input *in, const char *what, uint64_t done, uint64_t bytes);
 void cli_progress_end(cli_input *in);
+/* One reader diagnostic on stderr as file:line:col: message (line shifted by line0; the parts
+ * that are 0 left out). */
+void cli_diag_print(const nf_diag *d, const char *file, uint64_t line0);
 double cli_now(void);
 
 /* Stories for the coverage verbs (compare, show, report; common.c): every accepted article

@@ -131,6 +131,18 @@ void cli_progress_end(cli_input *in)
     }
 }
 
+void cli_diag_print(const nf_diag *d, const char *file, uint64_t line0)
+{
+    uint64_t line = d->line ? d->line + line0 : 0;
+    if (line && d->col)
+        fprintf(stderr, "%s:%llu:%llu: %s\n", file, (unsigned long long)line,
+                (unsigned long long)d->col, d->msg);
+    else if (line)
+        fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, d->msg);
+    else
+        fprintf(stderr, "%s: %s\n", file, d->msg);
+}
+
 nf_rc cli_read_all(cli_input *in, cli_article_fn fn, void *ctx)
 {
     static const char *stdin_path[] = {"-"};
@@ -160,14 +172,7 @@ nf_rc cli_read_all(cli_input *in, cli_article_fn fn, void *ctx)
                 fatal = NF_EIO;
             if (shown < in->max_errors) {
                 cli_progress_end(in);
-                if (d.line && d.col)
-                    fprintf(stderr, "%s:%llu:%llu: %s\n", d.file ? d.file : "?",
-                            (unsigned long long)d.line, (unsigned long long)d.col, d.msg);
-                else if (d.line)
-                    fprintf(stderr, "%s:%llu: %s\n", d.file ? d.file : "?",
-                            (unsigned long long)d.line, d.msg);
-                else
-                    fprintf(stderr, "%s: %s\n", d.file ? d.file : "?", d.msg);
+                cli_diag_print(&d, d.file ? d.file : "?", 0);
             }
             shown++;
         }

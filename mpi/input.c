@@ -20,14 +20,7 @@ static void report(nfm_read *st, long max_errors, const nf_diag *d, const char *
 {
     if (st->shown++ >= max_errors)
         return;
-    uint64_t line = d->line ? d->line + line0 : 0;
-    if (line && d->col)
-        fprintf(stderr, "%s:%llu:%llu: %s\n", file, (unsigned long long)line,
-                (unsigned long long)d->col, d->msg);
-    else if (line)
-        fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, d->msg);
-    else
-        fprintf(stderr, "%s: %s\n", file, d->msg);
+    cli_diag_print(d, file, line0);
 }
 
 /* A record without an id gets "name:line" from the reader (src/read.c finish()); in a piece

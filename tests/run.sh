@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run every test program in $BUILD/tests, every CLI case in tests/cli/*.sh and every fuzz replay
-# driver over its saved corpus; sum their "N passed, N failed" lines into the last line.
+# Run every test program in $BUILD/tests (and those listed in $NATIVE), every CLI case in
+# tests/cli/*.sh and every fuzz replay driver over its saved corpus; sum their "N passed, N
+# failed" lines into the last line.
 BUILD=${BUILD:-build}
 SHARED=${SHARED:-../shared}
 export BUILD SHARED
@@ -18,6 +19,10 @@ tally() { # name, exit status; reads $out
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     "$t" >"$out" 2>&1; tally "$(basename "$t")" $?
+done
+for t in $NATIVE; do   # SAN=1: tests also built without sanitizers, natively (see Makefile)
+    [ -x "$t" ] || continue
+    "$t" >"$out" 2>&1; tally "native $(basename "$t")" $?
 done
 for t in tests/cli/*.sh; do
     [ -f "$t" ] && [ "${t##*/}" != lib.sh ] || continue
