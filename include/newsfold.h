@@ -421,6 +421,7 @@ typedef struct nf_fold_opts {
     uint32_t threads;         /* nf_folder_add_many: 2 extracts features in a second thread,
                                  pipelined with folding; 3 the lede features in a third;
                                  1 one thread; 0 (default) 2 when more than one CPU is online.
+                                 nf_folder_refine collects candidate pairs on as many threads.
                                  Same results in every case */
 } nf_fold_opts;
 

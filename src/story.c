@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef __AVX512F__
 #include <immintrin.h>
 #endif
@@ -1532,10 +1533,13 @@ static void *collect_chunks(void *arg)
     return NULL;
 }
 
-/* Refinement's collecting threads: o.threads (0 or 1: one), fewer on a small stream. */
+/* Refinement's collecting threads: o.threads (0: 2 when more than one CPU is online, as in
+ * nf_folder_add_many), fewer on a small stream. */
 static unsigned refine_threads(const nf_folder *f)
 {
-    unsigned n = f->o.threads > 1 ? f->o.threads : 1;
+    unsigned n = f->o.threads;
+    if (n == 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     if (n > 16)
         n = 16;
     while (n > 1 && f->nst / n < 32)
