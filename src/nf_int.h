@@ -189,8 +189,6 @@ typedef struct nf_feats {
     uint64_t *quote; size_t nquote, capquote;
     /* scratch */
     nf_tw *raw; size_t nraw, capraw;         /* one entry per distinct id, in first-seen order */
-    struct nf_rawat { uint32_t stamp, pos; } *rawat;   /* id -> entry in raw (this stamp) */
-    size_t caprawat; uint32_t stamp;
     uint32_t *capw; size_t ncapw, capcapw;
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;

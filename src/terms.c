@@ -36,6 +36,7 @@
 #include <libstemmer.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -43,27 +44,82 @@
 
 enum { F_STOP = 1, F_CAPSTOP = 2 };   /* surface flags: stopword; not a name when capitalised */
 
+/* Key bytes an entry holds itself, with their NUL: most words are shorter, so a hit reads no
+ * key pool. Longer keys live in the pool. */
+#define KEY_INLINE 12
+
+/* One key: 32 bytes, so in an array aligned to 64 an entry never straddles two cache lines.
+ * mark / pos are raw_add's scratch: the extraction (nf_dict.epoch) that last listed the id in
+ * its raw vector, and where; kept here because extraction reads and writes the entry anyway
+ * (surface look-up, df), so listing an id costs no cache miss of its own. */
 typedef struct dent {
-    uint64_t hash;
-    uint32_t off, len;     /* key bytes in pool: kind byte + string */
     uint32_t df;
     uint32_t stem;         /* surface words: id of the stemmed term, UINT32_MAX unknown */
+    uint32_t mark, pos;
+    uint16_t len;          /* key bytes, without NUL */
     uint8_t kind, flags;
+    union {
+        char s[KEY_INLINE];   /* len < KEY_INLINE: the key, NUL-padded */
+        uint32_t off;         /* else: its offset in the pool (NUL-terminated there) */
+    } key;
 } dent;
+_Static_assert(sizeof(dent) == 32, "dent is half a cache line");
 
 /* A hash slot: id + 1 (0 = empty) and the key hash's top 32 bits, so a probe compares
- * fingerprints in the slot array and reads the entry and its key bytes only on a match. */
+ * fingerprints in the slot array and reads the entry only on a match. */
 typedef struct dslot {
     uint32_t id1, fp;
 } dslot;
 
 struct nf_dict {
     char *pool; size_t npool, cappool;
-    dent *ent; size_t nent, capent;
+    dent *ent; size_t nent, capent;    /* aligned to 64 (big_grow) */
     dslot *slot; size_t nslot;         /* open addressing; power of two, load <= 1/2 */
     uint64_t ndocs;
+    uint32_t epoch;                    /* extractions begun (raw_add's mark), never 0 */
     struct sb_stemmer *stemmer;
 };
+
+/* Arrays of at least BIG_BYTES that are read at random (slots, entries, key pool) are 2 MB
+ * aligned and advised for transparent huge pages: at a million articles they span hundreds of
+ * MB, and a TLB miss per look-up costs as much as the look-up. A pure allocation hint. */
+#define BIG_BYTES ((size_t)4 << 20)
+#define BIG_ALIGN ((size_t)2 << 20)
+
+static void *big_alloc(size_t bytes)
+{
+    void *p = NULL;
+    size_t align = bytes >= BIG_BYTES ? BIG_ALIGN : 64;
+    if (posix_memalign(&p, align, (bytes + align - 1) / align * align))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == BIG_ALIGN)
+        madvise(p, (bytes + align - 1) / align * align, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+/* nf_grow for the dictionary's arrays: big_alloc'd, the first *cap elements copied. */
+static nf_rc big_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return NF_OK;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 4 / elem)
+            return NF_ENOMEM;
+        ncap *= 2;
+    }
+    void *np = big_alloc(ncap * elem);
+    if (!np)
+        return NF_ENOMEM;
+    if (*cap)
+        memcpy(np, *p, *cap * elem);
+    free(*p);
+    *p = np;
+    *cap = ncap;
+    return NF_OK;
+}
 
 static const char *const STOPWORDS[] = {
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
@@ -94,16 +150,25 @@ static uint64_t key_hash(int kind, const char *s, size_t n)
     return XXH3_64bits_withSeed(s, n, (uint64_t)kind + 0x9E3779B97F4A7C15ull);
 }
 
+static inline const char *dent_key(const nf_dict *d, const dent *e)
+{
+    return e->len < KEY_INLINE ? e->key.s : d->pool + e->key.off;
+}
+
+/* Entries keep no hash: a rehash (rare, and sequential over the keys) recomputes it. */
 static nf_rc dict_rehash(nf_dict *d, size_t nslot)
 {
-    dslot *ns = calloc(nslot, sizeof *ns);
+    dslot *ns = big_alloc(nslot * sizeof *ns);
     if (!ns)
         return NF_ENOMEM;
+    memset(ns, 0, nslot * sizeof *ns);
     for (size_t i = 0; i < d->nent; i++) {
-        size_t h = d->ent[i].hash & (nslot - 1);
-        while (ns[h].id1)
-            h = (h + 1) & (nslot - 1);
-        ns[h] = (dslot){(uint32_t)i + 1, (uint32_t)(d->ent[i].hash >> 32)};
+        const dent *e = &d->ent[i];
+        uint64_t h = key_hash(e->kind, dent_key(d, e), e->len);
+        size_t k = h & (nslot - 1);
+        while (ns[k].id1)
+            k = (k + 1) & (nslot - 1);
+        ns[k] = (dslot){(uint32_t)i + 1, (uint32_t)(h >> 32)};
     }
     free(d->slot);
     d->slot = ns;
@@ -122,8 +187,7 @@ static nf_rc dict_get_h(nf_dict *d, int kind, const char *s, size_t n, uint64_t 
         if (d->slot[i].fp != fp)
             continue;
         const dent *e = &d->ent[d->slot[i].id1 - 1];
-        if (e->hash == h && e->len == n + 1 && e->kind == kind &&
-            memcmp(d->pool + e->off + 1, s, n) == 0) {
+        if (e->len == n && e->kind == kind && memcmp(dent_key(d, e), s, n) == 0) {
             *id = d->slot[i].id1 - 1;
             return NF_OK;
         }
@@ -131,19 +195,23 @@ static nf_rc dict_get_h(nf_dict *d, int kind, const char *s, size_t n, uint64_t 
     *id = UINT32_MAX;
     if (!add)
         return NF_OK;
-    if (n > 4096 || d->nent >= UINT32_MAX - 1 || d->npool + n + 2 > UINT32_MAX)
+    if (n > 4096 || d->nent >= UINT32_MAX - 1 || d->npool + n + 1 > UINT32_MAX)
         return NF_ETOOBIG;
     nf_rc rc;
-    if ((rc = nf_grow((void **)&d->pool, &d->cappool, d->npool + n + 2, 1)) ||
-        (rc = nf_grow((void **)&d->ent, &d->capent, d->nent + 1, sizeof *d->ent)))
+    if ((n >= KEY_INLINE &&
+         (rc = big_grow((void **)&d->pool, &d->cappool, d->npool + n + 1, 1))) ||
+        (rc = big_grow((void **)&d->ent, &d->capent, d->nent + 1, sizeof *d->ent)))
         return rc;
     dent *e = &d->ent[d->nent];
-    *e = (dent){.hash = h, .off = (uint32_t)d->npool, .len = (uint32_t)n + 1, .stem = UINT32_MAX,
-                .kind = (uint8_t)kind};
-    d->pool[d->npool] = (char)('0' + kind);
-    memcpy(d->pool + d->npool + 1, s, n);
-    d->pool[d->npool + n + 1] = 0;
-    d->npool += n + 2;
+    *e = (dent){.len = (uint16_t)n, .stem = UINT32_MAX, .kind = (uint8_t)kind};
+    if (n < KEY_INLINE) {
+        memcpy(e->key.s, s, n);
+    } else {
+        e->key.off = (uint32_t)d->npool;
+        memcpy(d->pool + d->npool, s, n);
+        d->pool[d->npool + n] = 0;
+        d->npool += n + 1;
+    }
     d->slot[i] = (dslot){(uint32_t)d->nent + 1, fp};
     *id = (uint32_t)d->nent++;
     if (d->nent * 2 > d->nslot)
@@ -216,7 +284,7 @@ void nf_dict_free(nf_dict *d)
 
 const char *nf_dict_str(const nf_dict *d, uint32_t id)
 {
-    return id < d->nent ? d->pool + d->ent[id].off + 1 : "";
+    return id < d->nent ? dent_key(d, &d->ent[id]) : "";
 }
 uint32_t nf_dict_kind(const nf_dict *d, uint32_t id) { return id < d->nent ? d->ent[id].kind : 0; }
 uint32_t nf_dict_size(const nf_dict *d) { return (uint32_t)d->nent; }
@@ -262,7 +330,6 @@ void nf_feats_reset(nf_feats *f)
     free(f->ent);
     free(f->quote);
     free(f->raw);
-    free(f->rawat);
     free(f->capw);
     free(f->wh);
     free(f->lowoff);
@@ -280,23 +347,21 @@ void nf_feats_reset(nf_feats *f)
     nf_feats_init(f);
 }
 
-/* Accumulate weight w for id: one raw entry per distinct id (stamped direct index by id, so
- * repeated tokens cost O(1) and only distinct ids are sorted later). */
-static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
+/* Accumulate weight w for id: one raw entry per distinct id (the entry marked with this
+ * extraction's epoch points at it, so repeated tokens cost O(1) and only distinct ids are
+ * sorted later). */
+static nf_rc raw_add(nf_dict *d, nf_feats *f, uint32_t id, float w)
 {
-    nf_rc rc;
-    if (id >= f->caprawat &&
-        (rc = nf_grow_zero((void **)&f->rawat, &f->caprawat, (size_t)id + 1, sizeof *f->rawat)))
-        return rc;
-    struct nf_rawat *at = &f->rawat[id];
-    if (at->stamp == f->stamp) {
-        f->raw[at->pos].w += w;
+    dent *e = &d->ent[id];
+    if (e->mark == d->epoch) {
+        f->raw[e->pos].w += w;
         return NF_OK;
     }
-    if ((rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw)))
+    nf_rc rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw);
+    if (rc)
         return rc;
-    at->stamp = f->stamp;
-    at->pos = (uint32_t)f->nraw;
+    e->mark = d->epoch;
+    e->pos = (uint32_t)f->nraw;
     f->raw[f->nraw++] = (nf_tw){id, w};
     return NF_OK;
 }
@@ -440,7 +505,7 @@ static nf_rc flush_seq(nf_dict *d, nf_feats *f, int *nseq, float w)
     if (*nseq > 1 && f->seq.n) {
         uint32_t id;
         if (!(rc = dict_get(d, NF_K_ENTITY, f->seq.p, f->seq.n, 1, &id)))
-            rc = raw_add(f, id, w);
+            rc = raw_add(d, f, id, w);
     }
     f->seq.n = 0;
     *nseq = 0;
@@ -487,7 +552,7 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                 if (p[j] != ',')
                     num[k++] = p[j];
             uint32_t id;
-            if ((rc = dict_get(d, NF_K_NUMBER, num, k, 1, &id)) || (rc = raw_add(f, id, w)))
+            if ((rc = dict_get(d, NF_K_NUMBER, num, k, 1, &id)) || (rc = raw_add(d, f, id, w)))
                 return rc;
             continue;
         }
@@ -514,17 +579,17 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
         }
         const dent *e = &d->ent[sid];
         if (!ln)
-            ln = e->len - 1;   /* the key's length without its kind byte */
+            ln = e->len;
         uint8_t flags = e->flags;
         uint32_t stem = e->stem;
-        if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(f, stem, w)))
+        if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(d, f, stem, w)))
             return rc;
         int cap = (t->flags & NF_TF_CAP) && !(flags & F_CAPSTOP) && !title;
         uint64_t he = cap ? (f->lowhe[i] ? f->lowhe[i] : key_hash(NF_K_ENTITY, lw, ln)) : 0;
         if (cap && (!at_start || all_caps(p, len))) {
             uint32_t id;
             if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
-                (rc = raw_add(f, id, w)))
+                (rc = raw_add(d, f, id, w)))
                 return rc;
             if (nseq && (rc = nf_buf_putc(&f->seq, ' ')))
                 return rc;
@@ -723,10 +788,10 @@ nf_rc nf_feats_extract_hint(nf_dict *d, const nf_terms_cfg *cfg, const char *tit
     f->nraw = f->ncapw = 0;
     f->nquote = 0;
     f->haskeys = 0;
-    if (++f->stamp == 0) {   /* wrapped: forget every old stamp */
-        if (f->caprawat)
-            memset(f->rawat, 0, f->caprawat * sizeof *f->rawat);
-        f->stamp = 1;
+    if (++d->epoch == 0) {   /* wrapped: forget every old mark */
+        for (size_t i = 0; i < d->nent; i++)
+            d->ent[i].mark = 0;
+        d->epoch = 1;
     }
     if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1, NULL)))
         return rc;
@@ -735,7 +800,7 @@ nf_rc nf_feats_extract_hint(nf_dict *d, const nf_terms_cfg *cfg, const char *tit
     /* sentence-initial capitals that are names elsewhere in the article */
     for (size_t i = 0; i < f->ncapw; i++) {
         uint32_t id = f->capw[i];
-        if (id < f->caprawat && f->rawat[id].stamp == f->stamp && (rc = raw_add(f, id, 1.0f)))
+        if (d->ent[id].mark == d->epoch && (rc = raw_add(d, f, id, 1.0f)))
             return rc;
     }
     return weigh(d, cfg, f);
