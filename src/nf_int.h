@@ -200,7 +200,9 @@ typedef struct nf_feats {
     uint32_t *wsel; size_t capwsel;
     nf_buf lows;                             /* the scan's lower-cased words, back to back */
     uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
-    uint32_t *sid; size_t capsid;   /* per token of the last scan: its surface id, UINT32_MAX none */
+    /* per token of the last scan: its surface id (UINT32_MAX none), entity id when looked up
+     * before the scan (UINT32_MAX unknown), prepare_words' state; capacity caplow */
+    uint32_t *sid, *eid; uint8_t *wst;
 } nf_feats;
 
 /* What a lede pass may reuse from the main pass over the same text (another dictionary):
