@@ -824,7 +824,8 @@ static nf_rc u64_sort(nf_feats *f, uint64_t *a, size_t n)
     return NF_OK;   /* eight passes: the result is back in a */
 }
 
-/* 6-word shingles of every quoted span (words lower-cased, numbers kept). */
+/* 6-word shingles of every quoted span (words lower-cased, numbers kept). Runs after the scan
+ * of the text s: a word the scan lower-cased (f->lows) is not lower-cased again. */
 static nf_rc quotes(nf_feats *f, const char *s)
 {
     f->nquote = 0;
@@ -841,8 +842,14 @@ static nf_rc quotes(nf_feats *f, const char *s)
             const nf_token *t = &f->tok.tok[i];
             if (t->kind == NF_TOK_PUNCT)
                 continue;
-            if ((rc = lower(f, s + t->start, t->end - t->start)) ||
+            if (f->nwh >= f->capwh &&
                 (rc = nf_grow((void **)&f->wh, &f->capwh, f->nwh + 1, sizeof *f->wh)))
+                return rc;
+            if (f->lowoff[i] != UINT32_MAX && f->lowlen[i]) {   /* the scan lower-cased it */
+                f->wh[f->nwh++] = XXH3_64bits(f->lows.p + f->lowoff[i], f->lowlen[i]);
+                continue;
+            }
+            if ((rc = lower(f, s + t->start, t->end - t->start)))
                 return rc;
             f->wh[f->nwh++] = XXH3_64bits(f->low.p, f->low.n);
         }
