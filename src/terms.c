@@ -502,8 +502,9 @@ static inline nf_rc lower_word(nf_buf *b, const char *s, size_t n, size_t *len)
 }
 
 /* Word states of prepare_words: the surface key is hashed in lowh (not known from the hint),
- * the entity key is hashed in lowhe (a capitalised word outside a title). */
-enum { W_LOOK = 1, W_ENT = 2 };
+ * the entity key is hashed in lowhe (a capitalised word outside a title); a number outside a
+ * title, its key (digits without commas) in lows and lowh, its id in eid when known. */
+enum { W_LOOK = 1, W_ENT = 2, W_NUM = 4 };
 
 /* Before a scan: every word token lower-cased once into f->lows with its surface key hash (and
  * entity key hash when capitalised), then, in passes over all tokens so that each pass's
@@ -546,8 +547,29 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, size_t sn, in
         f->lowhe[i] = 0;
         f->sid[i] = f->eid[i] = UINT32_MAX;
         f->wst[i] = 0;
-        if (t->kind == NF_TOK_PUNCT || t->kind == NF_TOK_NUM)
+        if (t->kind == NF_TOK_PUNCT)
             continue;
+        if (t->kind == NF_TOK_NUM) {   /* its key: the digits without commas, <= 63 bytes */
+            if (title)
+                continue;
+            const char *p = s + t->start;
+            size_t len = t->end - t->start;
+            if (f->lows.n + len + 2 > f->lows.cap && (rc = nf_buf_reserve(&f->lows, len + 1)))
+                return rc;   /* (only after normalisation grew words beyond their bytes) */
+            size_t off = f->lows.n, k = 0;
+            char *o = f->lows.p + off;
+            for (size_t j = 0; j < len && k < 63; j++)
+                if (p[j] != ',')
+                    o[k++] = p[j];
+            o[k] = 0;
+            f->lows.n += k + 1;
+            f->lowoff[i] = (uint32_t)off;
+            f->lowlen[i] = (uint32_t)k;
+            f->lowh[i] = key_hash(NF_K_NUMBER, o, k);
+            dict_prefetch(d, f->lowh[i]);
+            f->wst[i] = W_NUM;
+            continue;
+        }
         uint32_t hs = map ? hint_sid(h, i, t) : UINT32_MAX;
         uint32_t ms = hs < capmap ? map[hs] : UINT32_MAX;
         if (ms != UINT32_MAX && !(t->flags & NF_TF_CAP)) {
@@ -582,6 +604,8 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, size_t sn, in
     }
     /* 2: slots read, candidate entries prefetched */
     for (size_t i = 0; i < nt; i++) {
+        if (f->wst[i] & W_NUM)
+            f->eid[i] = dict_first_fp(d, f->lowh[i]);
         if (f->wst[i] & W_LOOK)
             f->sid[i] = dict_first_fp(d, f->lowh[i]);
         if (f->wst[i] & W_ENT)
@@ -593,8 +617,9 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, size_t sn, in
         if ((f->wst[i] & W_LOOK) && f->sid[i] != UINT32_MAX &&
             !dict_is(d, f->sid[i], NF_K_SURFACE, lw, f->lowlen[i]))
             f->sid[i] = UINT32_MAX;
-        if ((f->wst[i] & W_ENT) && f->eid[i] != UINT32_MAX &&
-            !dict_is(d, f->eid[i], NF_K_ENTITY, lw, f->lowlen[i]))
+        if ((f->wst[i] & (W_ENT | W_NUM)) && f->eid[i] != UINT32_MAX &&
+            !dict_is(d, f->eid[i], f->wst[i] & W_NUM ? NF_K_NUMBER : NF_K_ENTITY, lw,
+                     f->lowlen[i]))
             f->eid[i] = UINT32_MAX;
         if (f->sid[i] != UINT32_MAX && d->ent[f->sid[i]].stem != UINT32_MAX)
             __builtin_prefetch(&d->ent[d->ent[f->sid[i]].stem]);
@@ -677,14 +702,12 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
             at_start = 0;
             if (title)
                 continue;
-            char num[64];
-            size_t k = 0;
-            for (size_t j = 0; j < len && k < sizeof num - 1; j++)
-                if (p[j] != ',')
-                    num[k++] = p[j];
-            uint32_t id;
-            if ((rc = dict_get(d, NF_K_NUMBER, num, k, 1, &id)) || (rc = raw_add(d, f, id, w)))
+            uint32_t id = f->eid[i];   /* key, hash and (when known) id: prepare_words */
+            if ((id == UINT32_MAX && (rc = dict_get_h(d, NF_K_NUMBER, f->lows.p + f->lowoff[i],
+                                                      f->lowlen[i], f->lowh[i], 1, &id))) ||
+                (rc = raw_add(d, f, id, w)))
                 return rc;
+            f->eid[i] = id;
             continue;
         }
         if (f->lowoff[i] == UINT32_MAX)
@@ -845,7 +868,8 @@ static nf_rc quotes(nf_feats *f, const char *s)
             if (f->nwh >= f->capwh &&
                 (rc = nf_grow((void **)&f->wh, &f->capwh, f->nwh + 1, sizeof *f->wh)))
                 return rc;
-            if (f->lowoff[i] != UINT32_MAX && f->lowlen[i]) {   /* the scan lower-cased it */
+            if (t->kind == NF_TOK_WORD && f->lowoff[i] != UINT32_MAX && f->lowlen[i]) {
+                /* the scan lower-cased it */
                 f->wh[f->nwh++] = XXH3_64bits(f->lows.p + f->lowoff[i], f->lowlen[i]);
                 continue;
             }

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 #include "nf_int.h"
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 static const nf_terms_cfg CFG = {2.0f, 0.3f, 3, 10, 10.0, 0};
 
@@ -191,8 +193,42 @@ static void weights(void)
     nf_dict_free(d);
 }
 
+/* Quote shingles against a plain reference: XXH3 of each lower-cased word of the quoted span
+ * (numbers as printed, commas kept), six at a time. */
+static void quote_shingles(void)
+{
+    static const char *w[] = {"the", "harbour", "lost", "1,200", "boats", "and", "millions"};
+    const char *t = "Officials said: \"The HARBOUR lost 1,200 boats and millions.\" Then 3,400 "
+                    "people left.";
+    uint64_t wh[7], ref[2];
+    for (int k = 0; k < 7; k++)
+        wh[k] = XXH3_64bits(w[k], strlen(w[k]));
+    for (int i = 0; i < 2; i++) {
+        uint64_t h = 0;
+        for (int k = 0; k < 6; k++)
+            h = (h ^ wh[i + k]) * 0x100000001B3ull + (uint64_t)k;
+        ref[i] = h;
+    }
+    if (ref[0] > ref[1]) {
+        uint64_t x = ref[0];
+        ref[0] = ref[1], ref[1] = x;
+    }
+    nf_dict *d;
+    CHECK_EQ_INT(nf_dict_new(&d), NF_OK);
+    nf_feats f;
+    nf_feats_init(&f);
+    CHECK_EQ_INT(nf_feats_extract(d, &CFG, NULL, t, strlen(t), &f), NF_OK);
+    CHECK_EQ_INT(f.nquote, 2);
+    CHECK(f.nquote == 2 && f.quote[0] == ref[0] && f.quote[1] == ref[1]);
+    CHECK(find_key(d, f.ent, f.nent, "1200") != UINT32_MAX);   /* numbers: commas dropped */
+    CHECK(find_key(d, f.ent, f.nent, "3400") != UINT32_MAX);
+    nf_feats_reset(&f);
+    nf_dict_free(d);
+}
+
 int main(void)
 {
+    quote_shingles();
     keys();
     stream();
     weights();
