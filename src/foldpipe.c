@@ -7,8 +7,8 @@
  * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract) for the
  * articles ahead while the calling thread runs stage 2 (nf_folder_place) for the current one;
  * the lede extraction (nf_folder_extract_lede, a dictionary of its own, strictly in order) is
- * done by whichever of the two claims it: the worker when it is ahead, else the caller, so the
- * two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
+ * done by whichever of the two claims it: the worker when it is ahead (and always while its
+ * ring is full, instead of waiting), else the caller, so the two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
  * own (three stages on two cores: the scheduler balances them). With threads 2 the worker also
  * copies the main pass's tokens within the lede's bytes and their surface ids into the slot, so
  * the lede extraction, whoever claims it, reuses them (nf_folder_extract_lede_hint: same

@@ -19,9 +19,13 @@
  *     idf = ln((N + prior + 1) / (df + 0.5)) over the documents seen so far including this one;
  *     the prior keeps the first articles of a stream from having every shared word at idf ~ 0.
  *   - Quotes: every 6 consecutive words inside a quoted span hash to one 64-bit shingle.
- *   - Speed (the dictionary outgrows the cache): hash slots carry a 32-bit fingerprint, so a
- *     probe reads an entry and its key bytes only on a match; a scan first lower-cases and
- *     hashes all its words and prefetches their slots and entries; sorts are radix sorts.
+ *   - Speed (the dictionary outgrows the cache; docs/text.md "Feature extraction"): entries are
+ *     32 bytes with keys of up to 11 bytes inline, hash slots carry a 32-bit fingerprint, so a
+ *     hit reads one slot and one entry line; the big arrays sit on transparent huge pages. A
+ *     scan first lower-cases and hashes all its words, then in passes over the tokens reads the
+ *     slots, confirms the keys and prefetches the stem entries, so it finds every known word
+ *     before the scan itself (which only adds new ones, in first-seen order). The per-article
+ *     raw vector is indexed through a mark in each entry (no array by id); sorts are radix.
  *   - A lede pass over a prefix of the same text (another dictionary) may take the main pass's
  *     tokens and surface ids (nf_lhint): a token equal to the main pass's token at the same
  *     index is the same bytes, so the same word; a map from main to lede surface ids then gives
@@ -30,7 +34,9 @@
  *     (and teach the map), so lede ids, frequencies and weights are those without the hint.
  *
  * Invariants: feature vectors are sorted by id with unique ids and unit L2 norm (or empty);
- * quote hashes are sorted and unique. Dictionary ids are dense and never change.
+ * quote hashes are sorted and unique. Dictionary ids are dense, in first-seen order (the order
+ * of the scan's adds), and never change; the table's hash function is internal (no result
+ * depends on it). A dictionary is used by one extraction at a time (its entries' marks).
  */
 #include "nf_int.h"
 #include <libstemmer.h>
