@@ -174,17 +174,18 @@ static void *worker(void *arg)
         if (c->copy_of && c->copy_of[i] >= 0)
             continue;   /* copies are not extracted */
         pthread_mutex_lock(&p->mu);
+        int tried = 0;   /* a lede attempt failed since the last wait */
         while (!p->stop && p->produced - p->consumed >= RING) {
-            size_t produced = p->produced;
-            if (c->share) {   /* the ring is full: take pending ledes off the caller's hands */
+            if (c->share && !tried) {   /* the ring is full: take pending ledes off the caller */
+                size_t produced = p->produced;
                 pthread_mutex_unlock(&p->mu);
-                int did = worker_lede(c, p, &ft, produced);
+                tried = !worker_lede(c, p, &ft, produced);
                 pthread_mutex_lock(&p->mu);
-                if (did)
-                    continue;
+                continue;   /* the caller may have emptied the ring meanwhile: check again */
             }
             p->put_waits = 1;
             pthread_cond_wait(&p->can_put, &p->mu);
+            tried = 0;
         }
         int stop = p->stop;
         pslot *s = &p->slot[p->produced % RING];
