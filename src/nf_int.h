@@ -163,7 +163,8 @@ double nf_lsh_prob(double s, uint32_t bands, uint32_t rows);
 /* ---- stories ---- */
 
 /* A term dictionary shared by the features of one folder: surface words (with their stem and
- * flags), stemmed terms, entities and numbers, each with an id and a document frequency. */
+ * flags), stemmed terms, entities and numbers, each with an id and a document frequency. One
+ * extraction at a time per dictionary (its entries carry that extraction's scratch marks). */
 typedef struct nf_dict nf_dict;
 
 enum { NF_K_SURFACE = 0, NF_K_TERM = 1, NF_K_ENTITY = 2, NF_K_NUMBER = 3 };
