@@ -15,6 +15,9 @@
  * Usage: bench_fold [--no-refine] [--threads 1,2,3] [N ...] (default 100000 1000000, threads
  * 1, 2 and 3); prints articles/s (wall), microseconds per article (wall and CPU), bytes held per
  * article and a checksum of the story ids (the same for every thread count).
+ * --extract-only runs only the two feature extractions (one thread, no placement) and prints
+ * their CPU per article and a checksum of every feature vector: an exact identity check for
+ * changes to extraction.
  * Quality against the generator's own truth: generated article i (replica r of source article j)
  * belongs to the true event (r, gold story of j) — each replica is a new event of that kind —
  * and the bench prints ARI and B-cubed F1 of the folded stories against it, after the online
@@ -156,6 +159,79 @@ static void quality(const uint64_t *pred, size_t n, char *out, size_t cap)
 
 #define BATCH 4096
 
+static int extract_only;
+
+/* FNV-style mix of a feature set into *h: ids and float bits, in order. */
+static void feats_sum(uint64_t *h, const nf_feats *ft)
+{
+#define MIX(x) (*h = (*h ^ (uint64_t)(x)) * 0x100000001B3ull)
+    uint32_t bits;
+    MIX(ft->nterm);
+    for (size_t i = 0; i < ft->nterm; i++) {
+        memcpy(&bits, &ft->term[i].w, 4);
+        MIX(ft->term[i].id), MIX(bits);
+    }
+    MIX(ft->nent);
+    for (size_t i = 0; i < ft->nent; i++) {
+        memcpy(&bits, &ft->ent[i].w, 4);
+        MIX(ft->ent[i].id), MIX(bits);
+    }
+    MIX(ft->nquote);
+    for (size_t i = 0; i < ft->nquote; i++)
+        MIX(ft->quote[i]);
+    MIX(ft->haskeys ? ft->nqkey + ft->nikey : 0);
+    for (size_t i = 0; ft->haskeys && i < ft->nqkey; i++)
+        MIX(ft->qkey[i].id);
+    for (size_t i = 0; ft->haskeys && i < ft->nikey; i++)
+        MIX(ft->ikey[i].id);
+#undef MIX
+}
+
+/* --extract-only: the two extraction stages of the sequential loop (main features with their
+ * keys, then the lede features with the main pass's hint) on one thread, no placement; prints
+ * the CPU per article of each and a checksum of every feature vector (ids and weight bits). */
+static void run_extract(size_t n)
+{
+    nf_fold_opts o;
+    nf_fold_opts_init(&o);
+    nf_folder *f;
+    if (nf_folder_new(&f, &o) != NF_OK)
+        return;
+    char *buf = malloc(1 << 20);
+    nf_feats ft, lf;
+    nf_feats_init(&ft);
+    nf_feats_init(&lf);
+    double tm = 0, tl = 0;
+    uint64_t hm = 14695981039346656037ull, hl = hm, bytes = 0;
+    const int64_t day = 86400, t0 = 1700000000;
+    for (size_t i = 0; buf && i < n; i++) {
+        size_t r = i / NS, j = i % NS;
+        nf_article a = {0};
+        a.text_len = perturb(S[j].text, r, j, buf, (1 << 20) - 1);
+        a.text = buf;
+        a.time = t0 + (int64_t)r * 3 * day + (int64_t)(j % 48) * 1800;
+        bytes += a.text_len;
+        double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        if (nf_folder_extract(f, &a, &ft) != NF_OK)
+            break;
+        double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        if (nf_folder_extract_lede_hint(f, &a, &lf, ft.tok.tok, ft.sid, ft.tok.ntok) != NF_OK)
+            break;
+        tl += clock_s(CLOCK_THREAD_CPUTIME_ID) - c1;
+        tm += c1 - c0;
+        feats_sum(&hm, &ft);
+        feats_sum(&hl, &lf);
+    }
+    printf("extract-only articles %zu  text %.0f MB  cpu us/article: main %.2f lede %.2f "
+           "total %.2f  checksum main %016llx lede %016llx\n", n, bytes / 1e6, tm * 1e6 / n,
+           tl * 1e6 / n, (tm + tl) * 1e6 / n, (unsigned long long)hm, (unsigned long long)hl);
+    fflush(stdout);
+    nf_feats_reset(&ft);
+    nf_feats_reset(&lf);
+    free(buf);
+    nf_folder_free(f);
+}
+
 /* Refinement does not depend on the thread count: it runs after the first thread count's
  * online pass for each N, and the later ones reuse its time (same merges, same checksum). */
 static double ref_time = -1;
@@ -264,11 +340,13 @@ static void run(size_t n, uint32_t threads)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bench_fold [--no-refine] [--threads T1,T2,...] [N ...]\n"
+    fprintf(out, "usage: bench_fold [--no-refine | --extract-only] [--threads T1,T2,...] [N ...]\n"
                  "Fold a generated stream of N articles (default 100000 and 1000000) built from\n"
                  "$SHARED/data (default ../shared/data) with each thread count (default 1,2,3);\n"
                  "print throughput, CPU per stage, refinement time, memory per article, a\n"
-                 "checksum of the story ids and the quality against the generator's truth.\n");
+                 "checksum of the story ids and the quality against the generator's truth.\n"
+                 "--extract-only: only the feature extraction (main and lede passes, one\n"
+                 "thread): CPU per article of each and a checksum of the feature vectors.\n");
 }
 
 int main(int argc, char **argv)
@@ -283,7 +361,7 @@ int main(int argc, char **argv)
             continue;
         }
         char *end;
-        if (strcmp(argv[i], "--no-refine") &&
+        if (strcmp(argv[i], "--no-refine") && strcmp(argv[i], "--extract-only") &&
             (strtoull(argv[i], &end, 10) == 0 || *end || argv[i][0] == '-')) {
             fprintf(stderr, "bench_fold: bad argument '%s'\n", argv[i]);
             usage(stderr);
@@ -306,6 +384,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--no-refine")) {
             no_refine = 1;
+        } else if (!strcmp(argv[i], "--extract-only")) {
+            extract_only = 1;
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             nth = 0;
             for (char *p = argv[++i]; *p && nth < 8;) {
@@ -318,10 +398,15 @@ int main(int argc, char **argv)
            "of nf_folder_add_many\n", NS);
     int sizes = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-refine"))
+        if (!strcmp(argv[i], "--no-refine") || !strcmp(argv[i], "--extract-only"))
             continue;
         if (!strcmp(argv[i], "--threads")) {
             i++;
+            continue;
+        }
+        if (extract_only) {
+            run_extract((size_t)strtoull(argv[i], NULL, 10));
+            sizes++;
             continue;
         }
         ref_time = -1;

@@ -7,8 +7,8 @@
  * threads = 2 a worker runs stage 1 for the main dictionary (nf_folder_extract) for the
  * articles ahead while the calling thread runs stage 2 (nf_folder_place) for the current one;
  * the lede extraction (nf_folder_extract_lede, a dictionary of its own, strictly in order) is
- * done by whichever of the two claims it: the worker when it is ahead, else the caller, so the
- * two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
+ * done by whichever of the two claims it: the worker when it is ahead (and always while its
+ * ring is full, instead of waiting), else the caller, so the two threads balance themselves. With threads >= 3 the lede extraction gets a worker of its
  * own (three stages on two cores: the scheduler balances them). With threads 2 the worker also
  * copies the main pass's tokens within the lede's bytes and their surface ids into the slot, so
  * the lede extraction, whoever claims it, reuses them (nf_folder_extract_lede_hint: same
@@ -143,6 +143,26 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Shared ledes: the worker extracts the next lede when its article's slot is produced and not
+ * yet placed (lede_done < produced; slots in [consumed, produced) are not released, and
+ * lede_done >= consumed) and the caller is not extracting one itself. Returns 1 when it did. */
+static int worker_lede(pipe_ctx *c, pring *p, nf_feats *ft, size_t produced)
+{
+    if (pthread_mutex_trylock(&c->lmu) != 0)
+        return 0;
+    size_t j = atomic_load_explicit(&c->lede_done, memory_order_relaxed);
+    int did = j < produced;
+    if (did) {
+        pslot *ls = &p->slot[j % RING];
+        nf_rc lrc = nf_folder_extract_lede_hint(c->f, &c->a[ls->art], ft, ls->htok, ls->hsid,
+                                                ls->hn);
+        ls->lrc = lrc ? lrc : fvec_fill(&ls->l, ft);
+        atomic_store_explicit(&c->lede_done, j + 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&c->lmu);
+    return did;
+}
+
 static void *worker(void *arg)
 {
     pring *p = arg;
@@ -154,9 +174,18 @@ static void *worker(void *arg)
         if (c->copy_of && c->copy_of[i] >= 0)
             continue;   /* copies are not extracted */
         pthread_mutex_lock(&p->mu);
+        int tried = 0;   /* a lede attempt failed since the last wait */
         while (!p->stop && p->produced - p->consumed >= RING) {
+            if (c->share && !tried) {   /* the ring is full: take pending ledes off the caller */
+                size_t produced = p->produced;
+                pthread_mutex_unlock(&p->mu);
+                tried = !worker_lede(c, p, &ft, produced);
+                pthread_mutex_lock(&p->mu);
+                continue;   /* the caller may have emptied the ring meanwhile: check again */
+            }
             p->put_waits = 1;
             pthread_cond_wait(&p->can_put, &p->mu);
+            tried = 0;
         }
         int stop = p->stop;
         pslot *s = &p->slot[p->produced % RING];
@@ -185,17 +214,8 @@ static void *worker(void *arg)
             break;   /* the caller stops at this slot */
         /* ahead of the caller: take the next lede off its hands (slots in [consumed,
          * produced) are the worker's to fill and not yet read; lede_done >= consumed) */
-        if (c->share && ahead >= 16 && pthread_mutex_trylock(&c->lmu) == 0) {
-            size_t j = atomic_load_explicit(&c->lede_done, memory_order_relaxed);
-            if (j < produced) {
-                pslot *ls = &p->slot[j % RING];
-                nf_rc lrc = nf_folder_extract_lede_hint(c->f, &c->a[ls->art], &ft, ls->htok,
-                                                        ls->hsid, ls->hn);
-                ls->lrc = lrc ? lrc : fvec_fill(&ls->l, &ft);
-                atomic_store_explicit(&c->lede_done, j + 1, memory_order_release);
-            }
-            pthread_mutex_unlock(&c->lmu);
-        }
+        if (c->share && ahead >= 16)
+            worker_lede(c, p, &ft, produced);
     }
     nf_feats_reset(&ft);
     p->cpu = thread_cpu() - t0;   /* read by the caller after pthread_join */

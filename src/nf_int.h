@@ -163,7 +163,8 @@ double nf_lsh_prob(double s, uint32_t bands, uint32_t rows);
 /* ---- stories ---- */
 
 /* A term dictionary shared by the features of one folder: surface words (with their stem and
- * flags), stemmed terms, entities and numbers, each with an id and a document frequency. */
+ * flags), stemmed terms, entities and numbers, each with an id and a document frequency. One
+ * extraction at a time per dictionary (its entries carry that extraction's scratch marks). */
 typedef struct nf_dict nf_dict;
 
 enum { NF_K_SURFACE = 0, NF_K_TERM = 1, NF_K_ENTITY = 2, NF_K_NUMBER = 3 };
@@ -189,8 +190,6 @@ typedef struct nf_feats {
     uint64_t *quote; size_t nquote, capquote;
     /* scratch */
     nf_tw *raw; size_t nraw, capraw;         /* one entry per distinct id, in first-seen order */
-    struct nf_rawat { uint32_t stamp, pos; } *rawat;   /* id -> entry in raw (this stamp) */
-    size_t caprawat; uint32_t stamp;
     uint32_t *capw; size_t ncapw, capcapw;
     uint64_t *wh; size_t nwh, capwh;
     nf_tokens tok;
@@ -202,7 +201,9 @@ typedef struct nf_feats {
     uint32_t *wsel; size_t capwsel;
     nf_buf lows;                             /* the scan's lower-cased words, back to back */
     uint32_t *lowoff, *lowlen; uint64_t *lowh, *lowhe; size_t caplow;   /* per token */
-    uint32_t *sid; size_t capsid;   /* per token of the last scan: its surface id, UINT32_MAX none */
+    /* per token of the last scan: its surface id (UINT32_MAX none), entity id when looked up
+     * before the scan (UINT32_MAX unknown), prepare_words' state; capacity caplow */
+    uint32_t *sid, *eid; uint8_t *wst;
 } nf_feats;
 
 /* What a lede pass may reuse from the main pass over the same text (another dictionary):

@@ -19,9 +19,13 @@
  *     idf = ln((N + prior + 1) / (df + 0.5)) over the documents seen so far including this one;
  *     the prior keeps the first articles of a stream from having every shared word at idf ~ 0.
  *   - Quotes: every 6 consecutive words inside a quoted span hash to one 64-bit shingle.
- *   - Speed (the dictionary outgrows the cache): hash slots carry a 32-bit fingerprint, so a
- *     probe reads an entry and its key bytes only on a match; a scan first lower-cases and
- *     hashes all its words and prefetches their slots and entries; sorts are radix sorts.
+ *   - Speed (the dictionary outgrows the cache; docs/text.md "Feature extraction"): entries are
+ *     32 bytes with keys of up to 11 bytes inline, hash slots carry a 32-bit fingerprint, so a
+ *     hit reads one slot and one entry line; the big arrays sit on transparent huge pages. A
+ *     scan first lower-cases and hashes all its words, then in passes over the tokens reads the
+ *     slots, confirms the keys and prefetches the stem entries, so it finds every known word
+ *     before the scan itself (which only adds new ones, in first-seen order). The per-article
+ *     raw vector is indexed through a mark in each entry (no array by id); sorts are radix.
  *   - A lede pass over a prefix of the same text (another dictionary) may take the main pass's
  *     tokens and surface ids (nf_lhint): a token equal to the main pass's token at the same
  *     index is the same bytes, so the same word; a map from main to lede surface ids then gives
@@ -30,12 +34,18 @@
  *     (and teach the map), so lede ids, frequencies and weights are those without the hint.
  *
  * Invariants: feature vectors are sorted by id with unique ids and unit L2 norm (or empty);
- * quote hashes are sorted and unique. Dictionary ids are dense and never change.
+ * quote hashes are sorted and unique. Dictionary ids are dense, in first-seen order (the order
+ * of the scan's adds), and never change; the table's hash function is internal (no result
+ * depends on it). A dictionary is used by one extraction at a time (its entries' marks).
  */
 #include "nf_int.h"
 #include <libstemmer.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+#include <immintrin.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -43,27 +53,82 @@
 
 enum { F_STOP = 1, F_CAPSTOP = 2 };   /* surface flags: stopword; not a name when capitalised */
 
+/* Key bytes an entry holds itself, with their NUL: most words are shorter, so a hit reads no
+ * key pool. Longer keys live in the pool. */
+#define KEY_INLINE 12
+
+/* One key: 32 bytes, so in an array aligned to 64 an entry never straddles two cache lines.
+ * mark / pos are raw_add's scratch: the extraction (nf_dict.epoch) that last listed the id in
+ * its raw vector, and where; kept here because extraction reads and writes the entry anyway
+ * (surface look-up, df), so listing an id costs no cache miss of its own. */
 typedef struct dent {
-    uint64_t hash;
-    uint32_t off, len;     /* key bytes in pool: kind byte + string */
     uint32_t df;
     uint32_t stem;         /* surface words: id of the stemmed term, UINT32_MAX unknown */
+    uint32_t mark, pos;
+    uint16_t len;          /* key bytes, without NUL */
     uint8_t kind, flags;
+    union {
+        char s[KEY_INLINE];   /* len < KEY_INLINE: the key, NUL-padded */
+        uint32_t off;         /* else: its offset in the pool (NUL-terminated there) */
+    } key;
 } dent;
+_Static_assert(sizeof(dent) == 32, "dent is half a cache line");
 
 /* A hash slot: id + 1 (0 = empty) and the key hash's top 32 bits, so a probe compares
- * fingerprints in the slot array and reads the entry and its key bytes only on a match. */
+ * fingerprints in the slot array and reads the entry only on a match. */
 typedef struct dslot {
     uint32_t id1, fp;
 } dslot;
 
 struct nf_dict {
     char *pool; size_t npool, cappool;
-    dent *ent; size_t nent, capent;
+    dent *ent; size_t nent, capent;    /* aligned to 64 (big_grow) */
     dslot *slot; size_t nslot;         /* open addressing; power of two, load <= 1/2 */
     uint64_t ndocs;
+    uint32_t epoch;                    /* extractions begun (raw_add's mark), never 0 */
     struct sb_stemmer *stemmer;
 };
+
+/* Arrays of at least BIG_BYTES that are read at random (slots, entries, key pool) are 2 MB
+ * aligned and advised for transparent huge pages: at a million articles they span hundreds of
+ * MB, and a TLB miss per look-up costs as much as the look-up. A pure allocation hint. */
+#define BIG_BYTES ((size_t)4 << 20)
+#define BIG_ALIGN ((size_t)2 << 20)
+
+static void *big_alloc(size_t bytes)
+{
+    void *p = NULL;
+    size_t align = bytes >= BIG_BYTES ? BIG_ALIGN : 64;
+    if (posix_memalign(&p, align, (bytes + align - 1) / align * align))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == BIG_ALIGN)
+        madvise(p, (bytes + align - 1) / align * align, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+/* nf_grow for the dictionary's arrays: big_alloc'd, the first *cap elements copied. */
+static nf_rc big_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return NF_OK;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 4 / elem)
+            return NF_ENOMEM;
+        ncap *= 2;
+    }
+    void *np = big_alloc(ncap * elem);
+    if (!np)
+        return NF_ENOMEM;
+    if (*cap)
+        memcpy(np, *p, *cap * elem);
+    free(*p);
+    *p = np;
+    *cap = ncap;
+    return NF_OK;
+}
 
 static const char *const STOPWORDS[] = {
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
@@ -89,21 +154,67 @@ static const char *const CAPSTOP[] = {
     "nov", "dec",
 };
 
-static uint64_t key_hash(int kind, const char *s, size_t n)
+/* 64x64 -> 128-bit multiply, folded (the mixing step of wyhash-style hashes). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-    return XXH3_64bits_withSeed(s, n, (uint64_t)kind + 0x9E3779B97F4A7C15ull);
+    __uint128_t p = (__uint128_t)a * b;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
+/* The dictionary's key hash: slot position (low bits) and fingerprint (top 32 bits). Internal
+ * to the table (never stored, ids do not depend on it): keys of up to 16 bytes, nearly every
+ * word, are read as two overlapping words and mixed by two multiplies; longer keys take XXH3. */
+static inline uint64_t key_hash(int kind, const char *s, size_t n)
+{
+    uint64_t seed = (uint64_t)kind + 0x9E3779B97F4A7C15ull;
+    if (n > 16)
+        return XXH3_64bits_withSeed(s, n, seed);
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x, b = y;
+    } else if (n) {
+        a = (uint64_t)(uint8_t)s[0] << 16 | (uint64_t)(uint8_t)s[n / 2] << 8 | (uint8_t)s[n - 1];
+    }
+    return mum(mum(a ^ 0xA0761D6478BD642Full, b ^ 0xE7037ED1A0B428DBull ^ n) ^ seed,
+               0x8EBC6AF09C88C6E3ull);
+}
+
+/* Whether key bytes k[0..n) equal s[0..n); k is an entry's inline key (n < KEY_INLINE). */
+static inline bool key_eq_short(const char *k, const char *s, size_t n)
+{
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    __mmask16 m = (__mmask16)((1u << n) - 1);   /* masked loads read no byte beyond n */
+    return _mm_cmpneq_epi8_mask(_mm_maskz_loadu_epi8(m, k), _mm_maskz_loadu_epi8(m, s)) == 0;
+#else
+    return memcmp(k, s, n) == 0;
+#endif
+}
+
+static inline const char *dent_key(const nf_dict *d, const dent *e)
+{
+    return e->len < KEY_INLINE ? e->key.s : d->pool + e->key.off;
+}
+
+/* Entries keep no hash: a rehash (rare, and sequential over the keys) recomputes it. */
 static nf_rc dict_rehash(nf_dict *d, size_t nslot)
 {
-    dslot *ns = calloc(nslot, sizeof *ns);
+    dslot *ns = big_alloc(nslot * sizeof *ns);
     if (!ns)
         return NF_ENOMEM;
+    memset(ns, 0, nslot * sizeof *ns);
     for (size_t i = 0; i < d->nent; i++) {
-        size_t h = d->ent[i].hash & (nslot - 1);
-        while (ns[h].id1)
-            h = (h + 1) & (nslot - 1);
-        ns[h] = (dslot){(uint32_t)i + 1, (uint32_t)(d->ent[i].hash >> 32)};
+        const dent *e = &d->ent[i];
+        uint64_t h = key_hash(e->kind, dent_key(d, e), e->len);
+        size_t k = h & (nslot - 1);
+        while (ns[k].id1)
+            k = (k + 1) & (nslot - 1);
+        ns[k] = (dslot){(uint32_t)i + 1, (uint32_t)(h >> 32)};
     }
     free(d->slot);
     d->slot = ns;
@@ -122,8 +233,9 @@ static nf_rc dict_get_h(nf_dict *d, int kind, const char *s, size_t n, uint64_t 
         if (d->slot[i].fp != fp)
             continue;
         const dent *e = &d->ent[d->slot[i].id1 - 1];
-        if (e->hash == h && e->len == n + 1 && e->kind == kind &&
-            memcmp(d->pool + e->off + 1, s, n) == 0) {
+        if (e->len == n && e->kind == kind &&
+            (n < KEY_INLINE ? key_eq_short(e->key.s, s, n)
+                            : memcmp(d->pool + e->key.off, s, n) == 0)) {
             *id = d->slot[i].id1 - 1;
             return NF_OK;
         }
@@ -131,19 +243,23 @@ static nf_rc dict_get_h(nf_dict *d, int kind, const char *s, size_t n, uint64_t 
     *id = UINT32_MAX;
     if (!add)
         return NF_OK;
-    if (n > 4096 || d->nent >= UINT32_MAX - 1 || d->npool + n + 2 > UINT32_MAX)
+    if (n > 4096 || d->nent >= UINT32_MAX - 1 || d->npool + n + 1 > UINT32_MAX)
         return NF_ETOOBIG;
     nf_rc rc;
-    if ((rc = nf_grow((void **)&d->pool, &d->cappool, d->npool + n + 2, 1)) ||
-        (rc = nf_grow((void **)&d->ent, &d->capent, d->nent + 1, sizeof *d->ent)))
+    if ((n >= KEY_INLINE &&
+         (rc = big_grow((void **)&d->pool, &d->cappool, d->npool + n + 1, 1))) ||
+        (rc = big_grow((void **)&d->ent, &d->capent, d->nent + 1, sizeof *d->ent)))
         return rc;
     dent *e = &d->ent[d->nent];
-    *e = (dent){.hash = h, .off = (uint32_t)d->npool, .len = (uint32_t)n + 1, .stem = UINT32_MAX,
-                .kind = (uint8_t)kind};
-    d->pool[d->npool] = (char)('0' + kind);
-    memcpy(d->pool + d->npool + 1, s, n);
-    d->pool[d->npool + n + 1] = 0;
-    d->npool += n + 2;
+    *e = (dent){.len = (uint16_t)n, .stem = UINT32_MAX, .kind = (uint8_t)kind};
+    if (n < KEY_INLINE) {
+        memcpy(e->key.s, s, n);
+    } else {
+        e->key.off = (uint32_t)d->npool;
+        memcpy(d->pool + d->npool, s, n);
+        d->pool[d->npool + n] = 0;
+        d->npool += n + 1;
+    }
     d->slot[i] = (dslot){(uint32_t)d->nent + 1, fp};
     *id = (uint32_t)d->nent++;
     if (d->nent * 2 > d->nslot)
@@ -156,22 +272,32 @@ static nf_rc dict_get(nf_dict *d, int kind, const char *s, size_t n, int add, ui
     return dict_get_h(d, kind, s, n, key_hash(kind, s, n), add, id);
 }
 
-/* Hints for a later dict_get_h of hash h: the slot's cache line now; then (dict_touch, once
- * that line has had time to arrive) the entry of the first slot with h's fingerprint. Pure
- * prefetches: no effect on results. */
+/* Hints for a later dict_get_h of hash h (pure prefetches and reads: no effect on results).
+ * dict_prefetch: the slot's cache line. dict_first_fp, once that line has arrived: the id of
+ * the first slot of h's chain with h's fingerprint (UINT32_MAX none), its entry prefetched;
+ * dict_is, once the entry has arrived: whether that id is the key (kind, s, n). */
 static inline void dict_prefetch(const nf_dict *d, uint64_t h)
 {
     __builtin_prefetch(&d->slot[h & (d->nslot - 1)]);
 }
 
-static inline void dict_touch(const nf_dict *d, uint64_t h)
+static inline uint32_t dict_first_fp(const nf_dict *d, uint64_t h)
 {
     uint32_t fp = (uint32_t)(h >> 32);
     for (size_t i = h & (d->nslot - 1); d->slot[i].id1; i = (i + 1) & (d->nslot - 1))
         if (d->slot[i].fp == fp) {
             __builtin_prefetch(&d->ent[d->slot[i].id1 - 1]);
-            return;
+            return d->slot[i].id1 - 1;
         }
+    return UINT32_MAX;
+}
+
+static inline bool dict_is(const nf_dict *d, uint32_t id, int kind, const char *s, size_t n)
+{
+    const dent *e = &d->ent[id];
+    return e->len == n && e->kind == kind &&
+           (n < KEY_INLINE ? key_eq_short(e->key.s, s, n)
+                           : memcmp(d->pool + e->key.off, s, n) == 0);
 }
 
 nf_rc nf_dict_new(nf_dict **out)
@@ -216,7 +342,7 @@ void nf_dict_free(nf_dict *d)
 
 const char *nf_dict_str(const nf_dict *d, uint32_t id)
 {
-    return id < d->nent ? d->pool + d->ent[id].off + 1 : "";
+    return id < d->nent ? dent_key(d, &d->ent[id]) : "";
 }
 uint32_t nf_dict_kind(const nf_dict *d, uint32_t id) { return id < d->nent ? d->ent[id].kind : 0; }
 uint32_t nf_dict_size(const nf_dict *d) { return (uint32_t)d->nent; }
@@ -262,7 +388,6 @@ void nf_feats_reset(nf_feats *f)
     free(f->ent);
     free(f->quote);
     free(f->raw);
-    free(f->rawat);
     free(f->capw);
     free(f->wh);
     free(f->lowoff);
@@ -273,6 +398,8 @@ void nf_feats_reset(nf_feats *f)
     free(f->ikey);
     free(f->wsel);
     free(f->sid);
+    free(f->eid);
+    free(f->wst);
     nf_buf_reset(&f->lows);
     nf_tokens_reset(&f->tok);
     nf_buf_reset(&f->low);
@@ -280,23 +407,22 @@ void nf_feats_reset(nf_feats *f)
     nf_feats_init(f);
 }
 
-/* Accumulate weight w for id: one raw entry per distinct id (stamped direct index by id, so
- * repeated tokens cost O(1) and only distinct ids are sorted later). */
-static nf_rc raw_add(nf_feats *f, uint32_t id, float w)
+/* Accumulate weight w for id: one raw entry per distinct id (the entry marked with this
+ * extraction's epoch points at it, so repeated tokens cost O(1) and only distinct ids are
+ * sorted later). */
+static inline nf_rc raw_add(nf_dict *d, nf_feats *f, uint32_t id, float w)
 {
-    nf_rc rc;
-    if (id >= f->caprawat &&
-        (rc = nf_grow_zero((void **)&f->rawat, &f->caprawat, (size_t)id + 1, sizeof *f->rawat)))
-        return rc;
-    struct nf_rawat *at = &f->rawat[id];
-    if (at->stamp == f->stamp) {
-        f->raw[at->pos].w += w;
+    dent *e = &d->ent[id];
+    if (e->mark == d->epoch) {
+        f->raw[e->pos].w += w;
         return NF_OK;
     }
-    if ((rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw)))
+    nf_rc rc;
+    if (f->nraw >= f->capraw &&
+        (rc = nf_grow((void **)&f->raw, &f->capraw, f->nraw + 1, sizeof *f->raw)))
         return rc;
-    at->stamp = f->stamp;
-    at->pos = (uint32_t)f->nraw;
+    e->mark = d->epoch;
+    e->pos = (uint32_t)f->nraw;
     f->raw[f->nraw++] = (nf_tw){id, w};
     return NF_OK;
 }
@@ -330,11 +456,6 @@ static nf_rc lower(nf_feats *f, const char *s, size_t n)
     return lower_append(&f->low, s, n);
 }
 
-/* Before a scan: every word token lower-cased once into f->lows with its surface key hash (and
- * entity key hash when capitalised), and the dictionary slots and entries they will need
- * prefetched, PF_LAG tokens apart, so the scan's look-ups find them in cache. */
-#define PF_LAG 16
-
 /* The main pass's surface id of word token i (tok) when h has the same token there, else
  * UINT32_MAX. */
 static inline uint32_t hint_sid(const nf_lhint *h, size_t i, const nf_token *t)
@@ -346,41 +467,117 @@ static inline uint32_t hint_sid(const nf_lhint *h, size_t i, const nf_token *t)
                                                                            : UINT32_MAX;
 }
 
-/* h (lede passes over the text only): a word the map knows gets its surface id in f->sid now
- * and needs no hash; every other word gets UINT32_MAX there (the scan looks it up). */
-static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, const nf_lhint *h)
+/* Append s[0..n) lower-cased and a NUL to b; *len receives the lower-cased length. ASCII in
+ * place, anything else through nf_normalize. */
+static inline nf_rc lower_word(nf_buf *b, const char *s, size_t n, size_t *len)
+{
+    nf_rc rc;
+    if (b->n + n + 2 > b->cap && (rc = nf_buf_reserve(b, n + 1)))
+        return rc;
+    size_t off = b->n;
+    char *o = b->p + off;
+    int ascii;
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    if (n <= 64) {   /* one masked 64-byte vector: no byte beyond n is read or written */
+        __mmask64 m = n == 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1;
+        __m512i v = _mm512_maskz_loadu_epi8(m, s);
+        ascii = _mm512_movepi8_mask(v) == 0;
+        __mmask64 up = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('A')),
+                                              _mm512_set1_epi8(26));
+        _mm512_mask_storeu_epi8(o, m, _mm512_mask_add_epi8(v, up, v, _mm512_set1_epi8(32)));
+    } else
+#endif
+    {
+        unsigned char hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            hi |= c;
+            o[i] = (char)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+        }
+        ascii = hi < 0x80;
+    }
+    if (ascii) {
+        b->n += n;
+    } else if ((rc = nf_normalize(s, n, b)) || (rc = nf_buf_reserve(b, 1))) {
+        return rc;
+    }
+    *len = b->n - off;
+    b->p[b->n++] = 0;   /* room: reserved above (ASCII) or just now */
+    b->p[b->n] = 0;
+    return NF_OK;
+}
+
+/* Word states of prepare_words: the surface key is hashed in lowh (not known from the hint),
+ * the entity key is hashed in lowhe (a capitalised word outside a title); a number outside a
+ * title, its key (digits without commas) in lows and lowh, its id in eid when known. */
+enum { W_LOOK = 1, W_ENT = 2, W_NUM = 4 };
+
+/* Before a scan: every word token lower-cased once into f->lows with its surface key hash (and
+ * entity key hash when capitalised), then, in passes over all tokens so that each pass's
+ * memory reads were prefetched by the one before: the slots, the entries, the keys compared.
+ * A word already in the dictionary gets its surface id in f->sid (and its entity id in f->eid)
+ * and its stem's entry prefetched, so the scan touches cached lines only; every other word
+ * gets UINT32_MAX there and the scan adds it (ids stay in first-seen order: this only finds).
+ * h (lede passes over the text only): a word the map knows gets its surface id without a hash
+ * or probe. */
+static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, size_t sn, int title,
+                           const nf_lhint *h)
 {
     size_t nt = f->tok.ntok;
     nf_rc rc;
-    size_t c1 = f->caplow, c2 = f->caplow, c3 = f->caplow, c4 = f->caplow;
-    if ((rc = nf_grow((void **)&f->lowoff, &c1, nt + 1, sizeof *f->lowoff)) ||
-        (rc = nf_grow((void **)&f->lowlen, &c2, nt + 1, sizeof *f->lowlen)) ||
-        (rc = nf_grow((void **)&f->lowh, &c3, nt + 1, sizeof *f->lowh)) ||
-        (rc = nf_grow((void **)&f->lowhe, &c4, nt + 1, sizeof *f->lowhe)))
+    size_t c[7] = {f->caplow, f->caplow, f->caplow, f->caplow, f->caplow, f->caplow, f->caplow};
+    if ((rc = nf_grow((void **)&f->lowoff, &c[0], nt + 1, sizeof *f->lowoff)) ||
+        (rc = nf_grow((void **)&f->lowlen, &c[1], nt + 1, sizeof *f->lowlen)) ||
+        (rc = nf_grow((void **)&f->lowh, &c[2], nt + 1, sizeof *f->lowh)) ||
+        (rc = nf_grow((void **)&f->lowhe, &c[3], nt + 1, sizeof *f->lowhe)) ||
+        (rc = nf_grow((void **)&f->sid, &c[4], nt + 1, sizeof *f->sid)) ||
+        (rc = nf_grow((void **)&f->eid, &c[5], nt + 1, sizeof *f->eid)) ||
+        (rc = nf_grow((void **)&f->wst, &c[6], nt + 1, sizeof *f->wst)))
         return rc;
-    f->caplow = NF_MIN(NF_MIN(c1, c2), NF_MIN(c3, c4));
-    if ((rc = nf_grow((void **)&f->sid, &f->capsid, nt + 1, sizeof *f->sid)))
-        return rc;
+    size_t cm = c[0];
+    for (size_t k = 1; k < 7; k++)
+        cm = NF_MIN(cm, c[k]);
+    f->caplow = cm;
     f->lows.n = 0;
-    for (size_t i = 0; i < nt + PF_LAG; i++) {
-        if (i >= PF_LAG && f->lowoff[i - PF_LAG] != UINT32_MAX) {
-            if (f->sid[i - PF_LAG] == UINT32_MAX)
-                dict_touch(d, f->lowh[i - PF_LAG]);
-            if (f->lowhe[i - PF_LAG])
-                dict_touch(d, f->lowhe[i - PF_LAG]);
-        }
-        if (h && !title && i + PF_LAG < h->ntok && h->sid[i + PF_LAG] < *h->capmap)
-            __builtin_prefetch(&(*h->map)[h->sid[i + PF_LAG]]);   /* read below, PF_LAG on */
-        if (i >= nt)
-            continue;
+    if ((rc = nf_buf_reserve(&f->lows, sn + nt + 1)))   /* ASCII words need no more */
+        return rc;
+    const uint32_t *map = h && !title ? *h->map : NULL;
+    size_t capmap = map ? *h->capmap : 0;
+    for (size_t i = 0; map && i < nt && i < h->ntok; i++)
+        if (h->sid[i] < capmap)
+            __builtin_prefetch(&map[h->sid[i]]);
+    /* 1: lower-case and hash (or take the map's id); slots prefetched */
+    for (size_t i = 0; i < nt; i++) {
         const nf_token *t = &f->tok.tok[i];
         f->lowoff[i] = UINT32_MAX;
         f->lowhe[i] = 0;
-        f->sid[i] = UINT32_MAX;
-        if (t->kind == NF_TOK_PUNCT || t->kind == NF_TOK_NUM)
+        f->sid[i] = f->eid[i] = UINT32_MAX;
+        f->wst[i] = 0;
+        if (t->kind == NF_TOK_PUNCT)
             continue;
-        uint32_t hs = title ? UINT32_MAX : hint_sid(h, i, t);
-        uint32_t ms = hs != UINT32_MAX && hs < *h->capmap ? (*h->map)[hs] : UINT32_MAX;
+        if (t->kind == NF_TOK_NUM) {   /* its key: the digits without commas, <= 63 bytes */
+            if (title)
+                continue;
+            const char *p = s + t->start;
+            size_t len = t->end - t->start;
+            if (f->lows.n + len + 2 > f->lows.cap && (rc = nf_buf_reserve(&f->lows, len + 1)))
+                return rc;   /* (only after normalisation grew words beyond their bytes) */
+            size_t off = f->lows.n, k = 0;
+            char *o = f->lows.p + off;
+            for (size_t j = 0; j < len && k < 63; j++)
+                if (p[j] != ',')
+                    o[k++] = p[j];
+            o[k] = 0;
+            f->lows.n += k + 1;
+            f->lowoff[i] = (uint32_t)off;
+            f->lowlen[i] = (uint32_t)k;
+            f->lowh[i] = key_hash(NF_K_NUMBER, o, k);
+            dict_prefetch(d, f->lowh[i]);
+            f->wst[i] = W_NUM;
+            continue;
+        }
+        uint32_t hs = map ? hint_sid(h, i, t) : UINT32_MAX;
+        uint32_t ms = hs < capmap ? map[hs] : UINT32_MAX;
         if (ms != UINT32_MAX && !(t->flags & NF_TF_CAP)) {
             /* the main pass looked the word up (so 1..64 bytes lower-cased) and no entity path
              * will read it: no lower-casing, its length comes from the entry (lowlen 0) */
@@ -390,11 +587,8 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, co
             __builtin_prefetch(&d->ent[ms]);
             continue;
         }
-        size_t off = f->lows.n;
-        if ((rc = lower_append(&f->lows, s + t->start, t->end - t->start)))
-            return rc;
-        size_t n = f->lows.n - off;
-        if ((rc = nf_buf_putc(&f->lows, 0)))
+        size_t off = f->lows.n, n;
+        if ((rc = lower_word(&f->lows, s + t->start, t->end - t->start, &n)))
             return rc;
         if (n == 0 || n > 64)
             continue;   /* not looked up (scan skips it) */
@@ -406,11 +600,35 @@ static nf_rc prepare_words(nf_dict *d, nf_feats *f, const char *s, int title, co
         } else {
             f->lowh[i] = key_hash(NF_K_SURFACE, f->lows.p + off, n);
             dict_prefetch(d, f->lowh[i]);
+            f->wst[i] = W_LOOK;
         }
         if ((t->flags & NF_TF_CAP) && !title) {
             f->lowhe[i] = key_hash(NF_K_ENTITY, f->lows.p + off, n);   /* 0: recomputed */
             dict_prefetch(d, f->lowhe[i]);
+            f->wst[i] |= W_ENT;
         }
+    }
+    /* 2: slots read, candidate entries prefetched */
+    for (size_t i = 0; i < nt; i++) {
+        if (f->wst[i] & W_NUM)
+            f->eid[i] = dict_first_fp(d, f->lowh[i]);
+        if (f->wst[i] & W_LOOK)
+            f->sid[i] = dict_first_fp(d, f->lowh[i]);
+        if (f->wst[i] & W_ENT)
+            f->eid[i] = dict_first_fp(d, f->lowhe[i]);
+    }
+    /* 3: candidates confirmed by their keys; stem entries prefetched */
+    for (size_t i = 0; i < nt; i++) {
+        const char *lw = f->lows.p + f->lowoff[i];
+        if ((f->wst[i] & W_LOOK) && f->sid[i] != UINT32_MAX &&
+            !dict_is(d, f->sid[i], NF_K_SURFACE, lw, f->lowlen[i]))
+            f->sid[i] = UINT32_MAX;
+        if ((f->wst[i] & (W_ENT | W_NUM)) && f->eid[i] != UINT32_MAX &&
+            !dict_is(d, f->eid[i], f->wst[i] & W_NUM ? NF_K_NUMBER : NF_K_ENTITY, lw,
+                     f->lowlen[i]))
+            f->eid[i] = UINT32_MAX;
+        if (f->sid[i] != UINT32_MAX && d->ent[f->sid[i]].stem != UINT32_MAX)
+            __builtin_prefetch(&d->ent[d->ent[f->sid[i]].stem]);
     }
     return NF_OK;
 }
@@ -434,17 +652,26 @@ static int is_quote_mark(const char *s, size_t n)
 }
 
 /* Close a run of consecutive names: two or more form a multi-word entity. */
-static nf_rc flush_seq(nf_dict *d, nf_feats *f, int *nseq, float w)
+static nf_rc flush_seq_slow(nf_dict *d, nf_feats *f, int *nseq, float w)
 {
     nf_rc rc = NF_OK;
     if (*nseq > 1 && f->seq.n) {
         uint32_t id;
         if (!(rc = dict_get(d, NF_K_ENTITY, f->seq.p, f->seq.n, 1, &id)))
-            rc = raw_add(f, id, w);
+            rc = raw_add(d, f, id, w);
     }
     f->seq.n = 0;
     *nseq = 0;
     return rc;
+}
+
+static inline nf_rc flush_seq(nf_dict *d, nf_feats *f, int *nseq, float w)
+{
+    if (*nseq > 1)
+        return flush_seq_slow(d, f, nseq, w);
+    f->seq.n = 0;
+    *nseq = 0;
+    return NF_OK;
 }
 
 /* Terms and entities of one text. title: words are terms at lede weight, no entities. */
@@ -452,7 +679,7 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
                   int title, const nf_lhint *h)
 {
     nf_rc rc = nf_tokenize(s, n, &f->tok);
-    if (rc || (rc = prepare_words(d, f, s, title, h)))
+    if (rc || (rc = prepare_words(d, f, s, n, title, h)))
         return rc;
     int sent = -1, at_start = 1, nseq = 0;
     float w = cfg->lede_weight;
@@ -481,14 +708,12 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
             at_start = 0;
             if (title)
                 continue;
-            char num[64];
-            size_t k = 0;
-            for (size_t j = 0; j < len && k < sizeof num - 1; j++)
-                if (p[j] != ',')
-                    num[k++] = p[j];
-            uint32_t id;
-            if ((rc = dict_get(d, NF_K_NUMBER, num, k, 1, &id)) || (rc = raw_add(f, id, w)))
+            uint32_t id = f->eid[i];   /* key, hash and (when known) id: prepare_words */
+            if ((id == UINT32_MAX && (rc = dict_get_h(d, NF_K_NUMBER, f->lows.p + f->lowoff[i],
+                                                      f->lowlen[i], f->lowh[i], 1, &id))) ||
+                (rc = raw_add(d, f, id, w)))
                 return rc;
+            f->eid[i] = id;
             continue;
         }
         if (f->lowoff[i] == UINT32_MAX)
@@ -496,10 +721,12 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
         size_t ln = f->lowlen[i];   /* 0: a known word not lower-cased (prepare_words) */
         const char *lw = ln ? f->lows.p + f->lowoff[i] : NULL;
         uint32_t sid = f->sid[i];
-        if (sid == UINT32_MAX) {
+        if (sid == UINT32_MAX || ((f->wst[i] & W_LOOK) && d->ent[sid].stem == UINT32_MAX)) {
             if ((rc = surface(d, lw, ln, f->lowh[i], &sid)))
                 return rc;
             f->sid[i] = sid;
+        }
+        if (f->wst[i] & W_LOOK) {   /* found by a probe, not the map */
             uint32_t hs = title ? UINT32_MAX : hint_sid(h, i, t);
             if (hs != UINT32_MAX) {   /* teach the map */
                 if (hs >= *h->capmap) {
@@ -514,18 +741,19 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
         }
         const dent *e = &d->ent[sid];
         if (!ln)
-            ln = e->len - 1;   /* the key's length without its kind byte */
+            ln = e->len;
         uint8_t flags = e->flags;
         uint32_t stem = e->stem;
-        if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(f, stem, w)))
+        if (!(flags & F_STOP) && ln > 1 && (rc = raw_add(d, f, stem, w)))
             return rc;
         int cap = (t->flags & NF_TF_CAP) && !(flags & F_CAPSTOP) && !title;
         uint64_t he = cap ? (f->lowhe[i] ? f->lowhe[i] : key_hash(NF_K_ENTITY, lw, ln)) : 0;
         if (cap && (!at_start || all_caps(p, len))) {
-            uint32_t id;
-            if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
-                (rc = raw_add(f, id, w)))
+            uint32_t id = f->eid[i];
+            if ((id == UINT32_MAX && (rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id))) ||
+                (rc = raw_add(d, f, id, w)))
                 return rc;
+            f->eid[i] = id;
             if (nseq && (rc = nf_buf_putc(&f->seq, ' ')))
                 return rc;
             if ((rc = nf_buf_append(&f->seq, lw, ln)))
@@ -535,8 +763,8 @@ static nf_rc scan(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f, const char *
             if ((rc = flush_seq(d, f, &nseq, w)))
                 return rc;
             if (cap) {   /* sentence-initial capital: a name only if one elsewhere */
-                uint32_t id;
-                if ((rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id)) ||
+                uint32_t id = f->eid[i];
+                if ((id == UINT32_MAX && (rc = dict_get_h(d, NF_K_ENTITY, lw, ln, he, 1, &id))) ||
                     (rc = nf_grow((void **)&f->capw, &f->capcapw, f->ncapw + 1, sizeof *f->capw)))
                     return rc;
                 f->capw[f->ncapw++] = id;
@@ -625,7 +853,8 @@ static nf_rc u64_sort(nf_feats *f, uint64_t *a, size_t n)
     return NF_OK;   /* eight passes: the result is back in a */
 }
 
-/* 6-word shingles of every quoted span (words lower-cased, numbers kept). */
+/* 6-word shingles of every quoted span (words lower-cased, numbers kept). Runs after the scan
+ * of the text s: a word the scan lower-cased (f->lows) is not lower-cased again. */
 static nf_rc quotes(nf_feats *f, const char *s)
 {
     f->nquote = 0;
@@ -642,8 +871,15 @@ static nf_rc quotes(nf_feats *f, const char *s)
             const nf_token *t = &f->tok.tok[i];
             if (t->kind == NF_TOK_PUNCT)
                 continue;
-            if ((rc = lower(f, s + t->start, t->end - t->start)) ||
+            if (f->nwh >= f->capwh &&
                 (rc = nf_grow((void **)&f->wh, &f->capwh, f->nwh + 1, sizeof *f->wh)))
+                return rc;
+            if (t->kind == NF_TOK_WORD && f->lowoff[i] != UINT32_MAX && f->lowlen[i]) {
+                /* the scan lower-cased it */
+                f->wh[f->nwh++] = XXH3_64bits(f->lows.p + f->lowoff[i], f->lowlen[i]);
+                continue;
+            }
+            if ((rc = lower(f, s + t->start, t->end - t->start)))
                 return rc;
             f->wh[f->nwh++] = XXH3_64bits(f->low.p, f->low.n);
         }
@@ -668,6 +904,8 @@ static nf_rc quotes(nf_feats *f, const char *s)
 
 static double sublinear(double tf) { return tf >= 1 ? 1 + log(tf) : tf; }
 
+#define IDF_MEMO 64   /* weigh: idf values of df below this computed once per article */
+
 /* Sort the raw (id, weight) pairs, sum equal ids, count each id once into df, split into the
  * term and entity vectors with tf-idf weights, normalise each. */
 static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
@@ -686,11 +924,25 @@ static nf_rc weigh(nf_dict *d, const nf_terms_cfg *cfg, nf_feats *f)
     }
     f->nterm = f->nent = 0;
     double nt = 0, ne = 0, N = (double)d->ndocs + cfg->idf_prior_docs + 1;
+    /* the same log calls, each computed once per article: idf of small df values, and tf of 1
+     * (exactly 1 + log(1) = 1) */
+    double idf_small[IDF_MEMO];
+    uint64_t idf_have = 0;
     for (size_t i = 0; i < k; i++) {
         const dent *e = &d->ent[f->raw[i].id];
         if (f->raw[i].w <= 0)
             continue;
-        double w = sublinear(f->raw[i].w) * log(N / (e->df + 0.5));
+        double idf;
+        if (e->df < IDF_MEMO) {
+            if (!(idf_have >> e->df & 1)) {
+                idf_small[e->df] = log(N / (e->df + 0.5));
+                idf_have |= (uint64_t)1 << e->df;
+            }
+            idf = idf_small[e->df];
+        } else {
+            idf = log(N / (e->df + 0.5));
+        }
+        double w = (f->raw[i].w == 1.0f ? 1.0 : sublinear(f->raw[i].w)) * idf;
         if (w <= 0)
             continue;
         if (e->kind == NF_K_TERM) {
@@ -723,10 +975,10 @@ nf_rc nf_feats_extract_hint(nf_dict *d, const nf_terms_cfg *cfg, const char *tit
     f->nraw = f->ncapw = 0;
     f->nquote = 0;
     f->haskeys = 0;
-    if (++f->stamp == 0) {   /* wrapped: forget every old stamp */
-        if (f->caprawat)
-            memset(f->rawat, 0, f->caprawat * sizeof *f->rawat);
-        f->stamp = 1;
+    if (++d->epoch == 0) {   /* wrapped: forget every old mark */
+        for (size_t i = 0; i < d->nent; i++)
+            d->ent[i].mark = 0;
+        d->epoch = 1;
     }
     if (title && *title && (rc = scan(d, cfg, f, title, strlen(title), 1, NULL)))
         return rc;
@@ -735,7 +987,7 @@ nf_rc nf_feats_extract_hint(nf_dict *d, const nf_terms_cfg *cfg, const char *tit
     /* sentence-initial capitals that are names elsewhere in the article */
     for (size_t i = 0; i < f->ncapw; i++) {
         uint32_t id = f->capw[i];
-        if (id < f->caprawat && f->rawat[id].stamp == f->stamp && (rc = raw_add(f, id, 1.0f)))
+        if (d->ent[id].mark == d->epoch && (rc = raw_add(d, f, id, 1.0f)))
             return rc;
     }
     return weigh(d, cfg, f);
