@@ -6,23 +6,7 @@
  */
 #include "harness.h"
 #include "nf_int.h"
-
-typedef struct corpus {
-    char **text;
-    size_t n, cap;
-} corpus;
-
-static void add_text(const char *s, size_t n, void *ctx)
-{
-    corpus *c = ctx;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 256;
-        c->text = realloc(c->text, c->cap * sizeof *c->text);
-    }
-    c->text[c->n] = malloc(n + 1);
-    memcpy(c->text[c->n], s, n + 1);
-    c->n++;
-}
+#include "fold_check.h"
 
 /* Replica r of text t: every eighth word (by a hash of r and its position) replaced by a
  * capitalised invented word of that replica, so names and vocabulary keep arriving. */
@@ -48,21 +32,6 @@ static char *perturb(const char *t, size_t r)
     }
     o[k] = 0;
     return o;
-}
-
-static int same_result(const nf_fold_result *x, const nf_fold_result *y)
-{
-    int ok = x->article == y->article && x->story == y->story && x->joined == y->joined &&
-             x->copy == y->copy && x->similarity == y->similarity &&
-             x->term_sim == y->term_sim && x->entity_sim == y->entity_sim &&
-             x->time_factor == y->time_factor && x->quote_shingles == y->quote_shingles &&
-             x->candidates == y->candidates && x->nterms == y->nterms &&
-             x->nentities == y->nentities;
-    for (uint32_t k = 0; ok && k < x->nterms; k++)
-        ok = !strcmp(x->terms[k], y->terms[k]);
-    for (uint32_t k = 0; ok && k < x->nentities; k++)
-        ok = !strcmp(x->entities[k], y->entities[k]);
-    return ok;
 }
 
 /* Fold n replicas-worth of c's texts (each cut to at most cut bytes at a space) one by one and
@@ -130,8 +99,6 @@ int main(void)
         stream(&c, 3 * c.n, SIZE_MAX);   /* whole texts: extraction is the slower stage */
         stream(&c, 6 * c.n, 200);        /* short texts: placement is, the worker's ring fills */
     }
-    for (size_t i = 0; i < c.n; i++)
-        free(c.text[i]);
-    free(c.text);
+    corpus_free(&c);
     return nf_test_done("test_foldpipe");
 }

@@ -8,6 +8,7 @@
 #include "newsfold.h"
 #include "nf_int.h"   /* nf_folder_extract*, nf_feats: the lede hint check */
 #include "harness.h"
+#include "fold_check.h"
 #include <math.h>
 #include <jansson.h>
 
@@ -313,21 +314,6 @@ static void quality(void)
         free(p2);
         unload(&L);
     }
-}
-
-static int same_result(const nf_fold_result *x, const nf_fold_result *y)
-{
-    int ok = x->article == y->article && x->story == y->story && x->joined == y->joined &&
-             x->copy == y->copy && x->similarity == y->similarity &&
-             x->term_sim == y->term_sim && x->entity_sim == y->entity_sim &&
-             x->time_factor == y->time_factor && x->quote_shingles == y->quote_shingles &&
-             x->candidates == y->candidates && x->nterms == y->nterms &&
-             x->nentities == y->nentities;
-    for (uint32_t k = 0; ok && k < x->nterms; k++)
-        ok = !strcmp(x->terms[k], y->terms[k]);
-    for (uint32_t k = 0; ok && k < x->nentities; k++)
-        ok = !strcmp(x->entities[k], y->entities[k]);
-    return ok;
 }
 
 /* nf_folder_add_many, with and without the extraction thread, gives exactly the results and

@@ -5,27 +5,11 @@
  */
 #include "harness.h"
 #include "nf_int.h"
+#include "fold_check.h"
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 static const nf_terms_cfg CFG = {2.0f, 0.3f, 3, 10, 10.0, 0};
-
-typedef struct corpus {
-    char **text;
-    size_t n, cap;
-} corpus;
-
-static void add_text(const char *s, size_t n, void *ctx)
-{
-    corpus *c = ctx;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 256;
-        c->text = realloc(c->text, c->cap * sizeof *c->text);
-    }
-    c->text[c->n] = malloc(n + 1);
-    memcpy(c->text[c->n], s, n + 1);
-    c->n++;
-}
 
 static int same_vec(const nf_tw *a, size_t na, const nf_tw *b, size_t nb)
 {
@@ -156,9 +140,7 @@ static void stream(void)
     nf_dict_free(dl);
     nf_dict_free(dh);
     nf_dict_free(d2);
-    for (size_t i = 0; i < c.n; i++)
-        free(c.text[i]);
-    free(c.text);
+    corpus_free(&c);
 }
 
 /* Repeated words merge into one entry per id: tf grows sublinearly, vectors stay sorted,
