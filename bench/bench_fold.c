@@ -7,6 +7,10 @@
  * real news stream), with perturbed wording: every word is, with probability 0.12, replaced by a
  * replica-specific invented word (new names and vocabulary keep arriving, so the dictionary and
  * the index grow as in real news) and each line is dropped with probability 0.1.
+ * Such a replica is the same text as the one 3 days before bar 12% of its words, so online
+ * stories chain across replicas (the bench prints the online story sizes). --gen-events makes
+ * each replica a new event of the same kind instead: half of its names and all of its numbers
+ * are its own and its quotes differ (see perturb).
  * Articles are generated in batches of 4096 and each batch is folded by nf_folder_add_many
  * (text generation is not timed). Both the wall time and the process CPU time of those calls
  * are reported: with --threads 2 extraction runs in a second thread, so wall < CPU; on a shared
@@ -30,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #define NF_BENCH_MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -90,12 +96,30 @@ static uint64_t rng(uint64_t *s)
     return *s;
 }
 
-/* Perturbed copy of src text for replica r into out. */
+/* Replica-specific invented word for the word of n bytes at p (first letter kept): in the
+ * default generator by length and first letter, with --gen-events by the word itself (a name of
+ * the new event, the same in all its reports). */
+static size_t invent(char *out, size_t cap, const char *p, size_t n, uint64_t r, int byword)
+{
+    uint64_t h = byword ? XXH3_64bits_withSeed(p, n, r % 977) % 65536 + r % 977 * 65536
+                        : ((uint64_t)n * 1315423911u + (uint64_t)(unsigned char)*p +
+                           r * 2654435761u) % 4096 + r % 977 * 4096;
+    return (size_t)snprintf(out, cap, "%c%s%llx", *p, "zq", (unsigned long long)h);
+}
+
+static int gen_events;   /* --gen-events: replicas are new events with names of their own */
+
+/* Perturbed copy of src text for replica r into out. Default: every word is, with probability
+ * 0.12, replaced by an invented word of the replica, and each line is dropped with probability
+ * 0.1. --gen-events also makes a replica a new event of the same kind: half of its names
+ * (capitalised words not at a sentence start; which half is fixed per replica and name, so
+ * its reports agree) and all of its numbers are its own, and words inside quotes are replaced
+ * with probability 0.5 (its quotes differ). */
 static size_t perturb(const char *t, uint64_t r, uint64_t seed, char *out, size_t cap)
 {
     uint64_t s = seed * 0x9E3779B97F4A7C15ull + r + 1;
     size_t k = 0;
-    int drop = 0, at_line = 1;
+    int drop = 0, at_line = 1, inq = 0, sent = 1;
     for (const char *p = t; *p && k + 32 < cap;) {
         if (at_line) {
             drop = rng(&s) % 10 == 0;
@@ -103,29 +127,53 @@ static size_t perturb(const char *t, uint64_t r, uint64_t seed, char *out, size_
         }
         if (*p == '\n') {
             at_line = 1;
+            sent = 1;
             if (!drop)
                 out[k++] = '\n';
             p++;
             continue;
         }
+        if (*p == '"')
+            inq = !inq;
+        else if (!memcmp(p, "\xE2\x80", 2) && (p[2] == '\x9C' || p[2] == '\x9D'))
+            inq = p[2] == '\x9C';
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
             const char *e = p;
             while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z'))
                 e++;
+            size_t n = (size_t)(e - p);
             if (!drop) {
-                if (rng(&s) % 100 < 12) {   /* an invented word, replica-specific */
-                    uint64_t h = (uint64_t)(e - p) * 1315423911u + (uint64_t)(unsigned char)*p +
-                                 r * 2654435761u;
-                    k += (size_t)snprintf(out + k, cap - k, "%c%s%llx", *p,
-                                          "zq", (unsigned long long)(h % 4096 + r % 977 * 4096));
+                int name = gen_events && *p >= 'A' && *p <= 'Z' && !sent &&
+                           XXH3_64bits_withSeed(p, n, r) % 2 == 0;
+                unsigned pct = gen_events && inq ? 50 : 12;
+                if (name) {
+                    k += invent(out + k, cap - k, p, n, r, 1);
+                } else if (rng(&s) % 100 < pct) {
+                    k += invent(out + k, cap - k, p, n, r, 0);
                 } else {
-                    memcpy(out + k, p, (size_t)(e - p));
-                    k += (size_t)(e - p);
+                    memcpy(out + k, p, n);
+                    k += n;
                 }
             }
+            sent = 0;
             p = e;
             continue;
         }
+        if (gen_events && *p >= '0' && *p <= '9') {
+            const char *e = p;
+            while (*e >= '0' && *e <= '9')
+                e++;
+            if (!drop) {   /* a number of the same length, the replica's own */
+                uint64_t h = XXH3_64bits_withSeed(p, (size_t)(e - p), r + 1);
+                for (const char *q = p; q < e; q++, h /= 10)
+                    out[k++] = (char)('0' + (q == p && e - p > 1 ? 1 + h % 9 : h % 10));
+            }
+            sent = 0;
+            p = e;
+            continue;
+        }
+        if (*p == '.' || *p == '!' || *p == '?')
+            sent = 1;
         if (!drop)
             out[k++] = *p;
         p++;
@@ -279,8 +327,19 @@ static void run(size_t n, uint32_t threads)
         if (nb < BATCH)
             n = i0 + nb;
     }
-    if (pred && nf_folder_articles(f) == n)
+    uint32_t largest = 0;
+    double mean_size = 0;   /* the size of an article's story, averaged over articles */
+    if (pred && nf_folder_articles(f) == n) {
         quality(pred, n, qon, sizeof qon);
+        uint32_t *cnt = calloc(n, sizeof *cnt);   /* online story ids are article numbers */
+        for (size_t i = 0; cnt && i < n; i++)
+            cnt[pred[i]]++;
+        for (size_t i = 0; cnt && i < n; i++) {
+            mean_size += (double)cnt[i] * cnt[i] / (double)n;
+            largest = cnt[i] > largest ? cnt[i] : largest;
+        }
+        free(cnt);
+    }
     /* refinement collects its candidate pairs on the folder's threads: timed on the wall
      * clock (what "with refine" adds) and in process CPU */
     double t = clock_s(CLOCK_PROCESS_CPUTIME_ID), tw = clock_s(CLOCK_MONOTONIC);
@@ -323,6 +382,7 @@ static void run(size_t n, uint32_t threads)
            (unsigned long long)nf_folder_stories(f),
            no_refine ? " (online pass)" : "", mem / 1e6, (double)mem / n,
            (unsigned long long)sum);
+    printf("  online story size: largest %u, mean over articles %.1f\n", largest, mean_size);
     printf("  quality vs generator truth: online %s", qon);
     if (!no_refine)
         printf("; refined %s", qref);
@@ -337,13 +397,15 @@ static void run(size_t n, uint32_t threads)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bench_fold [--no-refine | --extract-only] [--threads T1,T2,...] [N ...]\n"
+    fprintf(out, "usage: bench_fold [--no-refine | --extract-only] [--gen-events] [--threads T1,..] [N ...]\n"
                  "Fold a generated stream of N articles (default 100000 and 1000000) built from\n"
                  "$SHARED/data (default ../shared/data) with each thread count (default 1,2,3);\n"
                  "print throughput, CPU per stage, refinement time, memory per article, a\n"
                  "checksum of the story ids and the quality against the generator's truth.\n"
                  "--extract-only: only the feature extraction (main and lede passes, one\n"
-                 "thread): CPU per article of each and a checksum of the feature vectors.\n");
+                 "thread): CPU per article of each and a checksum of the feature vectors.\n"
+                 "--gen-events: replicas are new events of the same kind (names, numbers and\n"
+                 "quotes of their own) instead of reworded copies 3 days apart (the default).\n");
 }
 
 int main(int argc, char **argv)
@@ -359,6 +421,7 @@ int main(int argc, char **argv)
         }
         char *end;
         if (strcmp(argv[i], "--no-refine") && strcmp(argv[i], "--extract-only") &&
+            strcmp(argv[i], "--gen-events") &&
             (strtoull(argv[i], &end, 10) == 0 || *end || argv[i][0] == '-')) {
             fprintf(stderr, "bench_fold: bad argument '%s'\n", argv[i]);
             usage(stderr);
@@ -381,6 +444,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--no-refine")) {
             no_refine = 1;
+        } else if (!strcmp(argv[i], "--gen-events")) {
+            gen_events = 1;
         } else if (!strcmp(argv[i], "--extract-only")) {
             extract_only = 1;
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
@@ -395,7 +460,8 @@ int main(int argc, char **argv)
            "of nf_folder_add_many\n", NS);
     int sizes = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-refine") || !strcmp(argv[i], "--extract-only"))
+        if (!strcmp(argv[i], "--no-refine") || !strcmp(argv[i], "--extract-only") ||
+            !strcmp(argv[i], "--gen-events"))
             continue;
         if (!strcmp(argv[i], "--threads")) {
             i++;
