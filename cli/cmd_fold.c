@@ -198,17 +198,18 @@ int cli_windows_arg(int argc, char **argv, int *i, double *days, int quiet)
 /* Parse one folding option at argv[*i]: 1 consumed, 0 not ours, -1 error. */
 int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
 {
-    static const struct { const char *opt; size_t off; } dbl[] = {
-        {"--threshold", offsetof(nf_fold_opts, threshold)},
-        {"--merge-threshold", offsetof(nf_fold_opts, merge_threshold)},
-        {"--entity-weight", offsetof(nf_fold_opts, entity_weight)},
-        {"--quote-bonus", offsetof(nf_fold_opts, quote_bonus)},
-        {"--sigma-days", offsetof(nf_fold_opts, sigma_days)},
-        {"--window-days", offsetof(nf_fold_opts, window_days)},
-        {"--lede-weight", offsetof(nf_fold_opts, lede_weight)},
-        {"--tail-weight", offsetof(nf_fold_opts, tail_weight)},
-        {"--idf-prior", offsetof(nf_fold_opts, idf_prior_docs)},
-        {"--attach-threshold", offsetof(nf_fold_opts, attach_threshold)},
+    /* weight: a non-negative feature weight (float term weights must stay finite) */
+    static const struct { const char *opt; size_t off; int weight; } dbl[] = {
+        {"--threshold", offsetof(nf_fold_opts, threshold), 0},
+        {"--merge-threshold", offsetof(nf_fold_opts, merge_threshold), 0},
+        {"--entity-weight", offsetof(nf_fold_opts, entity_weight), 0},
+        {"--quote-bonus", offsetof(nf_fold_opts, quote_bonus), 0},
+        {"--sigma-days", offsetof(nf_fold_opts, sigma_days), 0},
+        {"--window-days", offsetof(nf_fold_opts, window_days), 0},
+        {"--lede-weight", offsetof(nf_fold_opts, lede_weight), 1},
+        {"--tail-weight", offsetof(nf_fold_opts, tail_weight), 1},
+        {"--idf-prior", offsetof(nf_fold_opts, idf_prior_docs), 1},
+        {"--attach-threshold", offsetof(nf_fold_opts, attach_threshold), 0},
     };
     static const struct { const char *opt; size_t off; } u32[] = {
         {"--lede-sentences", offsetof(nf_fold_opts, lede_sentences)},
@@ -249,6 +250,10 @@ int cli_fold_arg(nf_fold_opts *o, int *refine, int argc, char **argv, int *i)
         double v = *i + 1 < argc ? strtod(argv[*i + 1], &end) : 0;
         if (*i + 1 >= argc || *end || end == argv[*i + 1] || !isfinite(v)) {
             fprintf(stderr, "newsfold: %s needs a finite number\n", a);
+            return -1;
+        }
+        if (dbl[k].weight && !(v >= 0 && v <= 1e30)) {
+            fprintf(stderr, "newsfold: %s needs a number from 0 to 1e30\n", a);
             return -1;
         }
         *(double *)((char *)o + dbl[k].off) = v;

@@ -180,7 +180,12 @@ nf_rc nf_folder_new(nf_folder **out, const nf_fold_opts *opts)
     int nan_opt = 0;
     for (size_t k = 0; k < sizeof num / sizeof num[0]; k++)
         nan_opt |= isnan(num[k]);
-    if (nan_opt || f->o.posting_cap < 1 || f->o.max_candidates < 1 ||
+    /* feature weights are floats: a position weight beyond FLT_MAX or a negative idf prior
+     * would give infinite or NaN term weights */
+    int bad_weight = !(f->o.lede_weight >= 0 && f->o.lede_weight <= 1e30) ||
+                     !(f->o.tail_weight >= 0 && f->o.tail_weight <= 1e30) ||
+                     !(f->o.idf_prior_docs >= 0 && f->o.idf_prior_docs <= 1e30);
+    if (nan_opt || bad_weight || f->o.posting_cap < 1 || f->o.max_candidates < 1 ||
         f->o.story_terms_cap < 8) {
         free(f);
         return NF_EINVAL;
@@ -1009,8 +1014,12 @@ static double dense_dot(const walker *w, const nf_tw *v, size_t n)
             __m512d p1 = _mm512_mul_pd(
                 _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))),
                 _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(wv), 1))));
-            __mmask8 n0 = _mm512_cmp_pd_mask(p0, _mm512_setzero_pd(), _CMP_NEQ_UQ);
-            __mmask8 n1 = _mm512_cmp_pd_mask(p1, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+            /* only the hits' products, as the scalar path (a weight that is not finite must
+             * not enter through a lane the filter ruled out) */
+            __mmask8 n0 = _mm512_mask_cmp_pd_mask((__mmask8)hit, p0, _mm512_setzero_pd(),
+                                                  _CMP_NEQ_UQ);
+            __mmask8 n1 = _mm512_mask_cmp_pd_mask((__mmask8)(hit >> 8), p1, _mm512_setzero_pd(),
+                                                  _CMP_NEQ_UQ);
             _mm512_storeu_pd(p + k, _mm512_maskz_compress_pd(n0, p0));
             k += (size_t)__builtin_popcount(n0);
             _mm512_storeu_pd(p + k, _mm512_maskz_compress_pd(n1, p1));

@@ -208,6 +208,20 @@ static void refine_sigma_extremes(void)
     nf_folder *f = NULL;
     CHECK_EQ_INT(nf_folder_new(&f, &o), NF_EINVAL);
     CHECK(f == NULL);
+    /* weights that would make float term weights infinite or NaN are refused too */
+    const double bad[] = {1e300, -1, INFINITY};
+    for (int k = 0; k < 3; k++) {
+        nf_fold_opts_init(&o);
+        o.lede_weight = bad[k];
+        CHECK_EQ_INT(nf_folder_new(&f, &o), NF_EINVAL);
+        nf_fold_opts_init(&o);
+        o.idf_prior_docs = bad[k];
+        CHECK_EQ_INT(nf_folder_new(&f, &o), NF_EINVAL);
+    }
+    nf_fold_opts_init(&o);
+    o.tail_weight = 0;   /* a weight of 0 (drop the tail) stays allowed */
+    CHECK_EQ_INT(nf_folder_new(&f, &o), NF_OK);
+    nf_folder_free(f);
 }
 
 /* ---- the labelled files ---- */

@@ -35,4 +35,9 @@ ok "original has null copy_of" 'grep "\"id\": *\"a\"" "$TMP/c.out" | grep -q "\"
 ok "one copy counted" 'grep -q "3 articles, 1 copies, 2 stories" "$TMP/c.err"'
 $NF fold --no-dedup "$TMP/c.jsonl" > "$TMP/d.out" 2>/dev/null
 ok "--no-dedup" '! grep -q "\"copy_of\": *\"a\"" "$TMP/d.out"'
+$NF fold --idf-prior -5 "$S/seeds" > /dev/null 2> "$TMP/w.err"
+ok "negative --idf-prior refused (exit 2)" '[ $? -eq 2 ]'
+ok "... with a message naming it" 'grep -q -- "--idf-prior needs a number from 0 to 1e30" "$TMP/w.err"'
+$NF fold --lede-weight 1e300 "$S/seeds" > /dev/null 2> /dev/null
+ok "huge --lede-weight refused" '[ $? -eq 2 ]'
 finish fold_basic
