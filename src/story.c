@@ -118,6 +118,8 @@ typedef struct posting {
  * path-compresses: f->hot, or a thread's private copy during refinement's collection. */
 typedef struct walker {
     story_hot *hot;
+    size_t caphot;                    /* hot's capacity when the walker owns it (refinement
+                                       * threads after the first); 0 when hot is f->hot */
     uint32_t stamp;
     uint32_t *cand; size_t ncand, capcand;
     nf_tw *qk; size_t capqk;
@@ -1082,6 +1084,23 @@ static double sim_bound(const nf_fold_opts *o, double t2, double e2, double nn, 
     return ub * tf * (1 + 1e-9) + 1e-12;
 }
 
+/* The similarity of the scattered vector (w) to story s, once the shared quotes qs are known:
+ * ((1 - we) * term part + we * entity part + quote bonus) * tf, with the parts' dot products
+ * divided by n; -INFINITY (parts not set) when sim_bound (t2, e2: products of squared norms)
+ * shows it is below beat. Placement and refinement's links both end here. */
+static double sim_finish(const nf_fold_opts *o, const walker *w, const story *s, double t2,
+                         double e2, double n, uint32_t qs, double tf, double beat, double *ts,
+                         double *es)
+{
+    if (sim_bound(o, t2, e2, n, qs, tf) < beat)
+        return -INFINITY;
+    *ts = dense_dot(w, s->t, s->nt) / n;
+    *es = dense_dot(w, s->e, s->ne) / n;
+    double we = o->entity_weight;
+    double sim = (1 - we) * *ts + we * *es + o->quote_bonus * NF_MIN(1.0, qs / 4.0);
+    return sim * tf;
+}
+
 /* The similarity of the scattered article (squared norms a2t, a2e) to story s, or -INFINITY
  * when sim_bound shows it is below beat (then *ts.. are not set). */
 static double score(nf_folder *f, const nf_feats *a, double a2t, double a2e, int64_t t,
@@ -1094,13 +1113,7 @@ static double score(nf_folder *f, const nf_feats *a, double a2t, double a2e, int
     if (sim_bound(&f->o, t2, e2, n, UINT32_MAX, *tf) < beat)
         return -INFINITY;
     *qs = quotes_shared_story(a->quote, a->nquote, s);
-    if (sim_bound(&f->o, t2, e2, n, *qs, *tf) < beat)
-        return -INFINITY;
-    *ts = dense_dot(&f->w, s->t, s->nt) / n;
-    *es = dense_dot(&f->w, s->e, s->ne) / n;
-    double we = f->o.entity_weight;
-    double sim = (1 - we) * *ts + we * *es + f->o.quote_bonus * NF_MIN(1.0, *qs / 4.0);
-    return sim * *tf;
+    return sim_finish(&f->o, &f->w, s, t2, e2, n, *qs, *tf, beat, ts, es);
 }
 
 /* The lede pass reads at most the first LEDE_BYTES of the text, cut at a space: the lede is
@@ -1291,13 +1304,8 @@ static double link_sim(const nf_folder *f, const walker *w, const story *x, cons
         return -INFINITY;
     uint32_t qs = x->nq <= y->nq ? quotes_shared_story(x->q, x->nq, y)
                                  : quotes_shared_story(y->q, y->nq, x);
-    if (sim_bound(&f->o, t2, e2, nn, qs, ptf) < beat)
-        return -INFINITY;
-    double ts = dense_dot(w, y->t, y->nt) / nn;
-    double es = dense_dot(w, y->e, y->ne) / nn;
-    double we = f->o.entity_weight;
-    double sim = (1 - we) * ts + we * es + f->o.quote_bonus * NF_MIN(1.0, qs / 4.0);
-    return sim * ptf;
+    double ts, es;
+    return sim_finish(&f->o, w, y, t2, e2, nn, qs, ptf, beat, &ts, &es);
 }
 
 static nf_rc merge(nf_folder *f, uint32_t a, uint32_t b)
@@ -1573,7 +1581,7 @@ static nf_rc collect_round(nf_folder *f, rshared *R, rthread *T, unsigned nt)
             f->hot[s].parent = find(f, s);
         for (unsigned k = 1; k < nt; k++) {
             walker *w = T[k].w;
-            if ((rc = nf_grow((void **)&w->hot, &(size_t){0}, f->nst + 1, sizeof *w->hot)))
+            if ((rc = nf_grow((void **)&w->hot, &w->caphot, f->nst + 1, sizeof *w->hot)))
                 break;
             for (size_t s = 0; s < f->nst; s++)
                 w->hot[s] = (story_hot){.parent = f->hot[s].parent, .thi = f->hot[s].thi};
