@@ -427,35 +427,6 @@ static inline nf_rc raw_add(nf_dict *d, nf_feats *f, uint32_t id, float w)
     return NF_OK;
 }
 
-/* Append one lower-cased word to b. */
-static nf_rc lower_append(nf_buf *b, const char *s, size_t n)
-{
-    int ascii = 1;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            ascii = 0;
-    if (!ascii)
-        return nf_normalize(s, n, b);
-    nf_rc rc = nf_buf_reserve(b, n);
-    if (rc)
-        return rc;
-    char *o = b->p + b->n;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        o[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    }
-    b->n += n;
-    b->p[b->n] = 0;
-    return NF_OK;
-}
-
-/* Lower-case one word into f->low (replacing its contents). */
-static nf_rc lower(nf_feats *f, const char *s, size_t n)
-{
-    f->low.n = 0;
-    return lower_append(&f->low, s, n);
-}
-
 /* The main pass's surface id of word token i (tok) when h has the same token there, else
  * UINT32_MAX. */
 static inline uint32_t hint_sid(const nf_lhint *h, size_t i, const nf_token *t)
@@ -505,6 +476,13 @@ static inline nf_rc lower_word(nf_buf *b, const char *s, size_t n, size_t *len)
     b->p[b->n++] = 0;   /* room: reserved above (ASCII) or just now */
     b->p[b->n] = 0;
     return NF_OK;
+}
+
+/* Lower-case one word into f->low (replacing its contents); *len receives its length. */
+static nf_rc lower(nf_feats *f, const char *s, size_t n, size_t *len)
+{
+    f->low.n = 0;
+    return lower_word(&f->low, s, n, len);
 }
 
 /* Word states of prepare_words: the surface key is hashed in lowh (not known from the hint),
@@ -879,9 +857,10 @@ static nf_rc quotes(nf_feats *f, const char *s)
                 f->wh[f->nwh++] = XXH3_64bits(f->lows.p + f->lowoff[i], f->lowlen[i]);
                 continue;
             }
-            if ((rc = lower(f, s + t->start, t->end - t->start)))
+            size_t len;
+            if ((rc = lower(f, s + t->start, t->end - t->start, &len)))
                 return rc;
-            f->wh[f->nwh++] = XXH3_64bits(f->low.p, f->low.n);
+            f->wh[f->nwh++] = XXH3_64bits(f->low.p, len);
         }
         for (size_t i = 0; i + 6 <= f->nwh; i++) {
             uint64_t h = 0;
